@@ -1,0 +1,114 @@
+"""nbtrack: every execution of a ``%%track`` cell becomes a run in a local DuckDB store.
+
+    %load_ext nbtrack
+    %%track --name baseline
+    lr = 0.1                    # parameter
+    ...
+    nbtrack.log(step=i, loss=l) # series
+    accuracy = model.score(...) # metric
+    nbtrack.runs()              # one row per run
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ._version import __version__
+from .capture.run import Run, log
+from .store import StoreError, get_store
+
+__all__ = [
+    "__version__", "log", "start", "runs", "series", "get_run", "sql", "store",
+    "table", "compare", "diff", "Run", "StoreError",
+]
+
+
+def store(path: str | None = None):
+    """The store in use (or the one at ``path``): ``nbtrack.store().dir``."""
+    return get_store(path)
+
+
+def start(
+    name: str | None = None,
+    params: dict[str, Any] | None = None,
+    experiment: str | None = None,
+    tags: Iterable[str] | None = None,
+    store_path: str | None = None,
+) -> Run:
+    """A run for plain Python: ``with nbtrack.start(name="x", params={...}) as run: ...``.
+
+    Inside the block ``nbtrack.log(...)`` (or ``run.log``) adds series points; the run ends as
+    finished, failed or interrupted with the block."""
+    import __main__
+    import os
+
+    script = getattr(__main__, "__file__", None)
+    return Run(
+        get_store(store_path), name=name, experiment=experiment or (
+            os.path.splitext(os.path.basename(script))[0] if script else None),
+        tags=list(tags or []), params=params, notebook=script,
+    )
+
+
+def runs(experiment: str | None = None, notebook: str | None = None, status: str | None = None,
+         limit: int | None = None):
+    """One row per run, newest first: run_id, name, experiment, notebook, cell_id, status,
+    started_at, ended_at, duration_s, tags, then params.<key> and metrics.<key> columns."""
+    from .store import query
+
+    return query.runs_frame(get_store(), experiment=experiment, notebook=notebook, status=status,
+                            limit=limit)
+
+
+def series(run_ids, keys=None):
+    """Series points of the given run(s): run_id, key, step, value, time."""
+    from .store import query
+
+    return query.series_frame(get_store(), run_ids, keys)
+
+
+def get_run(id_or_prefix: str):
+    """Everything captured for one run (a unique id prefix is enough)."""
+    from .store import query
+
+    return query.get_run(get_store(), id_or_prefix)
+
+
+def sql(query: str, params: list | None = None):
+    """Read-only SQL over the views runs, params, metrics, series, inputs, outputs, artifacts."""
+    from .store import query as q
+
+    return q.sql(get_store(), query, params)
+
+
+def table(**filters):
+    """The interactive run table widget."""
+    from .widgets import table as _table
+
+    return _table(**filters)
+
+
+def compare(runs):
+    """Compare runs: curves, scatter, parallel coordinates and a params/metrics table."""
+    from .widgets import compare as _compare
+
+    return _compare(runs)
+
+
+def diff(a: str, b: str):
+    """Side-by-side difference of two runs."""
+    from .widgets import diff as _diff
+
+    return _diff(a, b)
+
+
+def load_ipython_extension(shell) -> None:
+    from .capture.magic import load_ipython_extension as load
+
+    load(shell)
+
+
+def unload_ipython_extension(shell) -> None:
+    from .capture.magic import unload_ipython_extension as unload
+
+    unload(shell)

@@ -1,0 +1,1 @@
+"""Capture: what a tracked cell read, set and produced, and the run lifecycle around it."""

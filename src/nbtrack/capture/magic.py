@@ -1,0 +1,401 @@
+"""``%%track`` and ``%nbtrack``: IPython glue, no storage logic.
+
+How the body runs "exactly as without the magic": an input transformer blanks the ``%%track``
+line, so IPython itself runs the body as an ordinary cell (display of the last value, ``;``,
+tracebacks whose line numbers match the editor, top-level ``await``, ``%magics`` and ``!cmd``,
+names landing in the user namespace). The ``pre_run_cell``/``post_run_cell`` events, which see
+the raw cell, start and end the run around it. The registered cell magic exists for ``%%track?``
+help and for callers that invoke it directly (``run_cell_magic``).
+
+Anything that goes wrong in here becomes one warning; the user's cell is never affected.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import sys
+import threading
+import warnings
+from functools import lru_cache
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from ..store import StoreError, get_store
+from ..store import location
+from . import context
+from . import run as runmod
+from .analyze import analyze
+from .summary import RunSummary, lower_is_better
+from .values import as_metric, summarize
+
+MAX_STDOUT = 64 * 1024
+MAX_ARTIFACT = 2 * 1024 * 1024
+IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml")
+_SKIP_INPUTS = {"In", "Out", "get_ipython", "exit", "quit", "nbtrack"}
+
+
+class NbtrackWarning(UserWarning):
+    """A tracking problem; the cell itself ran normally."""
+
+
+def _parse_param(text: str) -> tuple[str, Any]:
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise UsageError(f"--param expects KEY=VALUE, got {text!r}")
+    try:
+        value = ast.literal_eval(raw.strip())
+    except (ValueError, SyntaxError):
+        value = raw.strip()  # not a Python literal: keep it as text
+    return key.strip(), value
+
+
+@magics_class
+class TrackMagics(Magics):
+    def __init__(self, shell, tracker: "Tracker"):
+        super().__init__(shell)
+        self.tracker = tracker
+
+    @magic_arguments()
+    @argument("-n", "--name", help="A name for this run (shown in the summary, table and sidebar).")
+    @argument("-t", "--tag", action="append", default=[], help="A tag for this run; repeat for more.")
+    @argument(
+        "-e", "--experiment",
+        help="Experiment to file the run under (default: the notebook's file name without .ipynb).",
+    )
+    @argument(
+        "-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+        help="An explicit parameter; VALUE is read as a Python literal (else kept as text). Repeatable.",
+    )
+    @argument("-q", "--quiet", action="store_true", help="Show no run summary under the cell.")
+    @cell_magic
+    def track(self, line: str, cell: str):
+        """Track this cell: every execution becomes a run in the nbtrack store.
+
+        Captured: parameters (top-level literal assignments and --param), inputs (names the
+        cell reads that existed before: values, or type/shape/fingerprint), metrics (numeric
+        scalars the cell computes at top level, and nbtrack.log series), other outputs
+        (type/shape), stdout and images, code, notebook, cell id, git and environment.
+        """
+        # Normally the transformer runs the body as a plain cell; this path serves direct calls.
+        args = parse_argstring(self.track, line)
+        for p in args.param:
+            _parse_param(p)
+        self.tracker.start(args, cell, info=None)
+        self.shell.run_cell(cell, store_history=False)  # its post_run_cell event ends the run
+
+    @line_magic
+    def nbtrack(self, line: str):
+        """%nbtrack            show where the store is and what it holds
+        %nbtrack store PATH    use the store folder PATH in this kernel"""
+        from ..store import query
+
+        parts = line.split(maxsplit=1)
+        if parts and parts[0] == "store":
+            if len(parts) < 2:
+                raise UsageError("usage: %nbtrack store PATH")
+            location.set_override(parts[1].strip().strip("'\""))
+        elif parts:
+            raise UsageError("usage: %nbtrack  or  %nbtrack store PATH")
+        info = query.store_info(get_store())
+        print(f"nbtrack store: {info['path']}  ({info['runs']} runs, {info['running']} running, "
+              f"{info['points']} points)")
+
+
+@lru_cache(maxsize=512)
+def parse_track_line(first_line: str):
+    """The options of a ``%%track`` first line, or None if it is not a valid one."""
+    line = first_line.rstrip("\n")
+    if not line.startswith("%%track"):
+        return None
+    rest = line[len("%%track"):]
+    if rest and not rest[0].isspace():
+        return None  # e.g. %%tracker
+    if rest.rstrip().endswith("?"):
+        return None  # %%track? is a help request
+    try:
+        args = parse_argstring(TrackMagics.track, rest)
+        params = dict(_parse_param(p) for p in args.param)
+    except UsageError:
+        return None
+    args.params = params
+    return args
+
+
+def strip_track_line(lines: list[str]) -> list[str]:
+    """IPython cleanup transformer: blank a valid ``%%track`` line, keeping line numbers."""
+    if lines and parse_track_line(lines[0]) is not None:
+        if len(lines) > 1 and lines[1].startswith("%%"):
+            return lines[1:]  # another cell magic must come first
+        return ["\n"] + lines[1:]
+    return lines
+
+
+class _Tee:
+    """sys.stdout stand-in that also keeps a capped copy of what the cell prints."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.parts: list[str] = []
+        self.size = 0
+
+    def write(self, text):
+        if self.size < MAX_STDOUT and isinstance(text, str):
+            self.parts.append(text[: MAX_STDOUT - self.size])
+            self.size += len(self.parts[-1])
+        return self._stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+class Tracker:
+    """Per-shell state: the run of the cell now executing and each cell's recent history."""
+
+    def __init__(self, shell):
+        self.shell = shell
+        self.run: runmod.Run | None = None
+        self.args = None
+        self.analysis = None
+        self.inputs: list[dict] = []
+        self.images: list[dict] = []
+        self.tee: _Tee | None = None
+        self._publish = None
+        self.history: dict[tuple, list[dict]] = {}
+        self._history_thread: threading.Thread | None = None
+        self._warned: set[str] = set()
+
+    # -- events ----------------------------------------------------------------------------
+
+    def pre_run_cell(self, info) -> None:
+        raw = getattr(info, "raw_cell", None) or ""
+        if not raw.startswith("%%track"):
+            return
+        args = parse_track_line(raw.split("\n", 1)[0])
+        if args is None:
+            return
+        body = raw.split("\n", 1)[1] if "\n" in raw else ""
+        self._guard(self.start, args, body, info)
+
+    def post_run_cell(self, result) -> None:
+        if self.run is not None:
+            self._guard(self.finish, result)
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self, args, body: str, info) -> None:
+        shell = self.shell
+        store = get_store()
+        store.writer.check_writable()
+        try:
+            code = shell.transform_cell(body)
+        except Exception:
+            code = body
+        analysis = analyze(code)
+        params = dict(analysis.params)
+        params.update(getattr(args, "params", None) or dict(_parse_param(p) for p in args.param))
+        ns = shell.user_ns
+        notebook = context.notebook_path(ns)
+        cell_id = context.cell_id(shell, info)
+        self.inputs = []
+        for name in analysis.reads:
+            if name in ns and name not in _SKIP_INPUTS and not name.startswith("_") and name not in params:
+                value = ns[name]
+                if _is_code_object(value):
+                    continue
+                self.inputs.append({"name": name, **summarize(value)})
+        run = runmod.Run(
+            store, name=args.name, experiment=args.experiment, tags=args.tag, params=params,
+            notebook=notebook, cell_id=cell_id, execution_count=shell.execution_count, source=body,
+        )
+        self.args, self.analysis, self.run = args, analysis, run
+        run.begin()
+        runmod._stack.append(run)
+        self._load_history(store, notebook, cell_id)
+        self.tee = _Tee(sys.stdout)
+        sys.stdout = self.tee
+        self._capture_displays()
+
+    def finish(self, result) -> None:
+        run, analysis, self.run = self.run, self.analysis, None
+        summary = None
+        try:
+            if runmod._stack and runmod._stack[-1] is run:
+                runmod._stack.pop()
+            stdout = self._stop_capture()
+            exc = getattr(result, "error_in_exec", None) or getattr(result, "error_before_exec", None)
+            if isinstance(exc, KeyboardInterrupt):
+                status = "interrupted"
+            elif exc is not None:
+                status = "failed"
+            else:
+                status = "finished"
+            ns = self.shell.user_ns
+            metrics = run.last_values()
+            outputs = []
+            for name in analysis.assigned:
+                if name.startswith("_") or name in run.params or name not in ns:
+                    continue
+                value = ns[name]
+                if name in analysis.computed and (m := as_metric(value)) is not None:
+                    metrics[name] = m
+                elif not _is_code_object(value):
+                    outputs.append({"name": name, **{k: v for k, v in summarize(value, fingerprint=False).items()
+                                                     if k in ("type", "shape")},
+                                    "summary": summarize(value, fingerprint=False)["value"]})
+            artifacts = list(self.images)
+            if stdout:
+                data = stdout.encode("utf-8", "replace")
+                artifacts.append({"name": "stdout", "mime": "text/plain", "size": len(data), "data": data})
+            run.end(status, exc, metrics=metrics, inputs=self.inputs, outputs=outputs, artifacts=artifacts)
+            summary = self._summary(run)
+        finally:
+            self._report_problems()
+        if summary is not None and not self.args.quiet:
+            from IPython.display import display
+
+            display(summary)
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _load_history(self, store, notebook, cell_id) -> None:
+        key = (notebook, cell_id)
+        if cell_id is None or key in self.history:
+            return
+        self.history[key] = []
+
+        def fetch():
+            from ..store import query
+
+            try:
+                frame = query.cell_history(store, notebook, cell_id, busy_timeout=0.3)
+            except StoreError as exc:
+                store.writer.report(str(exc))
+                return
+            except Exception:
+                return
+            runs: dict[str, dict] = {}
+            for rid, status, k, v in frame.itertuples(index=False, name=None):
+                entry = runs.setdefault(rid, {"run_id": rid, "status": status, "metrics": {}})
+                if isinstance(k, str):
+                    entry["metrics"][k] = v
+            # Runs this process made meanwhile are already in the list: keep them first.
+            known = {r["run_id"] for r in self.history[key]}
+            self.history[key].extend(r for r in runs.values() if r["run_id"] not in known)
+
+        self._history_thread = threading.Thread(target=fetch, daemon=True)
+        self._history_thread.start()
+
+    def _summary(self, run) -> RunSummary:
+        if self._history_thread is not None:
+            self._history_thread.join(0.5)
+            self._history_thread = None
+        key = (run.notebook, run.cell_id)
+        earlier = [r for r in self.history.get(key, []) if r["run_id"] != run.run_id]
+        previous = next((r["metrics"] for r in earlier if r["status"] == "finished"), None)
+        best = {}
+        for k, v in run.metrics.items():
+            values = [v] + [r["metrics"][k] for r in earlier if isinstance(r["metrics"].get(k), float)]
+            values = [x for x in values if x == x]
+            if values:
+                best[k] = min(values) if lower_is_better(k) else max(values)
+        if run.cell_id is not None:
+            self.history.setdefault(key, []).insert(
+                0, {"run_id": run.run_id, "status": run.status, "metrics": dict(run.metrics)}
+            )
+        return RunSummary(run, previous, best)
+
+    def _capture_displays(self) -> None:
+        pub = getattr(self.shell, "display_pub", None)
+        if pub is None:
+            return
+        self.images = []
+        original = pub.publish
+
+        def publish(data, *a, **kw):
+            try:
+                for mime in IMAGE_MIMES:
+                    if mime in data and len(self.images) < 20:
+                        raw = data[mime]
+                        blob = base64.b64decode(raw) if mime != "image/svg+xml" else str(raw).encode()
+                        if len(blob) <= MAX_ARTIFACT:
+                            self.images.append({"name": f"display-{len(self.images)}", "mime": mime,
+                                                "size": len(blob), "data": blob})
+                        break
+            except Exception:
+                pass
+            return original(data, *a, **kw)
+
+        pub.publish = publish
+        self._publish = (pub, original)
+
+    def _stop_capture(self) -> str:
+        if self._publish is not None:
+            pub, original = self._publish
+            pub.publish = original
+            self._publish = None
+        tee, self.tee = self.tee, None
+        if tee is None:
+            return ""
+        if sys.stdout is tee:
+            sys.stdout = tee._stream
+        return "".join(tee.parts)
+
+    def _report_problems(self) -> None:
+        try:
+            writer = get_store().writer
+        except Exception:
+            return
+        while writer.problems:
+            self.warn(writer.problems.pop(0))
+
+    def warn(self, message: str) -> None:
+        if message in self._warned:
+            return
+        self._warned.add(message)
+        warnings.warn(message, NbtrackWarning, stacklevel=2)
+
+    def _guard(self, fn, *args) -> None:
+        try:
+            fn(*args)
+        except Exception as exc:  # tracking must never break the cell
+            if fn == self.start:
+                self.run = None
+                self._stop_capture()
+            self.warn(f"nbtrack: tracking this cell failed ({type(exc).__name__}: {exc}); the cell ran untracked.")
+
+
+def _is_code_object(value: Any) -> bool:
+    import types
+
+    return isinstance(value, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type))
+
+
+_trackers: dict[int, Tracker] = {}
+
+
+def load_ipython_extension(shell) -> None:
+    if id(shell) in _trackers:
+        return
+    tracker = Tracker(shell)
+    _trackers[id(shell)] = tracker
+    shell.register_magics(TrackMagics(shell, tracker))
+    shell.input_transformers_cleanup.append(strip_track_line)
+    shell.events.register("pre_run_cell", tracker.pre_run_cell)
+    shell.events.register("post_run_cell", tracker.post_run_cell)
+    import nbtrack
+
+    shell.user_ns.setdefault("nbtrack", nbtrack)
+
+
+def unload_ipython_extension(shell) -> None:
+    tracker = _trackers.pop(id(shell), None)
+    if tracker is None:
+        return
+    if strip_track_line in shell.input_transformers_cleanup:
+        shell.input_transformers_cleanup.remove(strip_track_line)
+    shell.events.unregister("pre_run_cell", tracker.pre_run_cell)
+    shell.events.unregister("post_run_cell", tracker.post_run_cell)

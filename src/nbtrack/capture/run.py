@@ -1,0 +1,305 @@
+"""The run lifecycle: running -> finished | failed | interrupted (crashed is read-side).
+
+A ``Run`` hands rows to the store's writer and buffers ``log`` points in memory; the writer
+drains them in the background at least every 0.5 s. Nothing here blocks on the store.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import json
+import os
+import socket
+import threading
+import time
+import traceback as tb
+import warnings
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from ..store import Store
+from ..store.ids import new_run_id
+from ..store.schema import TABLES, TS
+from . import context
+from .values import as_metric, param_kind, safe_repr
+
+_time = time.time
+_HOST = socket.gethostname()
+
+
+def _utc(ts: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).replace(tzinfo=None)
+
+
+class Run:
+    """One execution. Use ``nbtrack.start(...)`` in scripts; ``%%track`` makes one per cell."""
+
+    def __init__(
+        self,
+        store: Store,
+        name: str | None = None,
+        experiment: str | None = None,
+        tags: list[str] | None = None,
+        params: dict[str, Any] | None = None,
+        notebook: str | None = None,
+        cell_id: str | None = None,
+        execution_count: int | None = None,
+        source: str | None = None,
+    ):
+        self.store = store
+        self.run_id = new_run_id()
+        self.name = name
+        self.experiment = experiment or context.experiment_default(notebook)
+        self.tags = [str(t) for t in (tags or [])]
+        self.params = dict(params or {})
+        self.notebook = notebook
+        self.cell_id = cell_id
+        self.execution_count = execution_count
+        self.source = source
+        self.status = "running"
+        self.started = _time()
+        self.ended: float | None = None
+        self.metrics: dict[str, float] = {}
+        self.error: dict[str, str] | None = None
+        self._points: list[tuple] = []
+        self._next_step: float = 0
+        self._last: dict[str, tuple] = {}  # key -> (value, step, time): drained so far
+        self._git = context.GitProbe(os.getcwd())
+        self._seq = 0
+
+    # -- hot path ---------------------------------------------------------------------------
+
+    def log(self, step: Any = None, metrics: dict[str, Any] | None = None) -> None:
+        """Add one point per metric at ``step`` (default: previous step + 1)."""
+        if step is None:
+            step = self._next_step
+        elif type(step) is not int and type(step) is not float:
+            step = _check_number("step", step)
+        self._next_step = step + 1
+        t = _time()
+        append = self._points.append
+        for key, value in metrics.items():
+            if type(value) is not float and type(value) is not int:
+                value = _check_number(key, value)
+            append((key, step, value, t))
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def begin(self) -> "Run":
+        w = self.store.writer
+        w.put("runs", [self._row()])
+        if self.params:
+            w.put("params", [self._param_row(k, v) for k, v in self.params.items()])
+        w.run_started(self.run_id, self)
+        _active.add(self)
+        return self
+
+    def end(
+        self,
+        status: str,
+        exc: BaseException | None = None,
+        metrics: dict[str, float] | None = None,
+        inputs: list[dict] | None = None,
+        outputs: list[dict] | None = None,
+        artifacts: list[dict] | None = None,
+    ) -> None:
+        if self.status != "running":
+            return
+        self.ended = _time()
+        self.status = status
+        if exc is not None:
+            self.error = {
+                "type": type(exc).__name__,
+                "message": _text(exc)[:10_000],
+                "traceback": "".join(tb.format_exception(type(exc), exc, exc.__traceback__))[-100_000:],
+            }
+        w = self.store.writer
+        seq = time.time_ns()
+        if metrics:
+            self.metrics.update(metrics)
+            w.put("metrics", [
+                {"run_id": self.run_id, "key": k, "value": v, "step": None,
+                 "time": _utc(self.ended), "seq": seq}
+                for k, v in metrics.items()
+            ])
+        for table, rows in (("inputs", inputs), ("outputs", outputs), ("artifacts", artifacts)):
+            if rows:
+                w.put(table, [{"run_id": self.run_id, **r} for r in rows])
+        w.put("runs", [self._row()])
+        w.run_ended(self.run_id)
+        _active.discard(self)
+
+    @property
+    def finished(self) -> bool:
+        return self.status != "running"
+
+    @property
+    def duration_s(self) -> float:
+        return (self.ended or _time()) - self.started
+
+    def drain(self) -> dict[str, pa.Table]:
+        """Take the points logged so far (called by the writer thread)."""
+        points = self._points
+        n = len(points)
+        if not n:
+            return {}
+        chunk = points[:n]
+        last = {}
+        for key, step, value, t in chunk:
+            last[key] = (value, step, t)
+        self._last.update(last)  # before the delete, so last_values() never misses a point
+        del points[:n]  # appends made meanwhile sit after index n and stay
+        keys, steps, values, times = zip(*chunk)
+        ts = pa.array((np.asarray(times) * 1e6).astype(np.int64)).cast(TS)
+        series = pa.table(
+            {
+                "run_id": pa.array([self.run_id] * n, pa.string()),
+                "key": pa.array(keys, pa.string()),
+                "step": pa.array(steps, pa.float64()),
+                "value": pa.array(values, pa.float64()),
+                "time": ts,
+            },
+            schema=TABLES["series"],
+        )
+        metric_rows = pa.Table.from_pylist(
+            [
+                {"run_id": self.run_id, "key": k, "value": v, "step": float(s), "time": _utc(t),
+                 "seq": int(t * 1e9)}
+                for k, (v, s, t) in last.items()
+            ],
+            TABLES["metrics"],
+        )
+        return {"series": series, "metrics": metric_rows}
+
+    def last_values(self) -> dict[str, float]:
+        """The latest point of each series (drained or still buffered)."""
+        out = {k: v for k, (v, _, _) in self._last.items()}
+        for key, _step, value, _t in list(self._points):
+            out[key] = value
+        return out
+
+    # -- rows ---------------------------------------------------------------------------------
+
+    def _row(self) -> dict:
+        self._seq += 1
+        git = self._git.get(0) if self.status != "running" else {}
+        ctx = context.static_context()
+        ctx["cwd"] = os.getcwd()
+        ctx["packages"] = context.packages()
+        return {
+            "run_id": self.run_id,
+            "seq": self._seq,
+            "name": self.name,
+            "experiment": self.experiment,
+            "notebook": self.notebook,
+            "cell_id": self.cell_id,
+            "execution_count": self.execution_count,
+            "source": self.source,
+            "status": self.status,
+            "started_at": _utc(self.started),
+            "ended_at": _utc(self.ended) if self.ended else None,
+            "duration_s": (self.ended - self.started) if self.ended else None,
+            "tags": self.tags,
+            "host": _HOST,
+            "pid": os.getpid(),
+            "git_commit": git.get("git_commit"),
+            "git_dirty": git.get("git_dirty"),
+            "error_type": (self.error or {}).get("type"),
+            "error_message": (self.error or {}).get("message"),
+            "traceback": (self.error or {}).get("traceback"),
+            "context": json.dumps(ctx),
+        }
+
+    def _param_row(self, key: str, value: Any) -> dict:
+        kind, num, text = param_kind(value)
+        return {"run_id": self.run_id, "key": str(key), "kind": kind, "num": num, "text": text}
+
+    # -- scripts: ``with nbtrack.start(...) as run`` ------------------------------------------
+
+    def __enter__(self) -> "Run":
+        if self.status == "running" and self not in _active:
+            self.begin()
+        _stack.append(self)
+        return self
+
+    def __exit__(self, exc_type, exc, _tb) -> None:
+        if _stack and _stack[-1] is self:
+            _stack.pop()
+        if exc is None:
+            self.end("finished", metrics=self.last_values())
+        elif isinstance(exc, KeyboardInterrupt):
+            self.end("interrupted", exc, metrics=self.last_values())
+        else:
+            self.end("failed", exc, metrics=self.last_values())
+
+    def __repr__(self) -> str:
+        return f"<nbtrack.Run {self.run_id} {self.status} name={self.name!r}>"
+
+
+def _text(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception:
+        return safe_repr(exc)
+
+
+def _check_number(name: str, value: Any) -> float:
+    if isinstance(value, bool):
+        return float(value)
+    number = as_metric(value)
+    if number is None:
+        raise TypeError(
+            f"nbtrack.log: {name!r} must be a real number (int, float, numpy scalar), got "
+            f"{type(value).__name__} {safe_repr(value, 60)}. Log numbers; put text in tags or params."
+        )
+    return number
+
+
+# Active runs: ``nbtrack.log`` goes to the innermost one.
+_active: set[Run] = set()
+_stack: list[Run] = []
+_warned_outside = threading.Event()
+
+
+def current() -> Run | None:
+    return _stack[-1] if _stack else None
+
+
+def log(step: Any = None, **metrics: Any) -> None:
+    """Add series points to the active run: ``nbtrack.log(step=3, loss=0.2, acc=0.9)``.
+
+    ``step`` defaults to the previous step + 1. Values must be real numbers. Outside a tracked
+    cell or ``nbtrack.start`` block it warns once and does nothing.
+    """
+    run = _stack[-1] if _stack else None
+    if run is None:
+        if not _warned_outside.is_set():
+            _warned_outside.set()
+            warnings.warn(
+                "nbtrack.log() called outside a tracked cell: nothing recorded. "
+                "Add %%track as the cell's first line, or use `with nbtrack.start():`.",
+                stacklevel=2,
+            )
+        return
+    run.log(step, metrics)
+
+
+@atexit.register
+def _close_active_runs() -> None:
+    """Process exit (kernel shutdown or restart) while a run is active: it was interrupted."""
+    stores = set()
+    for run in list(_active):
+        try:
+            run.end("interrupted", SystemExit("the process exited while the run was active"),
+                    metrics=run.last_values())
+            stores.add(run.store)
+        except Exception:
+            pass
+    for store in stores:
+        try:
+            store.flush(timeout=3)
+        except Exception:
+            pass

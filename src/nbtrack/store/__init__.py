@@ -1,0 +1,152 @@
+"""The store: a folder holding one DuckDB file, a spool of not-yet-compacted files and
+heartbeats. Knows nothing of IPython or widgets.
+
+Writes go through one background ``Writer`` per process (spool files, never the DuckDB file on
+the caller's thread); reads take a consistent ``snapshot`` of the file plus the spool.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from . import database, live, spool
+from .database import StoreBusyError, StoreCorruptError, StoreError, StoreVersionError
+from .location import resolve_store_dir
+from .lock import LockTimeout, store_lock
+from .writer import Writer
+
+__all__ = [
+    "Store",
+    "StoreError",
+    "StoreBusyError",
+    "StoreCorruptError",
+    "StoreVersionError",
+    "get_store",
+]
+
+COMPACT_BEFORE_READ_FILES = 256
+
+
+class Store:
+    def __init__(self, path: str | os.PathLike):
+        self.dir = Path(path).expanduser().resolve()
+        self.db_path = self.dir / "nbtrack.duckdb"
+        self.spool_dir = self.dir / "spool"
+        self.live_dir = self.dir / "live"
+        self._writer: Writer | None = None
+        self._writer_pid = -1
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._read_lock = threading.RLock()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.dir)!r})"
+
+    @property
+    def writer(self) -> Writer:
+        if self._writer is None or self._writer_pid != os.getpid():  # a forked child gets its own
+            self._writer = Writer(self.dir)
+            self._writer_pid = os.getpid()
+        return self._writer
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        return self._writer.flush(timeout) if self._writer is not None else True
+
+    def compact(self) -> int:
+        """Move all spool files into the DuckDB file now (waits for pending writes first)."""
+        return self.writer.compact_now()
+
+    @contextmanager
+    def snapshot(self, timeout: float = 10.0, busy_timeout: float = 2.0):
+        """A DuckDB connection whose views (runs, params, metrics, series, inputs, outputs,
+        artifacts) show the file plus the spool as of now. Hold it briefly: compaction waits."""
+        with self._read_lock:
+            if len(spool.listing(self.spool_dir)) > COMPACT_BEFORE_READ_FILES:
+                try:
+                    self.writer.compact_now()
+                except StoreError:
+                    pass
+            con = self._connection()
+            try:
+                with store_lock(self.dir / "lock", exclusive=False, timeout=timeout):
+                    tables, _bad = spool.read(self.spool_dir, spool.listing(self.spool_dir))
+                    heartbeats = live.statuses(self.live_dir, database.STALE_HEARTBEAT_S)
+                    database.register_snapshot(con, tables, heartbeats)
+                    self._attach_for_read(con, busy_timeout)
+                    try:
+                        yield con
+                    finally:
+                        database.detach(con)
+            except LockTimeout as exc:
+                raise StoreBusyError(
+                    f"nbtrack: the store {self.dir} stayed locked for {timeout:.0f} s "
+                    "(a long compaction?). Try again."
+                ) from exc
+
+    def _attach_for_read(self, con: duckdb.DuckDBPyConnection, busy_timeout: float) -> None:
+        if not self.db_path.exists():
+            database.create_memory_store(con)
+            return
+        # Another process may hold the file read-write outside nbtrack: retry briefly.
+        deadline = time.monotonic() + busy_timeout
+        while True:
+            try:
+                database.attach(con, self.db_path, read_only=True)
+                break
+            except StoreBusyError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        try:
+            version = database.schema_version(con)
+            database.check_version(version, self.db_path)
+            if version == 0:  # created but never migrated: read it as empty
+                database.detach(con)
+                database.create_memory_store(con)
+        except BaseException:
+            database.detach(con)
+            raise
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            con = duckdb.connect()
+            database.create_memory_store(con)
+            for table, data in database.empty_tables().items():
+                con.register(f"spool_{table}", data)
+            con.register("live_status", database.empty_live())
+            database.register_snapshot(con, database.empty_tables(), database.empty_live())
+            database.define_views(con)
+            database.detach(con)
+            self._con = con
+        return self._con
+
+
+_stores: dict[Path, Store] = {}
+_stores_lock = threading.Lock()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    """The writer thread is a daemon: hand over what is pending before the process ends."""
+    for store in list(_stores.values()):
+        if store._writer is not None and store._writer_pid == os.getpid():
+            try:
+                store._writer.flush(timeout=5)
+                store._writer.compact_now()
+            except Exception:
+                pass
+
+
+def get_store(path: str | os.PathLike | None = None) -> Store:
+    """The store for ``path`` (a folder), or the resolved default store. One object per folder."""
+    folder = Path(path).expanduser().resolve() if path else resolve_store_dir()
+    with _stores_lock:
+        if folder not in _stores:
+            _stores[folder] = Store(folder)
+        return _stores[folder]

@@ -1,0 +1,41 @@
+"""Where is the store? The same answer for a kernel in a sub-folder and a server at the root.
+
+Order: ``NBTRACK_STORE`` (a folder), then ``%nbtrack store PATH`` (``set_override``), then the
+nearest ``.nbtrack/`` folder in the start folder or a parent, then ``.nbtrack/`` at the git
+work-tree root, else ``<start>/.nbtrack/``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+STORE_DIRNAME = ".nbtrack"
+_override: Path | None = None
+
+
+def set_override(path: str | os.PathLike | None) -> None:
+    global _override
+    _override = Path(path).expanduser().resolve() if path else None
+
+
+def resolve_store_dir(start: str | os.PathLike | None = None) -> Path:
+    env = os.environ.get("NBTRACK_STORE")
+    if env:
+        return Path(env).expanduser().resolve()
+    if _override is not None:
+        return _override
+    start_dir = Path(start or os.getcwd()).resolve()
+    for folder in (start_dir, *start_dir.parents):
+        if (folder / STORE_DIRNAME).is_dir():
+            return folder / STORE_DIRNAME
+    root = git_root(start_dir)
+    return (root or start_dir) / STORE_DIRNAME
+
+
+def git_root(start: Path) -> Path | None:
+    """The git work tree holding ``start``, found by walking up (no subprocess)."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None

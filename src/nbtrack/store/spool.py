@@ -1,0 +1,66 @@
+"""Spool files: each process appends immutable Arrow IPC files, one per table per flush.
+
+A file is written under a temporary name and renamed, so a reader or the compactor never sees
+half a file. Names sort by creation time (nanoseconds first), which keeps each process's events
+in order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from pathlib import Path
+
+import pyarrow as pa
+
+from .schema import TABLES
+
+SUFFIX = ".arrow"
+_counter = itertools.count()
+
+
+def write(spool_dir: Path, table: str, data: pa.Table) -> Path:
+    name = f"{time.time_ns():020d}-{os.getpid()}-{next(_counter):06d}.{table}{SUFFIX}"
+    final = spool_dir / name
+    tmp = spool_dir / f".{name}.tmp"
+    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, data.schema) as out:
+        out.write_table(data)
+    os.replace(tmp, final)
+    return final
+
+
+def listing(spool_dir: Path) -> list[str]:
+    """Finished spool file names, oldest first."""
+    try:
+        names = os.listdir(spool_dir)
+    except FileNotFoundError:
+        return []
+    return sorted(n for n in names if n.endswith(SUFFIX) and not n.startswith("."))
+
+
+def table_of(name: str) -> str:
+    stem = name[: -len(SUFFIX)]
+    return stem.rsplit(".", 1)[1] if "." in stem else ""
+
+
+def read(spool_dir: Path, names: list[str]) -> tuple[dict[str, pa.Table], list[str]]:
+    """Concatenate the named files per table. Returns the tables and the names of files that
+    are not readable spool files (garbage); a file that vanished meanwhile is skipped."""
+    parts: dict[str, list[pa.Table]] = {t: [] for t in TABLES}
+    bad = []
+    for name in names:
+        table = table_of(name)
+        try:
+            if table not in parts:
+                raise ValueError(f"unknown table {table!r}")
+            with pa.memory_map(str(spool_dir / name)) as src:
+                parts[table].append(pa.ipc.open_file(src).read_all().cast(TABLES[table]))
+        except FileNotFoundError:
+            continue
+        except (pa.ArrowException, ValueError, OSError):
+            bad.append(name)
+    tables = {
+        t: pa.concat_tables(ps) if ps else TABLES[t].empty_table() for t, ps in parts.items()
+    }
+    return tables, bad

@@ -1,0 +1,242 @@
+"""One background writer per process and store: the cell's critical path never touches disk.
+
+Callers hand rows to ``put`` (a list append) and series buffers to ``watch``. The writer thread
+wakes on demand or every ``FLUSH_EVERY_S``, writes what is pending as spool files, keeps
+heartbeats fresh, and now and then compacts the spool into the DuckDB file. Rows leave memory
+only once their spool file exists: while the store cannot be written (read-only folder, full
+disk) they wait, and the first failure of each kind is reported once through ``problems``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Protocol
+
+import duckdb
+import pyarrow as pa
+
+from . import database, live, spool
+from .schema import TABLES
+
+FLUSH_EVERY_S = 0.5
+COMPACT_FILES = 64
+COMPACT_AGE_S = 3.0
+MAX_PENDING_ROWS = 5_000_000
+
+
+class PointSource(Protocol):
+    run_id: str
+
+    def drain(self) -> dict[str, pa.Table]: ...
+
+    @property
+    def finished(self) -> bool: ...
+
+
+class Writer:
+    def __init__(self, store_dir: Path):
+        self.store_dir = store_dir
+        self.spool_dir = store_dir / "spool"
+        self.live_dir = store_dir / "live"
+        self._pending: list[tuple[str, list[dict]]] = []
+        self._sources: dict[str, PointSource] = {}
+        self._starting: list[str] = []
+        self._ending: list[str] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._idle = threading.Condition()
+        self._generation = 0  # bumped after each pass; flush() waits for it
+        self._thread: threading.Thread | None = None
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._last_beat = 0.0
+        self._oldest_spool: float | None = None
+        self.problems: list[str] = []  # new problem messages; the caller takes and shows them
+        self._reported: set[str] = set()
+        self.last_error: Exception | None = None
+        self.on_problem: Callable[[str], None] | None = None
+
+    # -- API used on the caller's thread (cheap) ------------------------------------------
+
+    def put(self, table: str, rows: list[dict], wake: bool = False) -> None:
+        self._pending.append((table, rows))  # list.append is atomic under the GIL
+        if wake:
+            self.wake()
+
+    def run_started(self, run_id: str, source: PointSource | None = None) -> None:
+        with self._lock:
+            self._starting.append(run_id)
+            if source is not None:
+                self._sources[run_id] = source
+        self.wake()
+
+    def run_ended(self, run_id: str) -> None:
+        with self._lock:
+            self._ending.append(run_id)
+        self.wake()
+
+    def wake(self) -> None:
+        self._ensure_thread()
+        self._wake.set()
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until everything handed over so far is in spool files (True) or timeout."""
+        self._ensure_thread()
+        with self._idle:
+            target = self._generation + 2  # a full pass that started after this call
+            self._wake.set()
+            return self._idle.wait_for(lambda: self._generation >= target, timeout)
+
+    def compact_now(self) -> int:
+        self.flush()
+        with self._lock:
+            return self._compact()
+
+    # -- the thread -----------------------------------------------------------------------
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._loop, name="nbtrack-writer", daemon=True)
+            self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.wait(FLUSH_EVERY_S)
+            self._wake.clear()
+            try:
+                with self._lock:
+                    self._pass()
+            except Exception as exc:  # never let the thread die: report and go on
+                self._problem(f"nbtrack: writing to the store failed: {exc!r}", exc)
+            with self._idle:
+                self._generation += 1
+                self._idle.notify_all()
+
+    def _pass(self) -> None:
+        try:
+            self.spool_dir.mkdir(parents=True, exist_ok=True)
+            self.live_dir.mkdir(exist_ok=True)
+            for run_id in self._starting:
+                live.start(self.live_dir, run_id)
+            self._starting.clear()
+        except OSError as exc:
+            self._problem(_os_message(self.store_dir, exc), exc)
+            return
+        # Series points of live runs first, then the rows queued after them (end events).
+        for run_id, source in list(self._sources.items()):
+            finished = source.finished
+            for table, data in source.drain().items():
+                if data.num_rows:
+                    self._pending.append((table, data))
+            if finished:
+                del self._sources[run_id]
+        if not self._write_pending():
+            return
+        for run_id in self._ending:
+            live.end(self.live_dir, run_id)
+        self._ending.clear()
+        now = time.monotonic()
+        if self._sources and now - self._last_beat > live.HEARTBEAT_EVERY_S:
+            live.beat(self.live_dir, list(self._sources))
+            self._last_beat = now
+        self._maybe_compact()
+
+    def _write_pending(self) -> bool:
+        n = len(self._pending)
+        if not n:
+            return True
+        batch = self._pending[:n]
+        by_table: dict[str, list] = {}
+        for table, rows in batch:
+            by_table.setdefault(table, []).append(rows)
+        try:
+            for table, chunks in by_table.items():
+                data = pa.concat_tables(
+                    [c if isinstance(c, pa.Table) else pa.Table.from_pylist(c, TABLES[table]) for c in chunks]
+                )
+                spool.write(self.spool_dir, table, data)
+        except OSError as exc:
+            self._problem(_os_message(self.store_dir, exc), exc)
+            self._drop_if_too_much()
+            return False
+        # A failure half way re-writes the tables already written; spool readers see the same
+        # rows twice only in that rare case, and keyed tables fold duplicates away.
+        del self._pending[:n]
+        if self._oldest_spool is None:
+            self._oldest_spool = time.monotonic()
+        return True
+
+    def _drop_if_too_much(self) -> None:
+        rows = sum(len(r) if isinstance(r, list) else r.num_rows for _, r in self._pending)
+        if rows > MAX_PENDING_ROWS:
+            del self._pending[: len(self._pending) // 2]
+            self._problem("nbtrack: the store has been unwritable for long; oldest pending rows dropped.")
+
+    def _maybe_compact(self) -> None:
+        if self._oldest_spool is None:
+            return
+        if time.monotonic() - self._oldest_spool < COMPACT_AGE_S:
+            if len(spool.listing(self.spool_dir)) < COMPACT_FILES:
+                return
+        self._compact()
+
+    def _compact(self) -> int:
+        if self._con is None:
+            self._con = duckdb.connect()
+        try:
+            moved = database.compact(self._con, self.store_dir)
+        except database.StoreError as exc:
+            self._problem(str(exc), exc)
+            return 0
+        except (OSError, duckdb.Error) as exc:
+            self._problem(f"nbtrack: moving runs into {self.store_dir} failed ({exc}); they stay in the spool folder.", exc)
+            return 0
+        if moved and not spool.listing(self.spool_dir):
+            self._oldest_spool = None
+        return moved
+
+    def check_writable(self) -> bool:
+        """Probe the spool folder on the caller's thread (~0.1 ms) so a read-only or full
+        store is reported in the very cell that meets it."""
+        import os
+
+        probe = self.spool_dir / f".probe-{os.getpid()}"
+        try:
+            self.spool_dir.mkdir(parents=True, exist_ok=True)
+            with open(probe, "wb") as f:
+                f.write(b"x")
+            os.remove(probe)
+            return True
+        except OSError as exc:
+            self._problem(_os_message(self.store_dir, exc), exc)
+            return False
+
+    def report(self, message: str) -> None:
+        self._problem(message)
+
+    def _problem(self, message: str, exc: Exception | None = None) -> None:
+        self.last_error = exc
+        kind = message.split("(")[0]
+        if kind in self._reported:
+            return
+        self._reported.add(kind)
+        self.problems.append(message)
+        if self.on_problem is not None:
+            self.on_problem(message)
+
+
+def _os_message(store_dir: Path, exc: OSError) -> str:
+    import errno
+
+    if exc.errno == errno.ENOSPC:
+        why = "the disk is full"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        why = "the folder is read-only"
+    else:
+        why = exc.strerror or str(exc)
+    return (
+        f"nbtrack: cannot write to the store {store_dir} ({why}). Your cell ran normally; "
+        "its run is kept in memory and written when the store is writable again "
+        "(or set NBTRACK_STORE to another folder)."
+    )
