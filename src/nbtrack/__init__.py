@@ -112,3 +112,11 @@ def unload_ipython_extension(shell) -> None:
     from .capture.magic import unload_ipython_extension as unload
 
     unload(shell)
+
+
+def _jupyter_labextension_paths():
+    return [{"src": "labextension", "dest": "nbtrack"}]
+
+
+def _jupyter_server_extension_points():
+    return [{"module": "nbtrack.server"}]

@@ -1,0 +1,42 @@
+# make lab   : create .venv, install nbtrack, open JupyterLab on notebooks/
+# make test  : create/update .venv, install nbtrack with test extras, run every test
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: lab test install chromium bench bench-quick reliability clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Re-run on every make so source changes (Python and TypeScript) are built and installed.
+install: $(BIN)/python
+	$(BIN)/pip install -q -e ".[test]"
+
+# Browser tests need Debian's chromium; install it when missing and we can (root + apt).
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
+	  else echo "chromium not found and cannot be installed: browser tests will be skipped"; fi; \
+	fi
+
+test: install chromium
+	$(BIN)/python -m pytest -q -rs $(PYTEST_ARGS)
+
+lab: install
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) --LabApp.news_url=None
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+bench-quick: install
+	$(BIN)/python benchmarks/run.py --quick
+
+reliability: install chromium
+	$(BIN)/python -m pytest -q -m "stress or reliability" --reliability-report
+
+clean:
+	rm -rf $(VENV) node_modules src/nbtrack/static src/nbtrack/labextension lib test-output
