@@ -297,7 +297,7 @@ class Tracker:
         earlier = [r for r in self.history.get(key, []) if r["run_id"] != run.run_id]
         previous = next((r["metrics"] for r in earlier if r["status"] == "finished"), None)
         best = {}
-        for k, v in run.metrics.items():
+        for k, v in run.metrics.items() if earlier else ():
             values = [v] + [r["metrics"][k] for r in earlier if isinstance(r["metrics"].get(k), float)]
             values = [x for x in values if x == x]
             if values:
