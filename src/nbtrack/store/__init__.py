@@ -75,11 +75,14 @@ class Store:
             con = self._connection()
             try:
                 with store_lock(self.dir / "lock", exclusive=False, timeout=timeout):
-                    tables, _bad = spool.read(self.spool_dir, spool.listing(self.spool_dir))
-                    heartbeats = live.statuses(self.live_dir, database.STALE_HEARTBEAT_S)
-                    database.register_snapshot(con, tables, heartbeats)
                     self._attach_for_read(con, busy_timeout)
                     try:
+                        # Files a compactor moved in but died before deleting are not new.
+                        done = {r[0] for r in con.execute("SELECT file FROM s.ingested").fetchall()}
+                        names = [n for n in spool.listing(self.spool_dir) if n not in done]
+                        tables, _bad = spool.read(self.spool_dir, names)
+                        heartbeats = live.statuses(self.live_dir, database.STALE_HEARTBEAT_S)
+                        database.register_snapshot(con, tables, heartbeats)
                         yield con
                     finally:
                         database.detach(con)

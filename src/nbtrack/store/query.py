@@ -380,11 +380,7 @@ def sql(store: Store, query: str, params: list | None = None) -> pd.DataFrame:
     """Run a read-only query over the documented views (runs, params, metrics, series,
     inputs, outputs, artifacts). The store file is attached read-only."""
     with store.snapshot() as con:
-        cur = con.cursor()
-        try:
-            return cur.execute(query, params or []).df()
-        finally:
-            cur.close()
+        return con.execute(query, params or []).df()
 
 
 def store_info(store: Store) -> dict:

@@ -1,0 +1,261 @@
+"""Queries behind the Jupyter server's REST routes (the sidebar): a page of runs with free
+text, structured filters, sorting and paging; the series keys of a run.
+
+Only parameterised SQL over ``store.snapshot()``. The only identifiers that reach SQL text are
+column names checked against the store's own columns and quoted (``"params.lr"``); values,
+keys and patterns always travel as parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from . import Store
+from .database import StoreError
+from .query import RUN_COLUMNS, STATUSES, _param_value
+
+# Columns of a listed run (``source_head`` is the start of the cell source, for titles).
+LIST_COLUMNS = RUN_COLUMNS + ["execution_count", "error_type", "error_message"]
+SORTABLE = ["run_id", "name", "experiment", "notebook", "cell_id", "status", "started_at",
+            "ended_at", "duration_s", "execution_count"]
+TEXT_COLUMNS = {"run_id", "name", "experiment", "notebook", "cell_id", "status", "error_type",
+                "error_message"}
+MAX_LIMIT = 1000
+
+
+class QueryError(ValueError):
+    """A bad request parameter (unknown column, malformed filter); the message says which."""
+
+
+try:  # the shared filter grammar (widgets and server); see store/filters.py
+    from .filters import FilterError, compile_filters  # type: ignore
+except ImportError:  # pragma: no cover - until filters.py lands
+    FilterError = QueryError  # type: ignore[misc,assignment]
+    compile_filters = None  # type: ignore[assignment]
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class RunPage:
+    runs: list[dict]
+    total: int
+    limit: int
+    offset: int
+
+
+def columns(store: Store) -> dict[str, str]:
+    """Every filterable/sortable column: name -> 'text' | 'number' | 'time' | 'list'."""
+    out: dict[str, str] = {c: "text" for c in SORTABLE}
+    out.update(started_at="time", ended_at="time", duration_s="number", execution_count="number",
+               tags="list")
+    with store.snapshot() as con:
+        params = con.execute(
+            "SELECT key, list(DISTINCT kind) FROM params GROUP BY key ORDER BY key").fetchall()
+        metrics = con.execute("SELECT DISTINCT key FROM metrics ORDER BY key").fetchall()
+    for key, kinds in params:
+        out[f"params.{key}"] = "number" if set(kinds) <= {"int", "float", "bool"} else "text"
+    for (key,) in metrics:
+        out[f"metrics.{key}"] = "number"
+    return out
+
+
+def _extra_column(name: str, kind: str) -> tuple[str, list]:
+    """SQL for a params./metrics. column of the run ``r``, with its parameters."""
+    if name.startswith("metrics."):
+        return ("(SELECT max(m.value) FROM metrics m WHERE m.run_id = r.run_id AND m.key = ?)",
+                [name[len("metrics."):]])
+    field = "p.num" if kind == "number" else "p.text"
+    return (f"(SELECT max({field}) FROM params p WHERE p.run_id = r.run_id AND p.key = ?)",
+            [name[len("params."):]])
+
+
+def parse_sort(sort: str | None, cols: dict[str, str]) -> tuple[str, bool]:
+    """``-metrics.accuracy`` -> ('metrics.accuracy', descending)."""
+    if not sort:
+        return "run_id", True
+    desc = sort.startswith("-")
+    name = sort.lstrip("+-")
+    if name not in cols or cols[name] == "list":
+        raise QueryError(
+            f"nbtrack: cannot sort by {name!r}; use one of {', '.join(SORTABLE)}, "
+            "params.<key> or metrics.<key>, with a leading '-' for descending.")
+    return name, desc
+
+
+def list_runs(
+    store: Store,
+    *,
+    notebooks: Iterable[str] | None = None,
+    experiment: str | None = None,
+    status: Iterable[str] | None = None,
+    cell_id: str | None = None,
+    q: str | None = None,
+    filters: list | None = None,
+    sort: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> RunPage:
+    """A page of runs (newest first unless ``sort`` says otherwise), each with its params and
+    metrics, and the total count of matching runs."""
+    limit = max(0, min(int(limit), MAX_LIMIT))
+    offset = max(0, int(offset))
+    cols = columns(store) if (filters or (sort and sort.lstrip("+-") not in SORTABLE)) else {
+        c: "text" for c in SORTABLE}
+    sort_col, desc = parse_sort(sort, cols)
+
+    conds: list[str] = []
+    args: list[Any] = []
+    if notebooks is not None:
+        conds.append("list_contains(?, notebook)")
+        args.append([str(n) for n in notebooks])
+    if experiment is not None:
+        conds.append("experiment = ?")
+        args.append(experiment)
+    if status is not None:
+        statuses = list(status)
+        bad = [s for s in statuses if s not in STATUSES]
+        if bad:
+            raise QueryError(f"nbtrack: unknown status {bad[0]!r}; use one of {', '.join(STATUSES)}.")
+        conds.append("list_contains(?, status)")
+        args.append(statuses)
+    if cell_id is not None:
+        conds.append("cell_id = ?")
+        args.append(cell_id)
+    for term in (q or "").lower().split():
+        conds.append(
+            "(contains(lower(coalesce(name, '')), ?) OR starts_with(run_id, ?)"
+            " OR contains(lower(coalesce(experiment, '')), ?)"
+            " OR contains(lower(coalesce(notebook, '')), ?) OR status = ?"
+            " OR list_contains(list_transform(coalesce(tags, []), t -> lower(t)), ?)"
+            " OR contains(lower(coalesce(source, '')), ?))")
+        args.extend([term] * 7)
+
+    # Columns beyond the runs view that a filter or the sort needs.
+    needed = {sort_col} | set(_filter_columns(filters))
+    extra = sorted(c for c in needed if c.startswith(("params.", "metrics.")))
+    extra_sql, extra_args = [], []
+    for name in extra:
+        if name not in cols:
+            raise QueryError(f"nbtrack: no column {name!r} in this store.")
+        sql, a = _extra_column(name, cols[name])
+        extra_sql.append(f"{sql} AS {quote_ident(name)}")
+        extra_args.extend(a)
+    filter_sql, filter_args = _compile(filters, cols)
+    if filter_sql:
+        conds.append(f"({filter_sql})")
+        args.extend(filter_args)
+
+    where = (" WHERE " + " AND ".join(conds)) if conds else ""
+    wide = ("SELECT r.*, left(r.source, 400) AS source_head"
+            + "".join(", " + s for s in extra_sql) + " FROM runs r")
+    order = f"{quote_ident(sort_col)} {'DESC' if desc else 'ASC'} NULLS LAST"
+    if sort_col != "run_id":
+        order += ", run_id DESC"
+    select = ", ".join(LIST_COLUMNS + ["source_head"])
+    with store.snapshot() as con:
+        total = con.execute(f"SELECT count(*) FROM ({wide}) w{where}", extra_args + args).fetchall()[0][0]
+        cur = con.execute(
+            f"SELECT {select} FROM ({wide}) w{where} ORDER BY {order} LIMIT ? OFFSET ?",
+            extra_args + args + [limit, offset])
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r)) for r in cur.fetchall()]
+        ids = [r["run_id"] for r in rows]
+        params = con.execute(
+            "SELECT run_id, key, kind, num, text FROM params WHERE list_contains(?, run_id) "
+            "ORDER BY key", [ids]).fetchall() if ids else []
+        metrics = con.execute(
+            "SELECT run_id, key, value FROM metrics WHERE list_contains(?, run_id) ORDER BY key",
+            [ids]).fetchall() if ids else []
+    by_id = {r["run_id"]: r for r in rows}
+    for r in rows:
+        r["tags"] = list(r["tags"] or [])
+        r["params"], r["metrics"] = {}, {}
+    for rid, key, kind, num, text in params:
+        by_id[rid]["params"][key] = _param_value(kind, num, text)
+    for rid, key, value in metrics:
+        by_id[rid]["metrics"][key] = value
+    return RunPage(rows, int(total), limit, offset)
+
+
+def _filter_columns(filters: list | None) -> list[str]:
+    out = []
+    for f in filters or []:
+        if isinstance(f, (list, tuple)) and f and isinstance(f[0], str):
+            out.append(f[0])
+        elif isinstance(f, dict) and isinstance(f.get("column"), str):
+            out.append(f["column"])
+    return out
+
+
+def _compile(filters: list | None, cols: dict[str, str]) -> tuple[str, list]:
+    if not filters:
+        return "", []
+    if compile_filters is not None:
+        try:
+            return compile_filters(filters, cols)
+        except FilterError as exc:
+            raise QueryError(str(exc)) from exc
+    return _compile_fallback(filters, cols)
+
+
+_OPS = {"=": "=", "==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+def _compile_fallback(filters: list, cols: dict[str, str]) -> tuple[str, list]:
+    """A minimal stand-in for store/filters.py (same call shape) until it exists."""
+    conds, args = [], []
+    for f in filters:
+        if not (isinstance(f, (list, tuple)) and len(f) == 3 and isinstance(f[0], str)
+                and isinstance(f[1], str)):
+            raise QueryError(f"nbtrack: a filter is [column, operator, value], got {f!r}.")
+        col, op, value = f
+        if col not in cols:
+            raise QueryError(f"nbtrack: no column {col!r} to filter on.")
+        ident = quote_ident(col)
+        kind = cols[col]
+        if op in _OPS:
+            if kind == "number":
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise QueryError(f"nbtrack: {col} {op} needs a number, got {value!r}.")
+            elif not isinstance(value, (str, int, float)) or isinstance(value, bool):
+                raise QueryError(f"nbtrack: {col} {op} needs a text value, got {value!r}.")
+            cast = "CAST(? AS TIMESTAMP)" if kind == "time" else "?"
+            conds.append(f"{ident} {_OPS[op]} {cast}")
+            args.append(value if kind in ("number", "time") else str(value))
+        elif op in ("contains", "startswith"):
+            if not isinstance(value, str):
+                raise QueryError(f"nbtrack: {col} {op} needs text, got {value!r}.")
+            if kind == "list":
+                conds.append(f"list_contains({ident}, ?)")
+            else:
+                fn = "contains" if op == "contains" else "starts_with"
+                conds.append(f"{fn}(lower(CAST({ident} AS VARCHAR)), lower(?))")
+            args.append(value)
+        elif op in ("in", "not in"):
+            if not isinstance(value, list) or not value:
+                raise QueryError(f"nbtrack: {col} {op} needs a non-empty list.")
+            conds.append(("NOT " if op == "not in" else "") + f"list_contains(?, CAST({ident} AS VARCHAR))")
+            args.append([str(v) for v in value])
+        elif op in ("is null", "is not null"):
+            conds.append(f"{ident} {op.upper()}")
+        else:
+            raise QueryError(
+                f"nbtrack: unknown filter operator {op!r}; use one of "
+                f"{', '.join(list(_OPS) + ['contains', 'startswith', 'in', 'not in', 'is null', 'is not null'])}.")
+    return " AND ".join(conds), args
+
+
+def series_keys(store: Store, run_id: str) -> dict[str, int]:
+    """Series keys of one run with their point counts."""
+    with store.snapshot() as con:
+        rows = con.execute(
+            "SELECT key, count(*) FROM series WHERE run_id = ? GROUP BY key ORDER BY key",
+            [run_id]).fetchall()
+    return {k: int(n) for k, n in rows}
+
+
+__all__ = ["QueryError", "StoreError", "RunPage", "columns", "list_runs", "series_keys"]
