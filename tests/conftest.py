@@ -43,7 +43,7 @@ def ip(shell, store_dir):
 
     def cell(source: str, cell_id: str | None = None):
         cid = cell_id or f"cell-{next(_cells)}"
-        result = shell.run_cell(source, cell_id=cid)
+        result = shell.run_cell(source, store_history=True, cell_id=cid)
         nbtrack.store().flush()
         result.cell_id = cid
         return result

@@ -1,0 +1,137 @@
+"""%%track through a real IPython shell: the body runs as without the magic, the run is captured."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import nbtrack
+from nbtrack.capture.magic import NbtrackWarning, TrackMagics
+from nbtrack.store import query
+
+ISSUE_CELL = """%%track --name baseline --tag rf
+n_estimators = 200
+max_depth = 8
+model = {"n": n_estimators, "d": max_depth}
+for step in range(5):
+    nbtrack.log(step=step, loss=1 / (step + 1))
+accuracy = float(np.mean(X_test)) / 100
+"""
+
+
+def test_issue_example_captures_params_metrics_inputs_and_status(ip, store):
+    ip.cell("import numpy as np\nX_test = np.arange(100.0)\ndf = pd.DataFrame({'a': range(5)}) if False else None")
+    r = ip.cell(ISSUE_CELL)
+    assert r.success
+    runs = nbtrack.runs()
+    assert len(runs) == 1
+    row = runs.iloc[0]
+    assert row["params.n_estimators"] == 200 and row["params.max_depth"] == 8
+    assert row["metrics.accuracy"] == pytest.approx(0.495)
+    assert row["metrics.loss"] == pytest.approx(0.2)
+    assert row.status == "finished" and row["name"] == "baseline" and row.tags == ["rf"]
+    assert row.cell_id == r.cell_id
+    rec = nbtrack.get_run(row.run_id[:12])
+    assert rec.inputs["X_test"]["type"] == "numpy.ndarray" and rec.inputs["X_test"]["shape"] == "100"
+    assert rec.inputs["X_test"]["fingerprint"]
+    assert "np" not in rec.inputs  # modules are not inputs
+    assert "step" not in rec.metrics and "model" in rec.outputs and rec.outputs["model"]["type"] == "dict"
+    assert rec.source.startswith("n_estimators = 200")
+    assert rec.context["python"] and "numpy" in rec.context["packages"]
+    assert list(nbtrack.series(row.run_id).value) == pytest.approx([1, 1 / 2, 1 / 3, 1 / 4, 1 / 5])
+    assert ip.user_ns["accuracy"] == pytest.approx(0.495)  # names land in the user namespace
+
+
+def test_last_expression_is_displayed_and_semicolon_suppresses_it(ip, store, capsys):
+    ip.cell("%%track -q\nv = 41\nv + 1")
+    assert "42" in capsys.readouterr().out
+    ip.cell("%%track -q\nv = 41\nv + 1;")
+    assert "42" not in capsys.readouterr().out
+
+
+def test_exception_propagates_with_the_users_line_number_and_run_is_failed(ip, store, capsys):
+    r = ip.cell("%%track -q\na = 1\nb = 2\nraise ValueError('bad value')\nc = 3")
+    assert isinstance(r.error_in_exec, ValueError)
+    err = capsys.readouterr()
+    text = re.sub(r"\x1b\[[0-9;]*m", "", err.out + err.err)  # drop colours
+    # The traceback points at line 4 of the cell as the editor shows it, with the user's code.
+    assert "----> 4 raise ValueError('bad value')" in text
+    assert "magic.py" not in text
+    assert "c" not in ip.user_ns or ip.user_ns.get("c") != 3
+    rec = nbtrack.get_run(nbtrack.runs().run_id[0])
+    assert rec.status == "failed"
+    assert rec.error["type"] == "ValueError" and "bad value" in rec.error["traceback"]
+
+
+def test_keyboard_interrupt_is_interrupted_and_keeps_points(ip, store):
+    ip.cell("%%track -q\nfor i in range(10):\n    nbtrack.log(x=i)\nraise KeyboardInterrupt")
+    row = nbtrack.runs().iloc[0]
+    assert row.status == "interrupted"
+    assert len(nbtrack.series(row.run_id)) == 10
+
+
+def test_rerun_adds_to_the_cells_history_and_summary_shows_the_change(ip, store, capsys):
+    first = ip.cell("%%track\nscore = 0.5 + 0.0")
+    capsys.readouterr()
+    ip.cell("%%track\nscore = 0.75 + 0.0", cell_id=first.cell_id)
+    out = capsys.readouterr().out
+    assert "score = 0.75" in out and "+0.25 vs. previous" in out
+    runs = nbtrack.runs()
+    assert len(runs) == 2 and set(runs.cell_id) == {first.cell_id}
+
+
+def test_magics_shell_commands_and_await_work_inside_the_body(ip, store, capsys):
+    r = ip.cell("%%track -q\nimport asyncio\n%time t = 1\nout = !echo hello-from-shell\nawait asyncio.sleep(0)\nw = len(out)")
+    assert r.success
+    assert ip.user_ns["out"] == ["hello-from-shell"] and ip.user_ns["t"] == 1
+    assert nbtrack.runs().status[0] == "finished"
+
+
+def test_explicit_params_stdout_and_quiet(ip, store, capsys):
+    ip.cell("%%track -q -p lr=0.01 -p model=resnet -p layers=[1,2]\nprint('hello out')")
+    assert "nbtrack run" not in capsys.readouterr().out
+    rec = nbtrack.get_run(nbtrack.runs().run_id[0])
+    assert rec.params == {"lr": 0.01, "model": "resnet", "layers": [1, 2]}
+    assert any(a["name"] == "stdout" for a in rec.artifacts)
+    mime, data = query.artifact(store, rec.run_id, "stdout")
+    assert mime == "text/plain" and data == b"hello out\n"
+
+
+def test_dataframe_inputs_are_fingerprinted_and_change_with_content(ip, store):
+    ip.user_ns["frame"] = pd.DataFrame({"a": np.arange(100_000), "b": 1.0})
+    ip.cell("%%track -q\nm = float(frame.a.mean())")
+    ip.user_ns["frame"].loc[50_000, "a"] = -5  # changed in the sample? maybe not: change more
+    ip.user_ns["frame"]["a"] = ip.user_ns["frame"]["a"] * 2
+    ip.cell("%%track -q\nm = float(frame.a.mean())")
+    ids = nbtrack.runs().run_id
+    fps = [nbtrack.get_run(i).inputs["frame"]["fingerprint"] for i in ids]
+    assert fps[0] != fps[1]
+    assert nbtrack.get_run(ids[0]).inputs["frame"]["shape"] == "100000x2"
+
+
+def test_help_documents_every_option():
+    doc = TrackMagics.track.__doc__
+    for opt in ("--name", "--tag", "--experiment", "--param", "--quiet"):
+        assert opt in doc
+
+
+def test_log_outside_a_tracked_cell_warns_once_and_records_nothing(ip, store):
+    import nbtrack.capture.run as runmod
+
+    runmod._warned_outside.clear()
+    with pytest.warns(UserWarning, match="outside a tracked cell"):
+        nbtrack.log(x=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nbtrack.log(x=2)
+    assert len(nbtrack.runs()) == 0
+
+
+def test_bad_options_give_usage_error_and_do_not_run_the_body(ip, store, capsys):
+    r = ip.cell("%%track --no-such-option\nran = True")
+    assert not r.success and "ran" not in ip.user_ns
+    assert len(nbtrack.runs()) == 0
