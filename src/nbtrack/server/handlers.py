@@ -1,5 +1,286 @@
-"""Route handlers (placeholder until the sidebar issue lands)."""
+"""Read-only JSON routes under ``<base_url>/nbtrack/api/``. Every handler is an authenticated
+``APIHandler``; store reads (blocking DuckDB work) run on a worker thread, never on the event
+loop.
+
+    GET runs                 ?notebook=&experiment=&status=a,b&cell_id=&q=&filter=[[col,op,val],...]
+                             &sort=-metrics.acc&limit=100&offset=0
+    GET runs/{id}            everything captured (a unique id prefix is enough)
+    GET runs/{id}/series     ?keys=loss,acc&points=1000  (downsampled in DuckDB)
+    GET experiments
+    GET columns              filterable/sortable columns and their kinds
+    GET store                where the store is, counts, schema version
+    GET changes              ?since=TOKEN -> {"token", "changed"}: cheap, for polling
+
+Errors are JSON ``{"message": ...}``: 400 bad parameter, 404 unknown run, 503 the store cannot
+be read (its message says why). Numbers that are NaN or infinite are encoded as the strings
+"NaN", "Infinity", "-Infinity" (``Number(x)`` in JavaScript reads them back); timestamps are
+ISO 8601 UTC strings ending in "Z".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import json
+import math
+import os
+from typing import Any, Callable
+
+import tornado.web
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
+
+from ..store import StoreError, get_store
+from ..store import api_queries, query
+from ..store.api_queries import QueryError
+from ..store.query import UnknownRunError
+
+MAX_POINTS = 20_000
 
 
-def setup_handlers(server_app) -> None:
-    pass
+def jsonable(value: Any) -> Any:
+    """Plain JSON values: non-finite floats as strings, times as ISO UTC, numpy as Python."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.isoformat() + "Z"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return None
+    if hasattr(value, "item") and callable(value.item):  # numpy scalar
+        try:
+            return jsonable(value.item())
+        except (TypeError, ValueError):
+            pass
+    if hasattr(value, "tolist"):
+        return jsonable(value.tolist())
+    return str(value)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(jsonable(value), allow_nan=False, separators=(",", ":"))
+
+
+class NBTrackHandler(APIHandler):
+    """Base: store lookup, off-loop reads, error mapping, JSON replies."""
+
+    @property
+    def locator(self):
+        return self.settings["nbtrack_locator"]
+
+    def store(self):
+        return get_store(self.locator.store_dir())
+
+    async def read(self, fn: Callable, *args, **kwargs) -> Any:
+        try:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        except UnknownRunError as exc:
+            raise tornado.web.HTTPError(404, str(exc)) from None
+        except QueryError as exc:
+            raise tornado.web.HTTPError(400, str(exc)) from None
+        except StoreError as exc:
+            raise tornado.web.HTTPError(503, str(exc)) from None
+        except Exception as exc:  # DuckDB or OS trouble reading the store: say so, no traceback
+            self.log.exception("nbtrack: reading the store failed")
+            raise tornado.web.HTTPError(
+                503, f"nbtrack: the store {self.locator.store_dir()} could not be read "
+                     f"({type(exc).__name__}: {exc})") from None
+
+    def reply(self, value: Any) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(dumps(value))
+
+    # -- parameters ---------------------------------------------------------------------
+
+    def text_arg(self, name: str) -> str | None:
+        value = self.get_query_argument(name, None)
+        return value if value not in (None, "") else None
+
+    def int_arg(self, name: str, default: int, lo: int, hi: int) -> int:
+        raw = self.get_query_argument(name, None)
+        if raw in (None, ""):
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise tornado.web.HTTPError(400, f"nbtrack: {name} must be an integer, got {raw!r}.") from None
+        if not lo <= value <= hi:
+            raise tornado.web.HTTPError(400, f"nbtrack: {name} must be between {lo} and {hi}, got {value}.")
+        return value
+
+    def list_arg(self, name: str) -> list[str] | None:
+        """``?keys=a,b`` or ``?keys=a&keys=b``."""
+        values = self.get_query_arguments(name)
+        out = [v.strip() for raw in values for v in raw.split(",") if v.strip()]
+        return out or None
+
+    # -- paths ------------------------------------------------------------------------------
+
+    def notebook_candidates(self, notebook: str) -> list[str]:
+        """Runs store the notebook as the kernel saw it (``JPY_SESSION_NAME`` is an absolute
+        path; scripts may record a relative one): match every spelling of this path."""
+        root = self.locator.root_dir
+        rel = notebook.lstrip("/")
+        out = {notebook, rel}
+        for base in (root, os.path.realpath(root)):
+            full = os.path.normpath(os.path.join(base, *rel.split("/")))
+            out.add(full)
+        return sorted(out)
+
+    def relative_notebook(self, notebook: str | None) -> str | None:
+        """The notebook's path relative to the server root (``/`` separated), if it is under it."""
+        if not notebook:
+            return None
+        if not os.path.isabs(notebook):
+            return notebook.replace(os.sep, "/")
+        root = self.locator.root_dir
+        for base in (root, os.path.realpath(root)):
+            rel = os.path.relpath(os.path.normpath(notebook), base)
+            if not rel.startswith(".."):
+                return rel.replace(os.sep, "/")
+        return None
+
+
+class RunsHandler(NBTrackHandler):
+    @tornado.web.authenticated
+    async def get(self):
+        notebook = self.text_arg("notebook")
+        raw_filter = self.text_arg("filter")
+        filters = None
+        if raw_filter is not None:
+            try:
+                filters = json.loads(raw_filter)
+            except ValueError:
+                raise tornado.web.HTTPError(
+                    400, "nbtrack: filter must be a JSON list of [column, operator, value].") from None
+            if not isinstance(filters, list):
+                raise tornado.web.HTTPError(
+                    400, "nbtrack: filter must be a JSON list of [column, operator, value].")
+        page = await self.read(
+            api_queries.list_runs,
+            self.store(),
+            notebooks=self.notebook_candidates(notebook) if notebook else None,
+            experiment=self.text_arg("experiment"),
+            status=self.list_arg("status"),
+            cell_id=self.text_arg("cell_id"),
+            q=self.text_arg("q"),
+            filters=filters,
+            sort=self.text_arg("sort"),
+            limit=self.int_arg("limit", 100, 0, api_queries.MAX_LIMIT),
+            offset=self.int_arg("offset", 0, 0, 10**9),
+        )
+        for run in page.runs:
+            run["notebook_path"] = self.relative_notebook(run.get("notebook"))
+        self.reply({"runs": page.runs, "total": page.total, "limit": page.limit,
+                    "offset": page.offset, "now": dt.datetime.now(dt.timezone.utc)})
+
+
+def _run_detail(store, id_or_prefix: str) -> dict:
+    record = query.get_run(store, id_or_prefix)
+    out = dataclasses.asdict(record)
+    out["series_keys"] = api_queries.series_keys(store, record.run_id)
+    stdout = query.artifact(store, record.run_id, "stdout")
+    out["stdout"] = stdout[1].decode("utf-8", "replace") if stdout else None
+    return out
+
+
+class RunHandler(NBTrackHandler):
+    @tornado.web.authenticated
+    async def get(self, run_id: str):
+        run = await self.read(_run_detail, self.store(), run_id)
+        run["notebook_path"] = self.relative_notebook(run.get("notebook"))
+        run["now"] = dt.datetime.now(dt.timezone.utc)
+        self.reply(run)
+
+
+def _series(store, id_or_prefix: str, keys: list[str] | None, points: int) -> dict:
+    run_id = query.resolve_run_id(store, id_or_prefix)
+    table = query.downsampled_series(store, [run_id], keys, points)
+    series: dict[str, dict[str, list]] = {}
+    for key, step, value in zip(table.column("key").to_pylist(), table.column("step").to_pylist(),
+                                table.column("value").to_pylist()):
+        s = series.setdefault(key, {"steps": [], "values": []})
+        s["steps"].append(step)
+        s["values"].append(value)
+    return {"run_id": run_id, "points": points, "series": series}
+
+
+class SeriesHandler(NBTrackHandler):
+    @tornado.web.authenticated
+    async def get(self, run_id: str):
+        points = self.int_arg("points", 1000, 4, MAX_POINTS)
+        self.reply(await self.read(_series, self.store(), run_id, self.list_arg("keys"), points))
+
+
+class ExperimentsHandler(NBTrackHandler):
+    @tornado.web.authenticated
+    async def get(self):
+        frame = await self.read(query.experiments, self.store())
+        rows = [
+            {"experiment": e, "runs": int(n), "last_started": last, "running": int(running)}
+            for e, n, last, running in frame.itertuples(index=False, name=None)
+        ]
+        self.reply({"experiments": rows})
+
+
+class ColumnsHandler(NBTrackHandler):
+    @tornado.web.authenticated
+    async def get(self):
+        cols = await self.read(api_queries.columns, self.store())
+        self.reply({"columns": [{"name": k, "kind": v} for k, v in cols.items()]})
+
+
+def _store_info(store) -> dict:
+    info = query.store_info(store)
+    info["token"] = query.change_token(store)
+    return info
+
+
+class StoreHandler(NBTrackHandler):
+    @tornado.web.authenticated
+    async def get(self):
+        info = await self.read(_store_info, self.store())
+        info["source"] = self.locator.source()
+        info["root_dir"] = self.locator.root_dir
+        self.reply(info)
+
+
+class ChangesHandler(NBTrackHandler):
+    """``GET changes?since=TOKEN``: stat calls and one directory listing, no DuckDB."""
+
+    @tornado.web.authenticated
+    async def get(self):
+        since = self.get_query_argument("since", None)
+        token = await self.read(query.change_token, self.store())
+        self.reply({"token": token, "changed": since != token})
+
+
+RUN_ID = r"(?P<run_id>[^/]+)"
+ROUTES = [
+    (r"runs", RunsHandler),
+    (rf"runs/{RUN_ID}", RunHandler),
+    (rf"runs/{RUN_ID}/series", SeriesHandler),
+    (r"experiments", ExperimentsHandler),
+    (r"columns", ColumnsHandler),
+    (r"store", StoreHandler),
+    (r"changes", ChangesHandler),
+]
+
+
+def setup_handlers(web_app, locator) -> None:
+    web_app.settings["nbtrack_locator"] = locator
+    base = url_path_join(web_app.settings["base_url"], "nbtrack", "api")
+    web_app.add_handlers(".*$", [(url_path_join(base, path) + "/?$", handler) for path, handler in ROUTES])

@@ -9,18 +9,20 @@ keys and patterns always travel as parameters.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from . import Store
 from .database import StoreError
+from .filters import FilterError, compile_filters, quote_ident, search_clause
 from .query import RUN_COLUMNS, STATUSES, _param_value
 
 # Columns of a listed run (``source_head`` is the start of the cell source, for titles).
 LIST_COLUMNS = RUN_COLUMNS + ["execution_count", "error_type", "error_message"]
 SORTABLE = ["run_id", "name", "experiment", "notebook", "cell_id", "status", "started_at",
             "ended_at", "duration_s", "execution_count"]
-TEXT_COLUMNS = {"run_id", "name", "experiment", "notebook", "cell_id", "status", "error_type",
-                "error_message"}
+# Free text (``q``): every word must occur (case-insensitively) in one of these.
+SEARCH_COLUMNS = {"name": "text", "run_id": "text", "tags": "list", "experiment": "text",
+                  "notebook": "text", "status": "text", "source": "text"}
 MAX_LIMIT = 1000
 
 
@@ -28,15 +30,11 @@ class QueryError(ValueError):
     """A bad request parameter (unknown column, malformed filter); the message says which."""
 
 
-try:  # the shared filter grammar (widgets and server); see store/filters.py
-    from .filters import FilterError, compile_filters  # type: ignore
-except ImportError:  # pragma: no cover - until filters.py lands
-    FilterError = QueryError  # type: ignore[misc,assignment]
-    compile_filters = None  # type: ignore[assignment]
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def _param_kind(kinds: Iterable[str]) -> str:
+    kinds = set(kinds)
+    if kinds == {"bool"}:
+        return "bool"
+    return "number" if kinds <= {"int", "float", "bool"} else "text"
 
 
 @dataclass
@@ -57,7 +55,7 @@ def columns(store: Store) -> dict[str, str]:
             "SELECT key, list(DISTINCT kind) FROM params GROUP BY key ORDER BY key").fetchall()
         metrics = con.execute("SELECT DISTINCT key FROM metrics ORDER BY key").fetchall()
     for key, kinds in params:
-        out[f"params.{key}"] = "number" if set(kinds) <= {"int", "float", "bool"} else "text"
+        out[f"params.{key}"] = _param_kind(kinds)
     for (key,) in metrics:
         out[f"metrics.{key}"] = "number"
     return out
@@ -68,9 +66,9 @@ def _extra_column(name: str, kind: str) -> tuple[str, list]:
     if name.startswith("metrics."):
         return ("(SELECT max(m.value) FROM metrics m WHERE m.run_id = r.run_id AND m.key = ?)",
                 [name[len("metrics."):]])
-    field = "p.num" if kind == "number" else "p.text"
-    return (f"(SELECT max({field}) FROM params p WHERE p.run_id = r.run_id AND p.key = ?)",
-            [name[len("params."):]])
+    field = "p.text" if kind == "text" else "p.num"
+    sql = f"(SELECT max({field}) FROM params p WHERE p.run_id = r.run_id AND p.key = ?)"
+    return (f"({sql} <> 0)" if kind == "bool" else sql), [name[len("params."):]]
 
 
 def parse_sort(sort: str | None, cols: dict[str, str]) -> tuple[str, bool]:
@@ -125,14 +123,10 @@ def list_runs(
     if cell_id is not None:
         conds.append("cell_id = ?")
         args.append(cell_id)
-    for term in (q or "").lower().split():
-        conds.append(
-            "(contains(lower(coalesce(name, '')), ?) OR starts_with(run_id, ?)"
-            " OR contains(lower(coalesce(experiment, '')), ?)"
-            " OR contains(lower(coalesce(notebook, '')), ?) OR status = ?"
-            " OR list_contains(list_transform(coalesce(tags, []), t -> lower(t)), ?)"
-            " OR contains(lower(coalesce(source, '')), ?))")
-        args.extend([term] * 7)
+    text_sql, text_args = _compile(search_clause, q, SEARCH_COLUMNS)
+    if text_sql:
+        conds.append(f"({text_sql})")
+        args.extend(text_args)
 
     # Columns beyond the runs view that a filter or the sort needs.
     needed = {sort_col} | set(_filter_columns(filters))
@@ -144,7 +138,7 @@ def list_runs(
         sql, a = _extra_column(name, cols[name])
         extra_sql.append(f"{sql} AS {quote_ident(name)}")
         extra_args.extend(a)
-    filter_sql, filter_args = _compile(filters, cols)
+    filter_sql, filter_args = _compile(compile_filters, filters, cols)
     if filter_sql:
         conds.append(f"({filter_sql})")
         args.extend(filter_args)
@@ -191,62 +185,13 @@ def _filter_columns(filters: list | None) -> list[str]:
     return out
 
 
-def _compile(filters: list | None, cols: dict[str, str]) -> tuple[str, list]:
-    if not filters:
+def _compile(fn: Callable, value: Any, cols: Any) -> tuple[str, list]:
+    if not value:
         return "", []
-    if compile_filters is not None:
-        try:
-            return compile_filters(filters, cols)
-        except FilterError as exc:
-            raise QueryError(str(exc)) from exc
-    return _compile_fallback(filters, cols)
-
-
-_OPS = {"=": "=", "==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
-
-
-def _compile_fallback(filters: list, cols: dict[str, str]) -> tuple[str, list]:
-    """A minimal stand-in for store/filters.py (same call shape) until it exists."""
-    conds, args = [], []
-    for f in filters:
-        if not (isinstance(f, (list, tuple)) and len(f) == 3 and isinstance(f[0], str)
-                and isinstance(f[1], str)):
-            raise QueryError(f"nbtrack: a filter is [column, operator, value], got {f!r}.")
-        col, op, value = f
-        if col not in cols:
-            raise QueryError(f"nbtrack: no column {col!r} to filter on.")
-        ident = quote_ident(col)
-        kind = cols[col]
-        if op in _OPS:
-            if kind == "number":
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    raise QueryError(f"nbtrack: {col} {op} needs a number, got {value!r}.")
-            elif not isinstance(value, (str, int, float)) or isinstance(value, bool):
-                raise QueryError(f"nbtrack: {col} {op} needs a text value, got {value!r}.")
-            cast = "CAST(? AS TIMESTAMP)" if kind == "time" else "?"
-            conds.append(f"{ident} {_OPS[op]} {cast}")
-            args.append(value if kind in ("number", "time") else str(value))
-        elif op in ("contains", "startswith"):
-            if not isinstance(value, str):
-                raise QueryError(f"nbtrack: {col} {op} needs text, got {value!r}.")
-            if kind == "list":
-                conds.append(f"list_contains({ident}, ?)")
-            else:
-                fn = "contains" if op == "contains" else "starts_with"
-                conds.append(f"{fn}(lower(CAST({ident} AS VARCHAR)), lower(?))")
-            args.append(value)
-        elif op in ("in", "not in"):
-            if not isinstance(value, list) or not value:
-                raise QueryError(f"nbtrack: {col} {op} needs a non-empty list.")
-            conds.append(("NOT " if op == "not in" else "") + f"list_contains(?, CAST({ident} AS VARCHAR))")
-            args.append([str(v) for v in value])
-        elif op in ("is null", "is not null"):
-            conds.append(f"{ident} {op.upper()}")
-        else:
-            raise QueryError(
-                f"nbtrack: unknown filter operator {op!r}; use one of "
-                f"{', '.join(list(_OPS) + ['contains', 'startswith', 'in', 'not in', 'is null', 'is not null'])}.")
-    return " AND ".join(conds), args
+    try:
+        return fn(value, cols)
+    except FilterError as exc:
+        raise QueryError(str(exc)) from None
 
 
 def series_keys(store: Store, run_id: str) -> dict[str, int]:
