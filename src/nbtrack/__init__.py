@@ -15,7 +15,8 @@ from typing import Any, Iterable
 
 from ._version import __version__
 from .capture.run import Run, log
-from .store import StoreError, get_store
+from .store import get_store
+from .store.errors import StoreError
 
 __all__ = [
     "__version__", "log", "start", "runs", "series", "get_run", "sql", "store",

@@ -17,14 +17,16 @@ import traceback as tb
 import warnings
 from typing import Any
 
-import numpy as np
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
-from ..store import Store
 from ..store.ids import new_run_id
-from ..store.schema import TABLES, TS
 from . import context
 from .values import as_metric, param_kind, safe_repr
+
+if TYPE_CHECKING:  # numpy/pyarrow load on the writer thread's first drain, not at import
+    import pyarrow as pa
+
+    from ..store import Store
 
 _time = time.time
 _HOST = socket.gethostname()
@@ -140,8 +142,13 @@ class Run:
     def duration_s(self) -> float:
         return (self.ended or _time()) - self.started
 
-    def drain(self) -> dict[str, pa.Table]:
+    def drain(self) -> "dict[str, pa.Table]":
         """Take the points logged so far (called by the writer thread)."""
+        import numpy as np
+        import pyarrow as pa
+
+        from ..store.schema import TABLES, TS
+
         points = self._points
         n = len(points)
         if not n:

@@ -14,13 +14,16 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import duckdb
+from typing import TYPE_CHECKING
 
-from . import database, live, spool
-from .database import StoreBusyError, StoreCorruptError, StoreError, StoreVersionError
+from .errors import StoreBusyError, StoreCorruptError, StoreError, StoreVersionError
 from .location import resolve_store_dir
 from .lock import LockTimeout, store_lock
-from .writer import Writer
+
+if TYPE_CHECKING:  # duckdb and pyarrow load on first use: `import nbtrack` stays fast
+    import duckdb
+
+    from .writer import Writer
 
 __all__ = [
     "Store",
@@ -42,14 +45,16 @@ class Store:
         self.live_dir = self.dir / "live"
         self._writer: Writer | None = None
         self._writer_pid = -1
-        self._con: duckdb.DuckDBPyConnection | None = None
+        self._con: "duckdb.DuckDBPyConnection | None" = None
         self._read_lock = threading.RLock()
 
     def __repr__(self) -> str:
         return f"Store({str(self.dir)!r})"
 
     @property
-    def writer(self) -> Writer:
+    def writer(self) -> "Writer":
+        from .writer import Writer
+
         if self._writer is None or self._writer_pid != os.getpid():  # a forked child gets its own
             self._writer = Writer(self.dir)
             self._writer_pid = os.getpid()
@@ -66,6 +71,8 @@ class Store:
     def snapshot(self, timeout: float = 10.0, busy_timeout: float = 2.0):
         """A DuckDB connection whose views (runs, params, metrics, series, inputs, outputs,
         artifacts) show the file plus the spool as of now. Hold it briefly: compaction waits."""
+        from . import database, live, spool
+
         with self._read_lock:
             if len(spool.listing(self.spool_dir)) > COMPACT_BEFORE_READ_FILES:
                 try:
@@ -92,7 +99,9 @@ class Store:
                     "(a long compaction?). Try again."
                 ) from exc
 
-    def _attach_for_read(self, con: duckdb.DuckDBPyConnection, busy_timeout: float) -> None:
+    def _attach_for_read(self, con: "duckdb.DuckDBPyConnection", busy_timeout: float) -> None:
+        from . import database
+
         if not self.db_path.exists():
             database.create_memory_store(con)
             return
@@ -116,7 +125,11 @@ class Store:
             database.detach(con)
             raise
 
-    def _connection(self) -> duckdb.DuckDBPyConnection:
+    def _connection(self) -> "duckdb.DuckDBPyConnection":
+        import duckdb
+
+        from . import database
+
         if self._con is None:
             con = duckdb.connect()
             database.create_memory_store(con)

@@ -15,24 +15,9 @@ import duckdb
 import pyarrow as pa
 
 from . import spool
+from .errors import StoreBusyError, StoreCorruptError, StoreError, StoreVersionError
 from .lock import store_lock
 from .schema import LATEST_BY, MIGRATIONS, SCHEMA_VERSION, TABLES
-
-
-class StoreError(RuntimeError):
-    """A store problem, with a message that says what to do."""
-
-
-class StoreVersionError(StoreError):
-    pass
-
-
-class StoreBusyError(StoreError):
-    pass
-
-
-class StoreCorruptError(StoreError):
-    pass
 
 
 def path_literal(path: Path) -> str:
