@@ -1,6 +1,22 @@
-// Placeholder: the widget front ends (run card, table, compare, diff) are bundled from here.
-export default {
-  render({ el }: { el: HTMLElement }) {
-    el.textContent = "nbtrack widget";
-  },
-};
+// nbtrack widget front ends (anywidget). One bundle; the model's `kind` picks the view.
+import { Channel, Model } from "./protocol";
+import { injectCss, h } from "./dom";
+import { renderCard } from "./card";
+import { renderTable } from "./table";
+import { renderCompareInto, renderDiffInto } from "./compare";
+
+function render({ model, el }: { model: Model; el: HTMLElement }) {
+  injectCss();
+  const kind = model.get("kind");
+  if (kind === "card") return renderCard(model, el);
+  if (kind === "table") return renderTable(model, el);
+  if (kind === "compare" || kind === "diff") {
+    const ch = new Channel(model);
+    (kind === "compare" ? renderCompareInto : renderDiffInto)(ch, el);
+    return () => ch.close();
+  }
+  el.appendChild(h("div", { class: "nbt nbt-error", text: `nbtrack: unknown widget kind ${String(kind)}` }));
+  return () => {};
+}
+
+export default { render };

@@ -213,6 +213,7 @@ class Tracker:
         )
         self.args, self.analysis, self.run = args, analysis, run
         run.begin()
+        self._card = self._live_card(run)
         runmod._stack.append(run)
         self._load_history(store, notebook, cell_id)
         self.tee = _Tee(sys.stdout)
@@ -255,9 +256,40 @@ class Tracker:
         finally:
             self._report_problems()
         if summary is not None and not self.args.quiet:
+            self._show_summary(summary)
+
+    def _live_card(self, run):
+        """A live run card under the cell when a widget front end is there, else None."""
+        if getattr(self.args, "quiet", False):
+            return None
+        if getattr(self.shell, "kernel", None) is None:  # terminal IPython: text summary
+            return None
+        try:
             from IPython.display import display
 
-            display(summary)
+            from ..widgets.card import RunCard
+
+            card = RunCard(run)
+            card.start_live()
+            return card, display(card, display_id=True)
+        except Exception as exc:  # no widgets: the text/HTML summary comes at the end
+            self.warn(f"nbtrack: the live run card is unavailable ({type(exc).__name__}: {exc}); "
+                      "showing a plain summary instead.")
+            return None
+
+    def _show_summary(self, summary) -> None:
+        from IPython.display import display
+
+        card, self._card = getattr(self, "_card", None), None
+        if card is not None:
+            widget, handle = card
+            try:
+                widget.finish(summary)
+                handle.update(widget)
+                return
+            except Exception:
+                pass
+        display(summary)
 
     # -- helpers ----------------------------------------------------------------------------
 

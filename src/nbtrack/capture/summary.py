@@ -28,6 +28,9 @@ def _fmt(x: Any) -> str:
     return safe_repr(x, 60)
 
 
+format_value = _fmt  # the text a card or table shows for a param or metric value
+
+
 class RunSummary:
     def __init__(self, run, previous: dict[str, float] | None, best: dict[str, float]):
         self.run = run
@@ -46,6 +49,21 @@ class RunSummary:
         if b is not None:
             best = f"best {_fmt(b)}"
         return _fmt(value), delta, best
+
+    def metric_rows(self) -> list[dict]:
+        """One dict per final metric for the run card: key, value, delta, better, best
+        (all text except ``better``: True/False when it changed vs. the previous run)."""
+        rows = []
+        for key, value in self.run.metrics.items():
+            v, delta, best = self._metric_parts(key, value)
+            prev = self.previous.get(key)
+            better = None
+            if prev is not None and math.isfinite(value) and math.isfinite(prev) and value != prev:
+                better = (value < prev) if lower_is_better(key) else (value > prev)
+            is_best = self.best.get(key) == value and len(self.previous) > 0
+            rows.append({"key": str(key), "value": v, "delta": delta.replace(" ▲", "").replace(" ▼", ""),
+                         "better": better, "best": best, "is_best": bool(is_best)})
+        return rows
 
     def __repr__(self) -> str:
         r = self.run

@@ -1,0 +1,109 @@
+// The run card: status, duration, params, final metrics (delta, best) and a live chart.
+import { Model, readArrow, rows } from "./protocol";
+import { h, clear, fmt, duration } from "./dom";
+import { drawChart, liveSpec } from "./charts";
+
+export function renderCard(model: Model, el: HTMLElement): () => void {
+  const root = h("div", { class: "nbt nbt-card" });
+  const head = h("div", { class: "nbt-head" });
+  const body = h("div", {});
+  const chartBox = h("div", { class: "nbt-chart" });
+  root.append(head, body, chartBox);
+  el.appendChild(root);
+
+  let view: any = null;
+  let viewKeys = "";
+  let drawing: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  function renderInfo() {
+    const r = model.get("run") || {};
+    const status = String(r.status || "running");
+    root.setAttribute("data-status", status);
+    clear(head);
+    head.append(
+      h("span", { class: `nbt-status nbt-status-${status}`, text: status }),
+      h("span", { class: "nbt-duration", text: duration(r.duration_s) }),
+      h("code", { title: "run id", text: r.run_id || "" }),
+    );
+    if (r.name) head.append(h("b", { class: "nbt-name", text: r.name }));
+    for (const t of r.tags || []) head.append(h("span", { class: "nbt-tag", text: t }));
+    clear(body);
+    const params: [string, string][] = r.params || [];
+    if (params.length) {
+      const line = h("div", { class: "nbt-params" }, h("span", { class: "nbt-muted", text: "params: " }));
+      params.forEach(([k, v], i) => {
+        if (i) line.append(", ");
+        line.append(h("code", { text: k }), "=", h("span", { text: v }));
+      });
+      body.append(line);
+    }
+    const metrics: any[] = model.get("metrics") || [];
+    for (const m of metrics) {
+      const line = h("div", { class: "nbt-metric" }, h("code", { text: m.key }), " = ", h("b", { text: m.value }));
+      if (m.delta) {
+        const cls = m.better === true ? "nbt-better" : m.better === false ? "nbt-worse" : "nbt-muted";
+        line.append(" ", h("span", { class: cls, text: `(${m.delta}${m.better === true ? " ▲" : m.better === false ? " ▼" : ""})` }));
+      }
+      if (m.best) line.append(" ", h("span", { class: "nbt-muted", text: m.is_best ? `${m.best} ★` : m.best }));
+      body.append(line);
+    }
+    const live = model.get("live") || {};
+    if (status === "running" && live.keys) {
+      const line = h("div", { class: "nbt-live nbt-muted" });
+      Object.entries(live.keys).forEach(([k, v]: [string, any], i) => {
+        if (i) line.append(" · ");
+        line.append(h("code", { text: k }), ` ${v.last} (${v.points} pts)`);
+      });
+      if (live.more_keys) line.append(` · +${live.more_keys} more keys`);
+      body.append(line);
+    }
+    if (r.error) body.append(h("div", { class: "nbt-error", text: `${r.error.type}: ${r.error.message}` }));
+  }
+
+  function renderSeries() {
+    const table = readArrow(model.get("series"));
+    if (!table || !table.numRows) return;
+    const data = rows(table);
+    const keys = Array.from(new Set(data.map((d) => String(d.key))));
+    const sig = keys.join("\u001f");
+    drawing = drawing.then(async () => {
+      if (closed) return;
+      try {
+        if (view && sig === viewKeys) {
+          await view.data("series", data).runAsync();
+        } else {
+          if (view) view.finalize();
+          clear(chartBox);
+          const div = h("div", {});
+          chartBox.appendChild(div);
+          const res = await drawChart(div, liveSpec(keys), { series: data });
+          view = res.view;
+          viewKeys = sig;
+        }
+        root.setAttribute("data-points", String(data.length));
+        root.setAttribute("data-updates", String(Number(root.getAttribute("data-updates") || 0) + 1));
+      } catch (e: any) {
+        clear(chartBox);
+        chartBox.append(h("div", { class: "nbt-error", text: `chart: ${e?.message ?? e}` }));
+      }
+    });
+  }
+
+  const onInfo = () => renderInfo();
+  const onSeries = () => renderSeries();
+  model.on("change:run", onInfo);
+  model.on("change:metrics", onInfo);
+  model.on("change:live", onInfo);
+  model.on("change:series", onSeries);
+  renderInfo();
+  renderSeries();
+  return () => {
+    closed = true;
+    model.off("change:run", onInfo);
+    model.off("change:metrics", onInfo);
+    model.off("change:live", onInfo);
+    model.off("change:series", onSeries);
+    if (view) view.finalize();
+  };
+}

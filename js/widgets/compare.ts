@@ -1,0 +1,94 @@
+// compare (curves, scatter, parallel coordinates, params/metrics table) and diff (two runs).
+import { Channel, rows } from "./protocol";
+import { h, clear, fmt, errorBox } from "./dom";
+import { drawChart } from "./charts";
+
+export async function renderCompareInto(ch: Channel, el: HTMLElement, ids?: string[]) {
+  const root = h("div", { class: "nbt nbt-compare" }, h("div", { class: "nbt-muted", text: "loading comparison…" }));
+  el.appendChild(root);
+  try {
+    const reply = await ch.request("compare", ids ? { ids } : {});
+    clear(root);
+    const f = reply.fields;
+    const runs = rows(reply.tables.runs);
+    root.append(h("div", { class: "nbt-section", text: `Comparing ${runs.length} runs` + (f.note ? ` (${f.note})` : "") }));
+    const grid = h("div", { class: "nbt-charts" });
+    root.append(grid);
+    if (!(f.charts || []).some((c: any) => c.kind === "curve")) {
+      grid.append(h("div", { class: "nbt-muted", text: "no series logged with nbtrack.log in these runs" }));
+    }
+    if (f.more_keys) root.append(h("div", { class: "nbt-muted", text: `+${f.more_keys} more series keys (use nbtrack.charts.metric_chart)` }));
+    const draws: Promise<any>[] = [];
+    for (const c of f.charts || []) {
+      const box = h("div", { class: `nbt-chartbox nbt-kind-${c.kind}`, "data-kind": c.kind });
+      grid.append(box);
+      draws.push(drawChart(box, c.spec, { [c.data]: reply.tables[c.data] }).catch((e) => {
+        box.append(errorBox(`chart ${c.title}: ${e?.message ?? e}`));
+      }));
+    }
+    root.append(runsTable(runs, new Set(f.differs || [])));
+    await Promise.all(draws);
+    root.setAttribute("data-ready", "1");
+  } catch (e) {
+    clear(root);
+    root.append(errorBox(e));
+  }
+}
+
+function runsTable(runs: Record<string, any>[], differs: Set<string>): HTMLElement {
+  // one row per field, one column per run; rows whose values differ are highlighted
+  const fields = runs.length ? Object.keys(runs[0]).filter((k) => k !== "run_id") : [];
+  const table = h("table", { class: "nbt-grid nbt-runs-table" });
+  table.append(h("thead", {}, h("tr", {}, h("th", { text: "" }),
+    runs.map((r) => h("th", { text: r.name ? `${r.name} · ${String(r.run_id).slice(0, 10)}` : String(r.run_id).slice(0, 10), title: r.run_id })))));
+  const body = h("tbody", {});
+  const ordered = [...fields.filter((f) => differs.has(f)), ...fields.filter((f) => !differs.has(f))];
+  for (const field of ordered) {
+    const d = differs.has(field);
+    body.append(h("tr", { class: d ? "differs-row" : "" }, h("th", { text: field, class: d ? "differs" : "" }),
+      runs.map((r) => h("td", { text: fmt(r[field]), class: (d ? "differs " : "") + (typeof r[field] === "number" ? "num" : "") }))));
+  }
+  table.append(body);
+  return h("div", { class: "nbt-scroll" }, h("div", { class: "nbt-section", text: "params and metrics (differences first, highlighted)" }), table);
+}
+
+export async function renderDiffInto(ch: Channel, el: HTMLElement, ids?: string[]) {
+  const root = h("div", { class: "nbt nbt-diff" }, h("div", { class: "nbt-muted", text: "loading diff…" }));
+  el.appendChild(root);
+  try {
+    const reply = await ch.request("diff", ids ? { ids } : {});
+    clear(root);
+    const { a, b, summary } = reply.fields;
+    const name = (r: any) => `${r.name ? r.name + " · " : ""}${String(r.run_id).slice(0, 12)}`;
+    root.append(h("table", { class: "nbt-grid nbt-diff-head" },
+      h("tr", {}, h("th", { text: "" }), h("th", { text: `A: ${name(a)}` }), h("th", { text: `B: ${name(b)}` })),
+      ["status", "experiment", "notebook", "started_at", "duration_s", "git_commit", "error"].map((k) =>
+        h("tr", {}, h("th", { text: k }), h("td", { text: fmt(a[k]) }), h("td", { text: fmt(b[k]) })))));
+    if (summary && summary.length) {
+      root.append(h("ul", { class: "nbt-summary" }, summary.map((s: string) => h("li", { text: s }))));
+    }
+    for (const [key, title] of [["params", "params"], ["metrics", "metrics"], ["inputs", "inputs"], ["env", "environment"]]) {
+      const data = rows(reply.tables[key]);
+      root.append(h("div", { class: "nbt-section", text: title }));
+      if (!data.length) { root.append(h("div", { class: "nbt-muted", text: "none" })); continue; }
+      root.append(h("table", { class: `nbt-grid nbt-diff-${key}` },
+        h("tr", {}, h("th", { text: "" }), h("th", { text: "A" }), h("th", { text: "B" }), h("th", { text: "" })),
+        data.map((r) => h("tr", { class: r.change }, h("th", { text: r.key }),
+          h("td", { class: r.change, text: fmt(r.a) }), h("td", { class: r.change, text: fmt(r.b) }),
+          h("td", { class: "nbt-muted", text: r.change === "same" ? "" : r.change })))));
+    }
+    const src = rows(reply.tables.source);
+    root.append(h("div", { class: "nbt-section", text: "source" }));
+    if (src.every((r) => r.op === "equal")) root.append(h("div", { class: "nbt-muted", text: "identical source" }));
+    root.append(h("div", { class: "nbt-scroll" }, h("table", { class: "nbt-grid nbt-src" },
+      src.map((r) => h("tr", { class: r.op },
+        h("td", { class: "nbt-muted", text: r.a_no == null ? "" : String(r.a_no) }),
+        h("td", { class: r.op, text: r.a ?? "" }),
+        h("td", { class: "nbt-muted", text: r.b_no == null ? "" : String(r.b_no) }),
+        h("td", { class: r.op, text: r.b ?? "" }))))));
+    root.setAttribute("data-ready", "1");
+  } catch (e) {
+    clear(root);
+    root.append(errorBox(e));
+  }
+}

@@ -1,0 +1,57 @@
+"""The anywidget base class shared by every nbtrack widget: the bundled front end and the
+request/response protocol (see ``protocol.py``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anywidget
+import traitlets
+
+from . import protocol
+
+BUNDLE = Path(__file__).resolve().parent.parent / "static" / "widget.js"
+
+
+def check_bundle() -> Path:
+    if not BUNDLE.is_file() or BUNDLE.stat().st_size < 1000:
+        raise RuntimeError(
+            f"nbtrack: the widget front end is not built ({BUNDLE} is missing). In a source "
+            "checkout run `npm install && npm run build:widgets` (or `pip install -e .`, which "
+            "builds it); installed wheels ship it."
+        )
+    return BUNDLE
+
+
+check_bundle()
+
+
+class NbtrackWidget(anywidget.AnyWidget):
+    """Base: ``kind`` picks the view in the bundle; requests go through ``protocol.dispatch``
+    to the methods named in ``_handlers``."""
+
+    _esm = BUNDLE
+    kind = traitlets.Unicode("").tag(sync=True)  # "card" | "table" | "compare" | "diff"
+    _handlers: dict[str, str] = {}
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.on_msg(self._on_custom_message)
+
+    def _on_custom_message(self, _widget, content, buffers) -> None:
+        handlers = {name: (lambda w, req, m=method: getattr(w, m)(req)) for name, method in self._handlers.items()}
+        protocol.dispatch(self, handlers, content)
+
+    def handle_request(self, request: dict) -> tuple[dict, list[bytes]]:
+        """Answer ``request`` as if the front end had sent it; return what would be sent back
+        (content, buffers). For tests and debugging."""
+        sent: list = []
+        original = self.send
+        self.send = lambda content, buffers=None: sent.append((content, list(buffers or [])))
+        try:
+            self._on_custom_message(self, request, [])
+        finally:
+            del self.send
+        assert len(sent) == 1, sent
+        assert self.send == original
+        return sent[0]

@@ -1,0 +1,263 @@
+"""The run card under a tracked cell: status, duration, params, final metrics with deltas and
+bests, and a live chart of the series the cell logs while it still runs.
+
+The kernel pushes (the cell is busy, so the front end cannot ask): a ``LiveFeed`` receives the
+points the store's writer drains from the run (a batch at a time, never per ``log`` call), and a
+background thread at most ``PUSH_HZ`` times a second downsamples them to at most
+``MAX_POINTS`` per key and sets the ``series`` trait (Arrow IPC bytes, a binary buffer).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import traitlets
+
+from ..capture.summary import RunSummary, format_value
+from . import protocol
+from ._base import NbtrackWidget
+
+PUSH_HZ = 2.0
+MAX_POINTS = 2000      # per key, sent to the browser
+KEEP_POINTS = 4000     # per key, kept before downsampling again
+MAX_KEYS = 12          # keys drawn live (the rest are counted)
+
+
+def downsample(steps: np.ndarray, values: np.ndarray, points: int = MAX_POINTS):
+    """At most ``points`` points: per bucket (in logging order) the first, min, max and last
+    point, so spikes survive."""
+    n = len(steps)
+    if n <= points:
+        return steps, values
+    buckets = max(1, points // 4)
+    edges = np.linspace(0, n, buckets + 1).astype(np.int64)
+    keep = np.zeros(n, dtype=bool)
+    keep[edges[:-1]] = True
+    keep[edges[1:] - 1] = True
+    starts = edges[:-1]
+    # argmin/argmax per bucket through a segment reduction
+    mins = np.minimum.reduceat(values, starts)
+    maxs = np.maximum.reduceat(values, starts)
+    seg = np.repeat(np.arange(buckets), np.diff(edges))
+    is_min = values == mins[seg]
+    is_max = values == maxs[seg]
+    for flags in (is_min, is_max):
+        idx = np.flatnonzero(flags)
+        first = np.unique(seg[idx], return_index=True)[1]
+        keep[idx[first]] = True
+    return steps[keep], values[keep]
+
+
+class LiveFeed:
+    """Collects a run's series points as the writer drains them (wraps ``run.drain`` on the
+    instance; ``close`` restores it). Thread-safe; nothing happens per ``log`` call."""
+
+    def __init__(self, run):
+        self.run = run
+        self._lock = threading.Lock()
+        self._chunks: list[pa.Table] = []
+        self.version = 0
+        self.drained_after_end = False
+        self.series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.counts: dict[str, int] = {}
+        self._original = run.drain
+        run.drain = self._drain
+
+    def _drain(self):
+        ended = self.run.status != "running"
+        out = self._original()
+        try:
+            s = out.get("series") if out else None
+            if s is not None and s.num_rows:
+                with self._lock:
+                    self._chunks.append(s.select(["key", "step", "value"]))
+                    self.version += 1
+        except Exception:
+            pass
+        if ended:
+            self.drained_after_end = True
+        return out
+
+    def close(self) -> None:
+        if self.run.__dict__.get("drain") == self._drain:
+            del self.run.drain
+
+    def update(self) -> bool:
+        """Fold the drained batches into the per-key downsampled series; True if changed."""
+        with self._lock:
+            chunks, self._chunks = self._chunks, []
+        if not chunks:
+            return False
+        table = pa.concat_tables(chunks)
+        keys = table.column("key").to_numpy(zero_copy_only=False)
+        steps = table.column("step").to_numpy()
+        values = table.column("value").to_numpy()
+        for key in dict.fromkeys(keys):  # first-seen order
+            mask = keys == key
+            s, v = steps[mask], values[mask]
+            ok = np.isfinite(v) & np.isfinite(s)
+            s, v = s[ok], v[ok]
+            self.counts[key] = self.counts.get(key, 0) + int(mask.sum())
+            if key in self.series:
+                s0, v0 = self.series[key]
+                s, v = np.concatenate([s0, s]), np.concatenate([v0, v])
+            elif len(self.series) >= MAX_KEYS:
+                continue
+            if len(s) > KEEP_POINTS:
+                s, v = downsample(s, v, MAX_POINTS)
+            self.series[key] = (s, v)
+        return True
+
+    def table(self) -> pa.Table:
+        keys, steps, values = [], [], []
+        for key, (s, v) in self.series.items():
+            s2, v2 = downsample(s, v, MAX_POINTS)
+            keys.append(np.full(len(s2), key, dtype=object))
+            steps.append(s2)
+            values.append(v2)
+        if not keys:
+            return pa.table({"key": pa.array([], pa.string()), "step": pa.array([], pa.float64()),
+                             "value": pa.array([], pa.float64())})
+        return pa.table({"key": pa.array(np.concatenate(keys), pa.string()),
+                         "step": pa.array(np.concatenate(steps), pa.float64()),
+                         "value": pa.array(np.concatenate(values), pa.float64())})
+
+    def last(self) -> dict[str, float]:
+        return {k: float(v[-1]) for k, (s, v) in self.series.items() if len(v)}
+
+
+class RunCard(NbtrackWidget):
+    """The card under a tracked cell. Synced traits:
+
+    * ``run`` (dict): run_id, name, tags, status, duration_s, params ([key, text] pairs), error
+    * ``metrics`` (list of dicts): key, value, delta, better (bool or None), best — final metrics
+    * ``live`` (dict): per series key its number of points and last value, while running
+    * ``series`` (bytes): Arrow IPC stream (key, step, value), at most 2,000 points per key
+    """
+
+    run = traitlets.Dict().tag(sync=True)
+    metrics = traitlets.List().tag(sync=True)
+    live = traitlets.Dict().tag(sync=True)
+    series = traitlets.Bytes(b"").tag(sync=True)
+    summary_text = traitlets.Unicode("").tag(sync=False)
+    _handlers = {"series": "_req_series"}
+
+    def __init__(self, run_obj=None, **kwargs):
+        super().__init__(kind="card", **kwargs)
+        self._run = run_obj
+        self._feed: LiveFeed | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._summary: RunSummary | None = None
+        self._state_lock = threading.Lock()
+        self.pushes = 0
+        if run_obj is not None:
+            self.run = self._run_state(run_obj)
+
+    # -- live ----------------------------------------------------------------------------
+
+    def start_live(self) -> None:
+        """Follow the run: push its series at most PUSH_HZ times a second until it ends."""
+        if self._run is None or self._thread is not None:
+            return
+        self._feed = LiveFeed(self._run)
+        self._thread = threading.Thread(target=self._loop, name="nbtrack-card", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        period = 1.0 / PUSH_HZ
+        run, feed = self._run, self._feed
+        ended_at = None
+        try:
+            while not self._stop.wait(period):
+                changed = feed.update()
+                if changed:
+                    self._push(final=False)
+                else:
+                    self._tick_duration()
+                if run.status != "running":
+                    ended_at = ended_at or time.monotonic()
+                    if feed.drained_after_end or time.monotonic() - ended_at > 5:
+                        if feed.update():
+                            self._push(final=True)
+                        break
+        except Exception:
+            pass  # the card is a view: never let it disturb the run
+        finally:
+            feed.close()
+
+    def _push(self, final: bool) -> None:
+        feed, run = self._feed, self._run
+        table = feed.table()
+        last = feed.last()
+        self.series = protocol.arrow_bytes(table)
+        self.live = {"keys": {k: {"points": feed.counts.get(k, 0), "last": format_value(v)} for k, v in last.items()},
+                     "more_keys": max(0, len(feed.counts) - len(feed.series))}
+        self._tick_duration()
+        self.pushes += 1
+
+    def _tick_duration(self) -> None:
+        with self._state_lock:
+            if self._summary is None and self._run.status == "running":
+                self.run = {**self.run, "duration_s": round(self._run.duration_s, 1)}
+
+    def _req_series(self, request: dict):
+        """The front end asks for the current series (e.g. a view rendered late)."""
+        tables = {}
+        if self._feed is not None:
+            tables["series"] = self._feed.table()
+        return protocol.Reply(tables=tables)
+
+    def stop(self, timeout: float = 0.0) -> None:
+        self._stop.set()
+        if self._thread is not None and timeout:
+            self._thread.join(timeout)
+
+    # -- the end ---------------------------------------------------------------------------
+
+    def finish(self, summary: RunSummary) -> None:
+        """The run ended: show its status, final metrics, deltas and bests."""
+        with self._state_lock:
+            self._summary = summary
+            self.summary_text = repr(summary)
+            self.metrics = summary.metric_rows()
+            self.run = self._run_state(summary.run)
+
+    @staticmethod
+    def _run_state(run) -> dict:
+        err = getattr(run, "error", None)
+        return {
+            "run_id": run.run_id,
+            "name": run.name,
+            "tags": [str(t) for t in (run.tags or [])],
+            "status": run.status,
+            "duration_s": round(run.duration_s, 2) if run.duration_s is not None else None,
+            "params": [[str(k), format_value(v)] for k, v in list((run.params or {}).items())[:200]],
+            "error": {"type": str(err.get("type")), "message": str(err.get("message"))[:2000]} if err else None,
+        }
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data, meta = bundle if isinstance(bundle, tuple) else (bundle, {})
+        data = dict(data)
+        if self._summary is not None:
+            data["text/plain"] = repr(self._summary)
+            try:
+                data["text/html"] = self._summary._repr_html_()
+            except Exception:
+                pass
+        else:
+            r = self.run
+            data["text/plain"] = f"nbtrack run {r.get('run_id', '')} {r.get('status', '')}".rstrip()
+        return data, meta
+
+
+def frontend_available(shell) -> bool:
+    """A kernel with a front end that can show widgets (not plain terminal IPython)."""
+    return shell is not None and getattr(shell, "kernel", None) is not None
