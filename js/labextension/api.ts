@@ -1,0 +1,118 @@
+/**
+ * The one way the front end talks to the nbtrack server extension (<base_url>/nbtrack/api/).
+ *
+ * Numbers that are NaN or infinite arrive as the strings "NaN", "Infinity", "-Infinity"
+ * (see server/handlers.py); `num()` reads them back. Timestamps are ISO 8601 UTC strings.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+export type Num = number | 'NaN' | 'Infinity' | '-Infinity';
+
+export interface RunRow {
+  run_id: string;
+  name: string | null;
+  experiment: string | null;
+  notebook: string | null;
+  /** The notebook's path relative to the server root, when it is under it. */
+  notebook_path: string | null;
+  cell_id: string | null;
+  status: string;
+  started_at: string | null;
+  ended_at: string | null;
+  duration_s: Num | null;
+  tags: string[];
+  execution_count: number | null;
+  error_type: string | null;
+  error_message: string | null;
+  source_head: string | null;
+  params: Record<string, unknown>;
+  metrics: Record<string, Num>;
+}
+
+export interface RunsReply {
+  runs: RunRow[];
+  total: number;
+  limit: number;
+  offset: number;
+  now: string;
+}
+
+export interface RunDetail extends RunRow {
+  source: string | null;
+  inputs: Record<string, { type?: string; shape?: string; fingerprint?: string; value?: string }>;
+  outputs: Record<string, { type?: string; shape?: string; summary?: string }>;
+  artifacts: { name: string; mime: string; size: number }[];
+  error: { type: string; message: string; traceback: string } | null;
+  context: Record<string, unknown>;
+  series_keys: Record<string, number>;
+  stdout: string | null;
+  now: string;
+}
+
+export interface SeriesReply {
+  run_id: string;
+  series: Record<string, { steps: Num[]; values: Num[] }>;
+}
+
+export class APIError extends Error {
+  constructor(
+    readonly status: number,
+    message: string
+  ) {
+    super(message);
+  }
+}
+
+export async function requestAPI<T>(
+  path: string,
+  params: Record<string, string | number | undefined | null> = {}
+): Promise<T> {
+  const settings = ServerConnection.makeSettings();
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== '') {
+      query.set(k, String(v));
+    }
+  }
+  const qs = query.toString();
+  const url = URLExt.join(settings.baseUrl, 'nbtrack', 'api', path) + (qs ? `?${qs}` : '');
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(url, { method: 'GET' }, settings);
+  } catch (err) {
+    throw new APIError(0, `nbtrack: the Jupyter server cannot be reached (${String(err)})`);
+  }
+  const text = await response.text();
+  let data: any = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const message =
+      data && typeof data.message === 'string'
+        ? data.message
+        : response.status === 404 && !data
+          ? 'nbtrack: the server extension is not enabled (jupyter server extension enable nbtrack)'
+          : `nbtrack: request failed (${response.status} ${response.statusText})`;
+    throw new APIError(response.status, message);
+  }
+  return data as T;
+}
+
+export function runPath(runId: string, ...rest: string[]): string {
+  return ['runs', encodeURIComponent(runId), ...rest].join('/');
+}
+
+/** A number from the API (NaN/Infinity come as strings); null when absent or not numeric. */
+export function num(x: unknown): number | null {
+  if (typeof x === 'number') {
+    return x;
+  }
+  if (x === 'NaN' || x === 'Infinity' || x === '-Infinity') {
+    return Number(x);
+  }
+  return null;
+}

@@ -1,0 +1,191 @@
+/** The detail of one run: actions, then params, metrics (with sparklines), inputs, outputs,
+ * error, source, printed output, artifacts and context. Everything is rendered as text. */
+import { RunDetail, SeriesReply, num } from './api';
+import { PALETTE, sparkline } from './charts';
+import { Child, h } from './dom';
+import { fmtDate, fmtDuration, fmtNumber, fmtValue, parseTime } from './format';
+
+export interface DetailActions {
+  goToCell(run: RunDetail): void;
+  copyId(run: RunDetail, button: HTMLButtonElement): void;
+  restore(run: RunDetail): void;
+  close(): void;
+}
+
+function table(rows: Child[][], head?: string[]): HTMLTableElement {
+  return h(
+    'table',
+    { class: 'nbtrack-kv' },
+    head ? h('thead', {}, h('tr', {}, head.map(c => h('th', {}, c)))) : null,
+    h('tbody', {}, rows.map(r => h('tr', {}, r.map(c => h('td', {}, c)))))
+  );
+}
+
+function section(
+  name: string,
+  count: number | null,
+  closed: Set<string>,
+  ...body: Child[]
+): HTMLDetailsElement {
+  const el = h(
+    'details',
+    { class: 'nbtrack-section', 'data-section': name, open: !closed.has(name) },
+    h('summary', {}, name, count !== null ? h('span', { class: 'nbtrack-count' }, String(count)) : null),
+    ...body
+  );
+  el.addEventListener('toggle', () => {
+    if (el.open) {
+      closed.delete(name);
+    } else {
+      closed.add(name);
+    }
+  });
+  return el;
+}
+
+function contextValue(v: unknown): string {
+  if (v === null || v === undefined) {
+    return '—';
+  }
+  if (typeof v === 'object') {
+    return JSON.stringify(v, null, 1);
+  }
+  return fmtValue(v);
+}
+
+export function statusBadge(status: string): HTMLSpanElement {
+  return h('span', { class: `nbtrack-badge nbtrack-status-${status}`, title: `status: ${status}` }, status);
+}
+
+export function renderDetail(
+  run: RunDetail,
+  series: SeriesReply | null,
+  actions: DetailActions,
+  closed: Set<string>,
+  skewMs: number
+): HTMLElement {
+  const started = parseTime(run.started_at);
+  const duration =
+    run.status === 'running' && started !== null
+      ? (Date.now() + skewMs - started) / 1000
+      : num(run.duration_s);
+  const goto = h(
+    'button',
+    {
+      class: 'jp-Button nbtrack-action',
+      title: run.cell_id ? 'Open the notebook and select the cell that made this run' : 'This run has no cell id',
+      disabled: !run.cell_id || !run.notebook_path,
+      'data-action': 'goto'
+    },
+    'Go to cell'
+  );
+  goto.addEventListener('click', () => actions.goToCell(run));
+  const copy = h('button', { class: 'jp-Button nbtrack-action', 'data-action': 'copy' }, 'Copy run id');
+  copy.addEventListener('click', () => actions.copyId(run, copy));
+  const restore = h(
+    'button',
+    {
+      class: 'jp-Button nbtrack-action',
+      title: 'Insert a %%track cell with this run\'s code and parameters below the active cell',
+      'data-action': 'restore'
+    },
+    'Restore as new cell'
+  );
+  restore.addEventListener('click', () => actions.restore(run));
+  const close = h('button', { class: 'nbtrack-close', title: 'Close the run detail', 'aria-label': 'Close' }, '×');
+  close.addEventListener('click', () => actions.close());
+
+  const meta: Child[][] = [
+    ['run id', h('code', {}, run.run_id)],
+    ['status', statusBadge(run.status)],
+    ['started', fmtDate(started)],
+    [run.status === 'running' ? 'running for' : 'duration', h('span', {
+      class: 'nbtrack-duration',
+      'data-live-start': run.status === 'running' && started !== null ? String(started) : undefined
+    }, fmtDuration(duration))],
+    ['notebook', run.notebook_path ?? run.notebook ?? '—'],
+    ['cell', run.cell_id ?? '—'],
+    ['experiment', run.experiment ?? '—']
+  ];
+  if (run.tags.length) {
+    meta.push(['tags', h('span', {}, run.tags.map(t => h('span', { class: 'nbtrack-tag' }, t)))]);
+  }
+
+  const params = Object.entries(run.params);
+  const metricKeys = Array.from(new Set([...Object.keys(run.metrics), ...Object.keys(run.series_keys)])).sort();
+  const inputs = Object.entries(run.inputs);
+  const outputs = Object.entries(run.outputs);
+  const ctx = Object.entries(run.context);
+
+  const parts: Child[] = [
+    h(
+      'div',
+      { class: 'nbtrack-detail-head' },
+      h('div', { class: 'nbtrack-detail-title' }, run.name ?? `run ${run.run_id.slice(0, 8)}`),
+      close
+    ),
+    h('div', { class: 'nbtrack-actions' }, goto, copy, restore),
+    table(meta)
+  ];
+  if (run.error) {
+    parts.push(
+      section(
+        'Error',
+        null,
+        closed,
+        h('div', { class: 'nbtrack-error-line' }, `${run.error.type}: ${run.error.message}`),
+        h('pre', { class: 'nbtrack-pre nbtrack-traceback' }, run.error.traceback ?? '')
+      )
+    );
+  }
+  parts.push(
+    section('Params', params.length, closed,
+      params.length ? table(params.map(([k, v]) => [h('code', {}, k), fmtValue(v)])) : h('div', { class: 'nbtrack-empty' }, 'No parameters'))
+  );
+  parts.push(
+    section('Metrics', metricKeys.length, closed,
+      metricKeys.length
+        ? table(
+            metricKeys.map((k, i) => {
+              const s = series?.series[k];
+              return [
+                h('code', {}, k),
+                k in run.metrics ? fmtNumber(run.metrics[k]) : '—',
+                s && s.values.length > 1
+                  ? sparkline({ label: k, color: PALETTE[i % PALETTE.length], steps: s.steps, values: s.values })
+                  : run.series_keys[k] ? `${run.series_keys[k]} point` : ''
+              ];
+            })
+          )
+        : h('div', { class: 'nbtrack-empty' }, run.status === 'running' ? 'No metrics yet' : 'No metrics'))
+  );
+  if (inputs.length) {
+    parts.push(
+      section('Inputs', inputs.length, closed,
+        table(inputs.map(([name, v]) => [h('code', {}, name), v.type ?? '', v.shape ?? '', v.value ?? (v.fingerprint ? `#${v.fingerprint.slice(0, 12)}` : '')]),
+          ['name', 'type', 'shape', 'value / fingerprint']))
+    );
+  }
+  if (outputs.length) {
+    parts.push(
+      section('Outputs', outputs.length, closed,
+        table(outputs.map(([name, v]) => [h('code', {}, name), v.type ?? '', v.shape ?? '', v.summary ?? '']),
+          ['name', 'type', 'shape', 'summary']))
+    );
+  }
+  parts.push(section('Source', null, closed, h('pre', { class: 'nbtrack-pre nbtrack-source' }, run.source ?? '')));
+  if (run.stdout) {
+    parts.push(section('Printed output', null, closed, h('pre', { class: 'nbtrack-pre' }, run.stdout)));
+  }
+  if (run.artifacts.length) {
+    parts.push(
+      section('Artifacts', run.artifacts.length, closed,
+        table(run.artifacts.map(a => [a.name, a.mime, `${a.size} bytes`])))
+    );
+  }
+  parts.push(
+    section('Context', ctx.length, closed,
+      table(ctx.map(([k, v]) => [h('code', {}, k), h('span', { class: 'nbtrack-ctx' }, contextValue(v))])))
+  );
+  return h('div', { class: 'nbtrack-detail-body', 'data-run-id': run.run_id }, ...parts);
+}
