@@ -11,6 +11,7 @@ import platform
 import subprocess
 import sys
 import threading
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -58,17 +59,38 @@ def packages() -> dict[str, str]:
     return {m: v for m in KEY_PACKAGES if m in sys.modules and (v := _dist_version(m))}
 
 
+@lru_cache(maxsize=1)
+def _static() -> tuple:
+    return (
+        ("python", platform.python_version()),
+        ("implementation", platform.python_implementation()),
+        ("platform", platform.platform(terse=True)),
+        ("executable", sys.executable),
+    )
+
+
 def static_context() -> dict[str, Any]:
-    return {
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(terse=True),
-        "executable": sys.executable,
-    }
+    return dict(_static())
 
 
 class GitProbe:
-    """git commit and dirty flag of the working directory, on a background thread."""
+    """git commit and dirty flag of the working directory, on a background thread.
+
+    ``GitProbe.for_cwd`` reuses a probe younger than ``REUSE_S``: runs seconds apart share one
+    ``git status`` (a cell re-run in a loop does not start a process per run)."""
+
+    REUSE_S = 5.0
+    _recent: dict[str, tuple[float, "GitProbe"]] = {}
+
+    @classmethod
+    def for_cwd(cls, cwd: str) -> "GitProbe":
+        now = time.monotonic()
+        hit = cls._recent.get(cwd)
+        if hit is not None and now - hit[0] < cls.REUSE_S:
+            return hit[1]
+        probe = cls(cwd)
+        cls._recent[cwd] = (now, probe)
+        return probe
 
     def __init__(self, cwd: str):
         self.result: dict[str, Any] = {}

@@ -167,6 +167,7 @@ class Tracker:
         self.history: dict[tuple, list[dict]] = {}
         self._history_thread: threading.Thread | None = None
         self._warned: set[str] = set()
+        self._analyses: dict[str, Any] = {}
 
     # -- events ----------------------------------------------------------------------------
 
@@ -190,11 +191,7 @@ class Tracker:
         shell = self.shell
         store = get_store()
         store.writer.check_writable()
-        try:
-            code = shell.transform_cell(body)
-        except Exception:
-            code = body
-        analysis = analyze(code)
+        analysis = self._analyze(body)
         params = dict(analysis.params)
         params.update(getattr(args, "params", None) or dict(_parse_param(p) for p in args.param))
         ns = shell.user_ns
@@ -254,7 +251,7 @@ class Tracker:
             run.end(status, exc, metrics=metrics, inputs=self.inputs, outputs=outputs, artifacts=artifacts)
             summary = self._summary(run)
         finally:
-            self._report_problems()
+            self._report_problems(run.store)
         if summary is not None and not self.args.quiet:
             self._show_summary(summary)
 
@@ -292,6 +289,20 @@ class Tracker:
         display(summary)
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def _analyze(self, body: str):
+        """AST analysis of the body as IPython will run it (magics and !cmd transformed)."""
+        cached = self._analyses.get(body)
+        if cached is None:
+            try:
+                code = self.shell.transform_cell(body)
+            except Exception:
+                code = body
+            cached = analyze(code)
+            if len(self._analyses) > 256:
+                self._analyses.clear()
+            self._analyses[body] = cached
+        return cached
 
     def _load_history(self, store, notebook, cell_id) -> None:
         key = (notebook, cell_id)
@@ -335,9 +346,9 @@ class Tracker:
             if values:
                 best[k] = min(values) if lower_is_better(k) else max(values)
         if run.cell_id is not None:
-            self.history.setdefault(key, []).insert(
-                0, {"run_id": run.run_id, "status": run.status, "metrics": dict(run.metrics)}
-            )
+            history = self.history.setdefault(key, [])
+            history.insert(0, {"run_id": run.run_id, "status": run.status, "metrics": dict(run.metrics)})
+            del history[50:]  # enough for "previous" and a recent best
         return RunSummary(run, previous, best)
 
     def _capture_displays(self) -> None:
@@ -376,11 +387,8 @@ class Tracker:
             sys.stdout = tee._stream
         return "".join(tee.parts)
 
-    def _report_problems(self) -> None:
-        try:
-            writer = get_store().writer
-        except Exception:
-            return
+    def _report_problems(self, store) -> None:
+        writer = store.writer
         while writer.problems:
             self.warn(writer.problems.pop(0))
 

@@ -68,11 +68,15 @@ class Store:
         return self.writer.compact_now()
 
     @contextmanager
-    def snapshot(self, timeout: float = 10.0, busy_timeout: float = 2.0):
+    def snapshot(self, timeout: float = 10.0, busy_timeout: float = 2.0, own_writes: bool = True):
         """A DuckDB connection whose views (runs, params, metrics, series, inputs, outputs,
-        artifacts) show the file plus the spool as of now. Hold it briefly: compaction waits."""
+        artifacts) show the file plus the spool as of now. Hold it briefly: compaction waits.
+        ``own_writes``: first hand this process's pending rows to the spool, so they show."""
         from . import database, live, spool
 
+        writer = self._writer if self._writer_pid == os.getpid() else None
+        if own_writes and writer is not None and writer.has_pending():
+            writer.flush()  # a process sees its own runs at once
         with self._read_lock:
             if len(spool.listing(self.spool_dir)) > COMPACT_BEFORE_READ_FILES:
                 try:

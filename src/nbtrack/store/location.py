@@ -8,6 +8,7 @@ work-tree root, else ``<start>/.nbtrack/``.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 STORE_DIRNAME = ".nbtrack"
@@ -21,6 +22,25 @@ def set_override(path: str | os.PathLike | None) -> None:
 
 def resolve_store_dir(start: str | os.PathLike | None = None) -> Path:
     env = os.environ.get("NBTRACK_STORE")
+    if start is not None:
+        return _resolve(env, start)
+    key = (env, _override, os.getcwd())
+    hit = _cache.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < CACHE_S:
+        return hit[1]
+    found = _resolve(env, start)
+    _cache[key] = (now, found)
+    return found
+
+
+# Walking up from the working directory costs ~0.5 ms and a cell asks twice: cached, so a
+# .nbtrack/ folder created meanwhile is seen within CACHE_S.
+CACHE_S = 5.0
+_cache: dict[tuple, tuple[float, Path]] = {}
+
+
+def _resolve(env: str | None, start: str | os.PathLike | None) -> Path:
     if env:
         return Path(env).expanduser().resolve()
     if _override is not None:

@@ -357,7 +357,7 @@ def cell_history(
     store: Store, notebook: str | None, cell_id: str, limit: int = 50, busy_timeout: float = 2.0
 ) -> pd.DataFrame:
     """Earlier runs of one cell (newest first) with their final metrics, for deltas and bests."""
-    with store.snapshot(busy_timeout=busy_timeout) as con:
+    with store.snapshot(busy_timeout=busy_timeout, own_writes=False) as con:
         return con.execute(
             """SELECT r.run_id, r.status, m.key, m.value FROM
                  (SELECT run_id, status FROM runs WHERE cell_id = ? AND notebook IS NOT DISTINCT FROM ?
