@@ -51,12 +51,14 @@ def run_ids(runs: Any, store=None) -> list[str]:
 
 
 def run_labels(frame: pd.DataFrame) -> dict[str, str]:
-    """A short unique legend label per run: 'name · id-prefix'."""
-    labels = {}
-    for rid, name in zip(frame["run_id"], frame.get("name", pd.Series([None] * len(frame)))):
-        short = str(rid)[:10]
-        labels[rid] = f"{name} · {short}" if isinstance(name, str) and name else short
-    return labels
+    """A short unique legend label per run: 'name · id-prefix' (the prefix grows until unique)."""
+    ids = [str(r) for r in frame["run_id"]]
+    names = list(frame["name"]) if "name" in frame else [None] * len(ids)
+    n = 8
+    while n < max((len(i) for i in ids), default=0) and len({i[:n] for i in ids}) < len(set(ids)):
+        n += 1
+    return {rid: (f"{name} · {rid[:n]}" if isinstance(name, str) and name else rid[:n])
+            for rid, name in zip(ids, names)}
 
 
 def _frame(runs: Any, store) -> pd.DataFrame:
@@ -135,7 +137,7 @@ def scatter_chart(runs: Any, x: str, y: str, store=None) -> alt.Chart:
             x=alt.X(f"x:{xtype}", title=x, scale=alt.Scale(zero=False) if xtype == "Q" else alt.Undefined),
             y=alt.Y("y:Q", title=y, scale=alt.Scale(zero=False)),
             color=alt.Color("run:N", legend=None),
-            tooltip=[alt.Tooltip("run:N"), alt.Tooltip("x", title=x), alt.Tooltip("y:Q", title=y, format=".5g")],
+            tooltip=[alt.Tooltip("run:N"), alt.Tooltip(f"x:{xtype}", title=x), alt.Tooltip("y:Q", title=y, format=".5g")],
         )
         .properties(width=260, height=200)
     )

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 __all__ = ["RunCard", "RunTable", "CompareWidget", "DiffWidget", "table", "compare", "diff"]
 
-_WHERE = {"RunCard": "card", "RunTable": "table", "table": "table", "CompareWidget": "compare",
-          "DiffWidget": "compare", "compare": "compare", "diff": "compare"}
+_WHERE = {"RunCard": "card", "RunTable": "run_table", "table": "run_table", "CompareWidget": "comparison",
+          "DiffWidget": "comparison", "compare": "comparison", "diff": "comparison"}
 
 
 def __getattr__(name: str):

@@ -25,6 +25,7 @@ PUSH_HZ = 2.0
 MAX_POINTS = 2000      # per key, sent to the browser
 KEEP_POINTS = 4000     # per key, kept before downsampling again
 MAX_KEYS = 12          # keys drawn live (the rest are counted)
+END_WAIT_S = 60        # after the run ends, wait this long at most for its last points
 
 
 def downsample(steps: np.ndarray, values: np.ndarray, points: int = MAX_POINTS):
@@ -92,23 +93,27 @@ class LiveFeed:
             chunks, self._chunks = self._chunks, []
         if not chunks:
             return False
+        import pyarrow.compute as pc
+
         table = pa.concat_tables(chunks)
-        keys = table.column("key").to_numpy(zero_copy_only=False)
-        steps = table.column("step").to_numpy()
-        values = table.column("value").to_numpy()
-        for key in dict.fromkeys(keys):  # first-seen order
-            mask = keys == key
-            s, v = steps[mask], values[mask]
+        keys = table.column("key")
+        for key in pc.unique(keys).to_pylist():  # Arrow compute: little time holding the GIL
+            part = table.filter(pc.equal(keys, key))
+            self.counts[key] = self.counts.get(key, 0) + part.num_rows
+            if key not in self.series and len(self.series) >= MAX_KEYS:
+                continue
+            s = part.column("step").to_numpy()
+            v = part.column("value").to_numpy()
             ok = np.isfinite(v) & np.isfinite(s)
-            s, v = s[ok], v[ok]
-            self.counts[key] = self.counts.get(key, 0) + int(mask.sum())
+            if not ok.all():
+                s, v = s[ok], v[ok]
+            if len(s) > KEEP_POINTS:
+                s, v = downsample(s, v, MAX_POINTS)
             if key in self.series:
                 s0, v0 = self.series[key]
                 s, v = np.concatenate([s0, s]), np.concatenate([v0, v])
-            elif len(self.series) >= MAX_KEYS:
-                continue
-            if len(s) > KEEP_POINTS:
-                s, v = downsample(s, v, MAX_POINTS)
+                if len(s) > KEEP_POINTS:
+                    s, v = downsample(s, v, MAX_POINTS)
             self.series[key] = (s, v)
         return True
 
@@ -181,7 +186,7 @@ class RunCard(NbtrackWidget):
                     self._tick_duration()
                 if run.status != "running":
                     ended_at = ended_at or time.monotonic()
-                    if feed.drained_after_end or time.monotonic() - ended_at > 5:
+                    if feed.drained_after_end or time.monotonic() - ended_at > END_WAIT_S:
                         if feed.update():
                             self._push(final=True)
                         break
@@ -211,6 +216,13 @@ class RunCard(NbtrackWidget):
         if self._feed is not None:
             tables["series"] = self._feed.table()
         return protocol.Reply(tables=tables)
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the live thread to push the run's last points and end; True if it ended."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
 
     def stop(self, timeout: float = 0.0) -> None:
         self._stop.set()

@@ -73,8 +73,10 @@ class RunTable(NbtrackWidget):
     selected = traitlets.List(traitlets.Unicode()).tag(sync=True)
     _handlers = {"page": "_req_page", "poll": "_req_poll", "compare": "_req_compare", "diff": "_req_diff"}
 
-    def __init__(self, *conditions, search: str = "", sort=None, store=None, page_size: int = 50, **equals):
-        filters = _structured(conditions, equals)
+    def __init__(self, *conditions, search: str = "", sort=None, store=None, page_size: int = 50,
+                 where=None, **equals):
+        extra = [where] if isinstance(where, (str, dict)) else list(where or [])
+        filters = _structured(list(conditions) + extra, equals)
         sort_list = []
         for s in ([sort] if isinstance(sort, str) else list(sort or [])):
             if isinstance(s, str):
@@ -115,13 +117,13 @@ class RunTable(NbtrackWidget):
         return {"version": self.cache.version}
 
     def _req_compare(self, req: dict):
-        from .compare import compare_payload
+        from .comparison import compare_payload
 
         ids = [str(i) for i in (req.get("ids") or self.selected)]
         return compare_payload(self.store, ids)
 
     def _req_diff(self, req: dict):
-        from .compare import diff_payload
+        from .comparison import diff_payload
 
         ids = [str(i) for i in (req.get("ids") or self.selected)]
         if len(ids) != 2:
@@ -139,7 +141,7 @@ class RunTable(NbtrackWidget):
 
     def compare(self):
         """``nbtrack.compare`` for the selected rows."""
-        from .compare import compare
+        from .comparison import compare
 
         return compare(self.selected)
 
@@ -152,7 +154,8 @@ def table(*conditions, **kwargs) -> RunTable:
 
     Conditions are strings (``"params.model == 'rf'"``) or ``(column, op, value)`` tuples;
     keyword arguments are equality filters (``experiment="x"``, ``params__model="rf"``, a list
-    means "one of"). Also ``search=``, ``sort="-metrics.accuracy"``, ``store=``, ``page_size=``.
+    means "one of"). ``where=`` takes conditions too (``nbtrack.table(where="metrics.acc > 0.9")``).
+    Also ``search=``, ``sort="-metrics.accuracy"``, ``store=``, ``page_size=``.
     """
     try:
         return RunTable(*conditions, **kwargs)
