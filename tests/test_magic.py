@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 
@@ -135,3 +136,58 @@ def test_bad_options_give_usage_error_and_do_not_run_the_body(ip, store, capsys)
     r = ip.cell("%%track --no-such-option\nran = True")
     assert not r.success and "ran" not in ip.user_ns
     assert len(nbtrack.runs()) == 0
+
+
+def test_images_displayed_by_the_cell_are_kept_as_artifacts(ip, store):
+    png = (b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    ip.user_ns["png_bytes"] = png
+    ip.cell("%%track -q\nfrom IPython.display import Image, display\ndisplay(Image(data=png_bytes, format='png'))")
+    rec = nbtrack.get_run(nbtrack.runs().run_id[0])
+    images = [a for a in rec.artifacts if a["mime"] == "image/png"]
+    assert len(images) == 1
+    assert query.artifact(store, rec.run_id, images[0]["name"]) == ("image/png", png)
+
+
+def test_nbtrack_store_line_magic_switches_the_store(ip, store, tmp_path, monkeypatch, capsys):
+    from nbtrack.store import location
+
+    monkeypatch.delenv("NBTRACK_STORE")
+    other = tmp_path / "other-store"
+    try:
+        ip.run_line_magic("nbtrack", f"store {other}")
+        assert "other-store" in capsys.readouterr().out
+        ip.cell("%%track -q\nq = 1 + 1")
+        assert nbtrack.store().dir == other and len(nbtrack.runs()) == 1
+    finally:
+        location.set_override(None)
+
+
+def test_odd_values_never_break_the_cell(ip, store):
+    ip.cell(
+        "%%track -q -p weird=abc\n"
+        "import math\n"
+        "rec = [1]\nrec.append(rec)\n"
+        "gen = (i for i in range(3))\n"
+        "fn = lambda x: x\n"
+        "f = open('/dev/null')\n"
+        "nan_metric = float('nan') * 1\n"
+        "inf_metric = math.inf * 1\n"
+        "caf\u00e9 = 2 * 1\n"
+        "emoji = '" + "\U0001F600" * 25_000 + "'\n"  # a 100 kB literal
+        "f.close()"
+    )
+    row = nbtrack.runs().iloc[0]
+    assert row.status == "finished"
+    assert math.isnan(row["metrics.nan_metric"]) and row["metrics.inf_metric"] == math.inf
+    assert row["metrics.caf\u00e9"] == 2
+    rec = nbtrack.get_run(row.run_id)
+    assert rec.params == {"weird": "abc", "emoji": "\U0001F600" * 25_000, "rec": [1]}
+    assert rec.outputs["gen"]["type"] == "generator" and "fn" not in rec.outputs
+
+
+def test_ten_thousand_params_in_one_cell(ip, store):
+    body = "".join(f"p{i} = {i}\n" for i in range(10_000))
+    ip.cell("%%track -q\n" + body)
+    rec = nbtrack.get_run(nbtrack.runs().run_id[0])
+    assert len(rec.params) == 10_000 and rec.params["p9999"] == 9999
+    assert nbtrack.runs().shape[1] == 10 + 10_000

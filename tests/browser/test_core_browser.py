@@ -25,11 +25,18 @@ def test_tracked_cell_in_lab_records_run_with_cell_id(lab, page):
     assert run["cell_id"] == nb.cells[1].id
 
 
-def lab_runs(lab):
-    """Read the lab's store from this process, as a user would with nbtrack.runs()."""
-    import nbtrack
+def lab_runs(lab, timeout=5.0):
+    """The lab's runs, read from this process as a user would; the kernel's writer hands them to
+    the store within half a second, so wait for the first finished one."""
+    import time
 
-    frame = nbtrack.store(str(lab.store_dir))
+    import nbtrack
     from nbtrack.store import query
 
-    return query.runs_frame(frame).to_dict("records")
+    store = nbtrack.store(str(lab.store_dir))
+    deadline = time.time() + timeout
+    while True:
+        runs = query.runs_frame(store).to_dict("records")
+        if (runs and all(r["status"] != "running" for r in runs)) or time.time() > deadline:
+            return runs
+        time.sleep(0.1)
