@@ -426,6 +426,7 @@ def load_ipython_extension(shell) -> None:
     shell.input_transformers_cleanup.append(strip_track_line)
     shell.events.register("pre_run_cell", tracker.pre_run_cell)
     shell.events.register("post_run_cell", tracker.post_run_cell)
+    runmod.install_sigterm_handler()
     import nbtrack
 
     shell.user_ns.setdefault("nbtrack", nbtrack)

@@ -309,6 +309,30 @@ def log(step: Any = None, **metrics: Any) -> None:
             )
 
 
+def install_sigterm_handler() -> None:
+    """Jupyter restarts a busy kernel with SIGTERM, then SIGKILL. Python's default for SIGTERM
+    skips atexit, so the run would read as crashed; mark it interrupted first, then terminate
+    as before. Only from the main thread (where signal handlers live)."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    if getattr(previous, "_nbtrack", False):
+        return
+
+    def on_sigterm(signum, frame):
+        _close_active_runs()
+        if callable(previous):
+            previous(signum, frame)
+        else:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    on_sigterm._nbtrack = True
+    signal.signal(signal.SIGTERM, on_sigterm)
+
+
 @atexit.register
 def _close_active_runs() -> None:
     """Process exit (kernel shutdown or restart) while a run is active: it was interrupted."""
@@ -322,6 +346,6 @@ def _close_active_runs() -> None:
             pass
     for store in stores:
         try:
-            store.flush(timeout=3)
+            store.flush(timeout=2)
         except Exception:
             pass
