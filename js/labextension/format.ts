@@ -88,7 +88,7 @@ export function cellTitle(source: string | null | undefined): string {
   const body = lines.filter(
     l => l && !l.startsWith('%%track') && !l.startsWith('# restored from nbtrack run')
   );
-  return body[0] ?? lines.find(l => l) ?? '(empty cell)';
+  return body[0] ?? lines.find(l => l) ?? (source ? '(empty cell)' : '(no source)');
 }
 
 /** A Python literal for a JSON value (params are Python literals in the source). */

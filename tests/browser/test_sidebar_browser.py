@@ -1,0 +1,183 @@
+"""The nbtrack sidebar in a real JupyterLab (headless Chromium): live runs grouped by cell, run
+detail, "Go to cell", "Restore as new cell", cell metadata links, Compare, and inert HTML."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import nbformat
+from conftest import open_notebook, run_all_cells, screenshot, wait_cells_done
+
+PANEL = "#nbtrack-sidebar"
+NB = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+
+# Records, in the page, when each run's row first appears in the panel (Date.now() ms).
+WATCH_ROWS = """() => {
+    window.__nbtrackSeen = {};
+    const note = () => document.querySelectorAll('#nbtrack-sidebar .nbtrack-run').forEach(el => {
+        const id = el.getAttribute('data-run-id');
+        if (!(id in window.__nbtrackSeen)) window.__nbtrackSeen[id] = Date.now();
+    });
+    new MutationObserver(note).observe(document.body, {childList: true, subtree: true});
+    note();
+}"""
+
+
+def open_sidebar(page) -> None:
+    """Show the panel (the workspace may have restored it open already: then leave it)."""
+    page.locator('.lm-TabBar-tab[data-id="nbtrack-sidebar"]').wait_for()
+    if not page.locator(PANEL).is_visible():
+        page.locator('.lm-TabBar-tab[data-id="nbtrack-sidebar"]').click()
+    page.wait_for_selector(f"{PANEL} .nbtrack-statusline", state="visible")
+
+
+def active_cell_index(page) -> int:
+    return page.evaluate(
+        f"""() => [...document.querySelectorAll('{NB} .jp-Cell')]
+                .findIndex(c => c.classList.contains('jp-mod-active'))""")
+
+
+def cell_source(page, index: int) -> str:
+    return page.evaluate(
+        f"""(i) => [...document.querySelectorAll('{NB} .jp-Cell')][i]
+                .querySelector('.jp-InputArea-editor').querySelectorAll('.cm-line')
+                .length ? [...[...document.querySelectorAll('{NB} .jp-Cell')][i]
+                .querySelectorAll('.cm-line')].map(l => l.textContent).join('\\n') : ''""",
+        index,
+    )
+
+
+def iso_ms(text: str) -> float:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000
+
+
+def test_sidebar_live_detail_goto_restore_compare(lab, page):
+    tracked = ("%%track --name first\nlr = 0.1\nimport time\nfor i in range(8):\n"
+               "    nbtrack.log(loss=1 / (i + 1))\n    time.sleep(0.5)\nacc = 0.5 + lr")
+    open_notebook(page, lab, "side.ipynb", ["%load_ext nbtrack", "x = 1", tracked, "y = 2"])
+    open_sidebar(page)
+    page.wait_for_selector(f"{PANEL} .nbtrack-empty")
+    page.evaluate(WATCH_ROWS)
+
+    run_all_cells(page)
+    row = page.wait_for_selector(f'{PANEL} .nbtrack-run[data-status="running"]', timeout=30_000)
+    run_id = row.get_attribute("data-run-id")
+    screenshot(page, "sidebar-running")
+    # Live: the row appeared within 2 s of the run's start (server clock = browser clock here).
+    started = iso_ms(lab.api(f"nbtrack/api/runs/{run_id}")["started_at"])
+    seen = page.evaluate("(id) => window.__nbtrackSeen[id]", run_id)
+    assert seen - started < 2000, f"the run appeared {seen - started:.0f} ms after it started"
+    assert page.locator(f'{PANEL} .nbtrack-run[data-run-id="{run_id}"] .nbtrack-dot.nbtrack-status-running').count() == 1
+
+    # ... and its status changes when it ends.
+    page.wait_for_selector(f'{PANEL} .nbtrack-run[data-run-id="{run_id}"][data-status="finished"]', timeout=30_000)
+    wait_cells_done(page)
+    group = page.locator(f"{PANEL} .nbtrack-group").first
+    assert group.locator(".nbtrack-group-title").inner_text() == "lr = 0.1"
+    assert group.locator(".nbtrack-cell-badge").inner_text() == "cell 3"
+    assert "acc" in page.locator(f'{PANEL} .nbtrack-run[data-run-id="{run_id}"] .nbtrack-run-metrics').inner_text()
+    screenshot(page, "sidebar-finished")
+
+    # The finished cell links its run in the notebook's metadata (checked in the saved file).
+    page.locator(f"{NB} .jp-Cell").nth(3).click()
+    page.keyboard.press("Escape")
+    deadline = time.time() + 15
+    while True:
+        page.keyboard.press("Control+s")
+        page.wait_for_timeout(700)
+        nb = nbformat.read(lab.root / "side.ipynb", as_version=4)
+        links = nb.cells[2].metadata.get("nbtrack", {}).get("runs")
+        if links or time.time() > deadline:
+            break
+    assert links == [run_id]
+    assert "nbtrack" not in nb.cells[1].metadata  # untracked cells stay untouched
+
+    # Detail: params, metrics with a sparkline of the series, source.
+    page.locator(f'{PANEL} .nbtrack-run[data-run-id="{run_id}"]').click()
+    detail = page.locator(f"{PANEL} .nbtrack-detail-body")
+    detail.wait_for()
+    assert detail.get_attribute("data-run-id") == run_id
+    params = detail.locator('[data-section="Params"]').inner_text()
+    assert "lr" in params and "0.1" in params
+    metrics = detail.locator('[data-section="Metrics"]')
+    assert "acc" in metrics.inner_text() and "loss" in metrics.inner_text()
+    metrics.locator("svg.nbtrack-sparkline").first.wait_for()
+    assert "for i in range(8)" in detail.locator('[data-section="Source"]').inner_text()
+    screenshot(page, "sidebar-detail")
+
+    # Go to cell: with another cell active, the button selects the run's cell.
+    page.locator(f"{NB} .jp-Cell").nth(0).click()
+    page.keyboard.press("Escape")
+    assert active_cell_index(page) == 0
+    detail.locator('[data-action="goto"]').click()
+    page.wait_for_function(
+        f"""() => [...document.querySelectorAll('{NB} .jp-Cell')]
+                .findIndex(c => c.classList.contains('jp-mod-active')) === 2""")
+    assert page.locator(f"{NB} .jp-Cell").nth(2).is_visible()
+    screenshot(page, "sidebar-goto-cell")
+
+    # Restore as new cell: inserted below the active cell, with the run's source and params.
+    n_cells = page.locator(f"{NB} .jp-Cell").count()
+    detail.locator('[data-action="restore"]').click()
+    page.wait_for_function(f"() => document.querySelectorAll('{NB} .jp-Cell').length === {n_cells + 1}")
+    assert active_cell_index(page) == 3
+    restored = cell_source(page, 3)
+    assert restored.startswith("%%track --name first")
+    assert f"restored from nbtrack run {run_id}" in restored
+    assert "lr = 0.1" in restored and "for i in range(8):" in restored
+    screenshot(page, "sidebar-restored-cell")
+
+    # Run the restored cell: a second run (in its own group), then compare the two.
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{PANEL} .nbtrack-run[data-status=\"finished\"]').length >= 2",
+        timeout=30_000)
+    for el in page.locator(f"{PANEL} .nbtrack-run .nbtrack-check").all()[:2]:
+        el.check()
+    compare = page.locator(f"{PANEL} .nbtrack-compare-button")
+    assert compare.inner_text() == "Compare 2 runs"
+    compare.click()
+    tab = page.locator(".nbtrack-compare")
+    tab.locator(".nbtrack-compare-table").wait_for()
+    assert tab.locator('.nbtrack-chart-box[data-key="loss"] polyline').count() >= 2
+    assert "lr" in tab.locator(".nbtrack-compare-table").inner_text()
+    screenshot(page, "sidebar-compare")
+
+
+def test_user_text_is_inert_and_errors_show(lab, page):
+    xss = '<img src=x onerror="window.__pwned=1">'
+    open_notebook(page, lab, "xss.ipynb", [
+        "%load_ext nbtrack",
+        "%%track --tag <b>t</b>\ntitle = '<script>window.__pwned = 2</script>'\nscore = 1.5",
+        f"with nbtrack.start(name={xss!r}, params={{'p': {xss!r}}}):\n    pass",
+        "%%track --name boom\nraise ValueError('<b>bad</b>')",
+    ])
+    open_sidebar(page)
+    run_all_cells(page)
+    wait_cells_done(page)
+    page.wait_for_selector(f'{PANEL} .nbtrack-run[data-status="failed"]', timeout=30_000)
+    # The script-made run has no notebook: it shows under "All runs".
+    page.locator(f"{PANEL} .nbtrack-all-switch").check()
+    page.wait_for_function(
+        f"() => [...document.querySelectorAll('{PANEL} .nbtrack-run-name')]"
+        f".some(e => e.textContent === {xss!r})", timeout=10_000)
+    page.locator(f"{PANEL} .nbtrack-run", has_text="<img").first.click()
+    detail = page.locator(f"{PANEL} .nbtrack-detail-body")
+    detail.wait_for()
+    assert xss in detail.locator('[data-section="Params"]').inner_text()
+    page.locator(f"{PANEL} .nbtrack-run", has_text="score").first.click()
+    page.wait_for_function(
+        f"() => document.querySelector('{PANEL} .nbtrack-detail-body [data-section=\"Params\"]')"
+        "?.textContent.includes('<script>')")
+    page.locator(f'{PANEL} .nbtrack-run[data-status="failed"]').first.click()
+    page.wait_for_selector(f"{PANEL} .nbtrack-traceback")
+    assert "ValueError: <b>bad</b>" in page.locator(f"{PANEL} .nbtrack-error-line").inner_text()
+    screenshot(page, "sidebar-xss-inert")
+    assert page.evaluate("() => window.__pwned") is None
+    # No element was made from user text: no img/script/b inside the panel.
+    assert page.locator(f"{PANEL} img, {PANEL} script, {PANEL} b").count() == 0
+    # Search narrows the list (server-side free text).
+    page.locator(f"{PANEL} .nbtrack-search").fill("boom")
+    page.wait_for_function(
+        f"() => [...document.querySelectorAll('{PANEL} .nbtrack-run-name')].map(e => e.textContent).join() === 'boom'")
