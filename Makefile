@@ -36,7 +36,7 @@ bench-quick: install
 	$(BIN)/python benchmarks/run.py --quick
 
 reliability: install chromium
-	$(BIN)/python -m pytest -q -m "stress or reliability" --reliability-report
+	$(BIN)/python -m pytest -q -m "stress or reliability" --reliability-report -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) node_modules src/nbtrack/static src/nbtrack/labextension lib test-output

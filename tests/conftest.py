@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -53,13 +51,38 @@ def ip(shell, store_dir):
     nbtrack.store().flush()
 
 
-def can_mount() -> bool:
-    if os.geteuid() != 0:
-        return False
-    probe = Path("/tmp/nbtrack-mount-probe")
-    probe.mkdir(exist_ok=True)
-    ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(probe)],
-                        capture_output=True).returncode == 0
-    if ok:
-        subprocess.run(["umount", str(probe)], capture_output=True)
-    return ok
+# -- make reliability: a table of what each reliability test put under load and what it lost ----
+
+def pytest_addoption(parser):
+    parser.addoption("--reliability-report", action="store_true",
+                     help="print a table of the reliability tests' figures at the end")
+
+
+@pytest.fixture
+def figures(request):
+    """Reliability figures of a test: load, faults, inputs (tried), lost (must be 0)."""
+    data: dict = {}
+    request.node.user_properties.append(("figures", data))
+    return data
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not config.getoption("--reliability-report"):
+        return
+    rows = []
+    for outcome in ("passed", "failed", "error"):
+        for rep in terminalreporter.stats.get(outcome, []):
+            if getattr(rep, "when", "call") != "call":
+                continue
+            figs = dict(rep.user_properties).get("figures")
+            if figs is not None:
+                rows.append((rep.nodeid.split("::")[-1], outcome, figs))
+    if not rows:
+        return
+    tw = terminalreporter
+    tw.write_line("")
+    tw.write_line("| test | result | load | faults | inputs tried | lost |")
+    tw.write_line("|---|---|---|---|---|---|")
+    for name, outcome, f in rows:
+        tw.write_line(f"| {name} | {outcome} | {f.get('load', '-')} | {f.get('faults', '-')} | "
+                      f"{f.get('inputs', '-')} | {f.get('lost', '-')} |")

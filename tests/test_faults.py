@@ -17,7 +17,9 @@ import nbtrack
 from nbtrack.capture.magic import NbtrackWarning
 from nbtrack.store import query
 
-from conftest import can_mount
+from helpers import can_mount
+
+pytestmark = pytest.mark.reliability
 
 BODY = "x = 21\ny = x * 2\nprint('y is', y)\nfor i in range(5):\n    nbtrack.log(v=i)\n"
 
@@ -65,7 +67,8 @@ def mounted_store(tmp_path, monkeypatch):
     subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
-def test_read_only_store_folder(ip, mounted_store, capsys):
+def test_read_only_store_folder(ip, mounted_store, capsys, figures):
+    figures.update(load="1 cell", faults='read-only mount', inputs="5 points", lost="not reached")
     mnt, store_dir = mounted_store
     ref = untracked_reference(ip, capsys)
     subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
@@ -81,9 +84,11 @@ def test_read_only_store_folder(ip, mounted_store, capsys):
     runs = nbtrack.runs()
     assert len(runs) == 2 and set(runs.status) == {"finished"}
     assert len(nbtrack.series(runs.run_id.tolist())) == 5
+    figures["lost"] = 0
 
 
-def test_disk_full(ip, tmp_path, monkeypatch, capsys):
+def test_disk_full(ip, tmp_path, monkeypatch, capsys, figures):
+    figures.update(load="1 cell", faults='64 kB tmpfs full', inputs="5 points", lost="not reached")
     if not can_mount():
         pytest.skip("needs root and mount to make a tiny file system")
     mnt = tmp_path / "tiny"
@@ -105,11 +110,13 @@ def test_disk_full(ip, tmp_path, monkeypatch, capsys):
         nbtrack.store().writer.wake()
         assert nbtrack.store().flush(timeout=10)
         assert len(nbtrack.series(nbtrack.runs().run_id.tolist())) == 5
+        figures["lost"] = 0
     finally:
         subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
-def test_store_file_held_read_write_by_another_process(ip, store, capsys):
+def test_store_file_held_read_write_by_another_process(ip, store, capsys, figures):
+    figures.update(load="1 cell", faults='file held read-write 10 s', inputs="5 points", lost="not reached")
     # Make the file exist, then let another process hold it read-write for 10 s.
     with nbtrack.start(name="before", store_path=str(store.dir)):
         nbtrack.log(v=1)
@@ -130,9 +137,11 @@ def test_store_file_held_read_write_by_another_process(ip, store, capsys):
     runs = query.runs_frame(store)
     assert len(runs) == 2 and set(runs.status) == {"finished"}
     assert len(query.series_frame(store, runs.run_id.tolist())) == 6
+    figures["lost"] = 0
 
 
-def test_corrupt_store_file(ip, store, capsys):
+def test_corrupt_store_file(ip, store, capsys, figures):
+    figures.update(load="1 cell", faults='garbage store file', inputs="5 points", lost="not reached")
     store.dir.mkdir(parents=True, exist_ok=True)
     store.db_path.write_bytes(b"this is not a duckdb file" * 1000)
     ref = untracked_reference(ip, capsys)
@@ -145,3 +154,4 @@ def test_corrupt_store_file(ip, store, capsys):
     runs = nbtrack.runs()
     assert len(runs) == 1 and runs.status[0] == "finished"
     assert len(nbtrack.series(runs.run_id.tolist())) == 5
+    figures["lost"] = 0

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from kernels import execute, kernel
+from reliability.kernels import execute, kernel
 from nbtrack.store import Store, query
 
 pytestmark = pytest.mark.reliability
@@ -18,7 +18,7 @@ LOOP = "%%track --name long\nimport time\nfor i in range(100_000):\n    nbtrack.
 
 def start_loop(kc):
     assert execute(kc, "%load_ext nbtrack")["status"] == "ok"
-    kc.execute(LOOP)
+    return kc.execute(LOOP)
 
 
 def wait_points(store, n, timeout=20):
@@ -31,7 +31,8 @@ def wait_points(store, n, timeout=20):
     raise AssertionError(f"only {got} points after {timeout} s")
 
 
-def test_kill_9_mid_cell_reads_as_crashed_with_points_up_to_a_second_before(tmp_path):
+def test_kill_9_mid_cell_reads_as_crashed_with_points_up_to_a_second_before(tmp_path, figures):
+    figures.update(load="1 kernel, a point / 10 ms", faults="kill -9", inputs=">=150 points", lost=0)
     store = Store(tmp_path / "store")
     with kernel(store.dir) as (km, kc):
         start_loop(kc)
@@ -47,13 +48,16 @@ def test_kill_9_mid_cell_reads_as_crashed_with_points_up_to_a_second_before(tmp_
     assert series.step.tolist() == list(range(len(series)))  # no gap
 
 
-def test_interrupt_mid_cell_is_interrupted_and_keeps_points(tmp_path):
+def test_interrupt_mid_cell_is_interrupted_and_keeps_points(tmp_path, figures):
+    figures.update(load="1 kernel, a point / 10 ms", faults="interrupt", inputs=">=100 points", lost=0)
     store = Store(tmp_path / "store")
     with kernel(store.dir) as (km, kc):
-        start_loop(kc)
+        msg_id = start_loop(kc)
         wait_points(store, 100)
         km.interrupt_kernel()
         reply = kc.get_shell_msg(timeout=30)
+        while reply["parent_header"].get("msg_id") != msg_id:
+            reply = kc.get_shell_msg(timeout=30)
         assert reply["content"]["status"] != "ok", reply["content"]
         assert execute(kc, "nbtrack.store().flush()")["status"] == "ok"
     runs = query.runs_frame(store)
@@ -62,7 +66,8 @@ def test_interrupt_mid_cell_is_interrupted_and_keeps_points(tmp_path):
     assert n >= 100 and runs["metrics.x"][0] == n - 1
 
 
-def test_restart_mid_cell_is_interrupted_and_keeps_points(tmp_path):
+def test_restart_mid_cell_is_interrupted_and_keeps_points(tmp_path, figures):
+    figures.update(load="1 kernel, a point / 10 ms", faults="kernel restart", inputs=">=100 points", lost=0)
     store = Store(tmp_path / "store")
     with kernel(store.dir) as (km, kc):
         start_loop(kc)
