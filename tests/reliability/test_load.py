@@ -96,8 +96,9 @@ class Server:
                 self.errors.append(repr(exc))
             self._stop.wait(0.1)
 
-    def stop(self):
+    def stop(self, poller: threading.Thread):
         self._stop.set()
+        poller.join(60)  # let the request in flight finish before the server goes
         self.proc.terminate()
         self.proc.wait(20)
 
@@ -140,7 +141,7 @@ def test_eight_kernels_500_cells_each_with_server_and_widget_readers(tmp_path, f
             widget = reader.execute_interactive("print(pages, flush=True)", timeout=60,
                                                 output_hook=lambda m: widget_out.append(m))
     finally:
-        server.stop()
+        server.stop(poller)
     assert [r["replies"] for r in results] == [500] * 8
     assert [r["bad"] for r in results] == [[]] * 8
     assert [r["noisy"] for r in results] == [[]] * 8
