@@ -1,6 +1,6 @@
 // The run table: one page at a time from the kernel (sorting, filtering, paging in DuckDB).
 import { Channel, Model, rows } from "./protocol";
-import { h, clear, fmt, errorBox } from "./dom";
+import { h, clear, fmt, errorBox, duration } from "./dom";
 import { renderCompareInto, renderDiffInto } from "./compare";
 
 const OPS = ["==", "!=", ">", ">=", "<", "<=", "contains", "not contains", "startswith", "in", "is null", "is not null"];
@@ -123,7 +123,7 @@ export function renderTable(model: Model, el: HTMLElement): () => void {
         const v = r[c.name];
         const td = h("td", {
           class: (c.kind === "number" ? "num " : "") + (pinned.includes(c.name) ? "pinned" : ""),
-          text: c.name === "duration_s" && v != null ? `${fmt(v)}s` : fmt(v),
+          text: c.name === "duration_s" ? duration(v) : c.name === "notebook" && v ? String(v).split(/[\\/]/).pop() : fmt(v),
           title: v == null ? "" : String(Array.isArray(v) ? v.join(", ") : v),
         });
         if (c.name === "status") td.classList.add(`nbt-status-${v}`);

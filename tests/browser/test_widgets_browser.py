@@ -1,0 +1,113 @@
+"""The inline widgets in a real JupyterLab (headless Chromium): the live run card, the run table
+(sorting by a metric), compare drawing curves, and an XSS run name staying inert."""
+
+from __future__ import annotations
+
+from conftest import open_notebook, run_all_cells, screenshot, wait_cells_done
+
+# No spaces: %%track keeps quotes around option values (reported), so the name is unquoted.
+XSS_NAME = "<img/src/onerror=window.__nbtXss=1>"
+
+CELLS = [
+    "%load_ext nbtrack",
+    "%%track --name fast-a\nlr = 0.1\nscore = round(0.3, 2)",
+    "%%track --name fast-b\nlr = 0.2\nscore = round(0.9, 2)",
+    f"%%track --name {XSS_NAME} --tag <b>tag</b>\nlr = 0.3\nscore = round(0.6, 2)",
+    "%%track --name live\nlr = 0.05\nimport time\nfor i in range(80):\n    nbtrack.log(loss=1 / (i + 1), acc=i / 80)\n"
+    "    time.sleep(0.1)\nscore = round(0.1, 2)",
+    "t = nbtrack.table()\nt",
+    "nbtrack.compare(nbtrack.runs()['run_id'].tolist())",
+]
+
+NB = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+
+
+def _card_points(page) -> int:
+    return page.evaluate(
+        f"""() => {{
+        const c = document.querySelector('{NB} .nbt-card[data-status=running][data-points]');
+        return c ? Number(c.getAttribute('data-points')) : -1;
+    }}"""
+    )
+
+
+def test_card_table_compare_and_xss_in_lab(lab, page):
+    open_notebook(page, lab, "widgets.ipynb", CELLS)
+    run_all_cells(page)
+
+    # 1. The live card: its chart grows while the cell is still running.
+    page.wait_for_selector(f"{NB} .nbt-card[data-status=running][data-points]", timeout=60_000)
+    first = _card_points(page)
+    page.wait_for_timeout(2000)
+    second = _card_points(page)
+    page.locator(f"{NB} .nbt-card[data-status=running]").scroll_into_view_if_needed()
+    screenshot(page, "widgets-card-live")
+    assert first > 0 and second > first, (first, second)
+    assert page.locator(f"{NB} .nbt-card[data-status=running] svg .mark-line path").count() >= 1
+
+    wait_cells_done(page)
+    page.wait_for_selector(f"{NB} .nbt-card[data-status=finished] >> text=live", timeout=30_000)
+    finished = page.locator(f"{NB} .nbt-card[data-status=finished]")
+    assert finished.count() == 4
+
+    # 2. XSS: the name and tag show as text, nothing ran.
+    names = page.locator(f"{NB} .nbt-card .nbt-name").all_text_contents()
+    assert XSS_NAME in names
+    assert "<b>tag</b>" in page.locator(f"{NB} .nbt-card .nbt-tag").all_text_contents()
+    assert page.evaluate("() => window.__nbtXss === undefined")
+    assert page.locator(f"{NB} .nbt-card img").count() == 0
+
+    # 3. The table: rows for every run; sorting by a metric column reorders them.
+    table = page.locator(f"{NB} .nbt-table")
+    table.locator("tr[data-run]").first.wait_for(timeout=30_000)
+    assert table.locator("tr[data-run]").count() == 4
+    header = table.locator('th[data-col="metrics.score"]')
+    header.scroll_into_view_if_needed()
+    header.click()  # numbers sort high to low first
+    page.wait_for_function(
+        f"""() => {{
+        const t = document.querySelector('{NB} .nbt-table table');
+        if (!t) return false;
+        const heads = [...t.querySelectorAll('thead th')];
+        const i = heads.findIndex(h => h.getAttribute('data-col') === 'metrics.score');
+        const vals = [...t.querySelectorAll('tbody tr')].map(r => r.children[i].textContent);
+        return vals.join(',') === '0.9,0.6,0.3,0.1';
+    }}""",
+        timeout=15_000,
+    )
+    header.click()
+    page.wait_for_function(
+        f"""() => {{
+        const t = document.querySelector('{NB} .nbt-table table');
+        const heads = [...t.querySelectorAll('thead th')];
+        const i = heads.findIndex(h => h.getAttribute('data-col') === 'metrics.score');
+        return [...t.querySelectorAll('tbody tr')].map(r => r.children[i].textContent).join(',') === '0.1,0.3,0.6,0.9';
+    }}""",
+        timeout=15_000,
+    )
+    roundtrip = float(table.get_attribute("data-roundtrip-ms"))
+    # the XSS name is a table cell's text too
+    assert XSS_NAME in table.locator("td").all_text_contents()
+    table.scroll_into_view_if_needed()
+    screenshot(page, "widgets-table-sorted")
+
+    # Selecting two rows enables Compare and Diff; Compare opens under the table.
+    rows = table.locator("tr[data-run] input[type=checkbox]")
+    rows.nth(0).check()
+    rows.nth(1).check()
+    table.locator(".nbt-compare-btn").click()
+    table.locator(".nbt-panel .nbt-compare[data-ready='1']").wait_for(timeout=60_000)
+    assert table.locator(".nbt-panel .nbt-runs-table thead th").count() == 3  # label column + 2 runs
+    table.locator(".nbt-diff-btn").click()
+    table.locator(".nbt-panel .nbt-diff[data-ready='1']").wait_for(timeout=60_000)
+    assert "changed" in table.locator(".nbt-panel .nbt-diff-params").inner_text()
+
+    # 4. Compare: curves drawn with the bundled Vega.
+    cmp_ = page.locator(f"{NB} .nbt-compare[data-ready='1']").last
+    cmp_.wait_for(timeout=60_000)
+    cmp_.scroll_into_view_if_needed()
+    assert cmp_.locator(".nbt-kind-curve svg .mark-line path").count() >= 1
+    assert cmp_.locator(".nbt-kind-scatter svg").count() >= 1
+    screenshot(page, "widgets-compare")
+    assert page.evaluate("() => window.__nbtXss === undefined")
+    print(f"table sort round trip in the browser: {roundtrip:.1f} ms")
