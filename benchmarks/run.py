@@ -1,0 +1,629 @@
+"""nbtrack benchmarks, side by side with MLflow, Aim and W&B (offline): ``make bench`` /
+``make bench-quick``.
+
+    .venv/bin/python benchmarks/run.py [--quick] [--only W1,W3,...] [--tools nbtrack,mlflow]
+
+Each measurement is one worker process (w_nbtrack.py in this venv, w_peers.py in
+benchmarks/.venv-peers, created here on first use from requirements-peers.txt). Repetitions
+alternate the tools (A B C D A B C D ...) so machine drift hits all alike. Every figure is the
+median over repetitions with the min-max spread; ratios are nbtrack / peer (below 1: nbtrack is
+faster). The report goes to benchmarks/results/latest.md and a dated copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from common import median  # noqa: E402
+
+PEERS_VENV = HERE / ".venv-peers"
+PEERS_REQ = HERE / "requirements-peers.txt"
+RESULTS = HERE / "results"
+ALL_TOOLS = ["nbtrack", "mlflow", "aim", "wandb"]
+LABEL = {"nbtrack": "nbtrack", "mlflow": "MLflow", "aim": "Aim", "wandb": "W&B offline"}
+PEERS = ["mlflow", "aim", "wandb"]
+
+# Sizes and budgets. Quick mode must finish in under 3 minutes once the peers' venv exists.
+MODES = {
+    "quick": dict(
+        reps=2, per_run_n=dict(nbtrack=100, mlflow=30, aim=20, wandb=8), per_run_cap=1.5,
+        log_n=100_000, log_cap=0.5, log_goal_n=1_000_000, log_goal_reps=1,
+        many_n=50, fill_cap=dict(mlflow=40, aim=40, wandb=4), query_reps=2, query_cap=3,
+        big_n=10_000, big_cap=0, goal_small=2_000,
+    ),
+    "full": dict(
+        reps=4, per_run_n=dict(nbtrack=300, mlflow=100, aim=60, wandb=20), per_run_cap=6.0,
+        log_n=100_000, log_cap=4.0, log_goal_n=1_000_000, log_goal_reps=3,
+        many_n=2_000, fill_cap=dict(mlflow=300, aim=300, wandb=30), query_reps=3, query_cap=20,
+        big_n=100_000, big_cap=90, goal_small=2_000,
+    ),
+}
+
+PEER_ENV = {
+    "WANDB_MODE": "offline",
+    "WANDB_SILENT": "true",
+    "WANDB_DISABLE_GIT": "true",
+    "WANDB_DISABLE_CODE": "true",
+    "MLFLOW_DISABLE_TELEMETRY": "1",
+    "MLFLOW_ENABLE_ASYNC_LOGGING": "false",
+    "DO_NOT_TRACK": "1",
+    "AIM_UI_TELEMETRY_ENABLED": "0",
+    "PYTHONWARNINGS": "ignore",
+    "GIT_PYTHON_REFRESH": "quiet",
+}
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+# -- environments --------------------------------------------------------------------------
+
+def ensure_peers_venv() -> list[str]:
+    """Create/update benchmarks/.venv-peers; return the peers that import there."""
+    py = PEERS_VENV / "bin" / "python"
+    stamp = PEERS_VENV / ".requirements.sha256"
+    want = hashlib.sha256(PEERS_REQ.read_bytes()).hexdigest()
+    if not py.exists():
+        log("creating benchmarks/.venv-peers (first run only; a few minutes)")
+        base = shutil.which("python3.11") or sys.executable
+        subprocess.run([base, "-m", "venv", str(PEERS_VENV)], check=True)
+    if not stamp.exists() or stamp.read_text().strip() != want:
+        log("installing the peers (pip install -r benchmarks/requirements-peers.txt)")
+        r = subprocess.run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                            "-r", str(PEERS_REQ)], capture_output=True, text=True)
+        if r.returncode == 0:
+            stamp.write_text(want)
+        else:  # go on with whatever installed; the report says which peer is missing
+            log("pip install failed for some peers:\n" + r.stderr[-2000:])
+    ok = []
+    for tool in PEERS:
+        r = subprocess.run([str(py), "-c", f"import {tool}"], capture_output=True, text=True,
+                           env={**os.environ, **PEER_ENV})
+        if r.returncode == 0:
+            ok.append(tool)
+        else:
+            log(f"{tool} does not import in the peers' venv: {r.stderr.strip().splitlines()[-1:]}")
+    return ok
+
+
+def versions(peers: list[str]) -> dict[str, str]:
+    out = {}
+    code = ("import importlib.metadata as m, json, sys; "
+            "print(json.dumps({p: m.version(p) for p in sys.argv[1:]}))")
+    ours = ["nbtrack", "duckdb", "pyarrow", "pandas", "numpy", "ipython"]
+    r = subprocess.run([sys.executable, "-c", code, *ours], capture_output=True, text=True)
+    out.update(json.loads(r.stdout) if r.returncode == 0 else {})
+    if peers:
+        py = PEERS_VENV / "bin" / "python"
+        r = subprocess.run([str(py), "-c", code, *peers], capture_output=True, text=True)
+        out.update(json.loads(r.stdout) if r.returncode == 0 else {})
+    return out
+
+
+def machine() -> dict[str, str]:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return {
+        "cpu": cpu or platform.processor(), "cores": str(os.cpu_count()), "memory": mem,
+        "os": platform.platform(terse=True), "python": platform.python_version(),
+        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+# -- running workers -----------------------------------------------------------------------
+
+class Runner:
+    def __init__(self, work: Path, peers_ok: list[str]):
+        self.work = work
+        self.peers_ok = peers_ok
+        self.failures: list[str] = []
+        self._n = 0
+
+    def fresh_dir(self, tag: str) -> Path:
+        self._n += 1
+        d = self.work / f"{self._n:04d}-{tag}"
+        d.mkdir(parents=True)
+        return d
+
+    def worker(self, tool: str, workload: str, n: int = 0, cap: float = 0.0,
+               store: Path | None = None, timeout: float = 1800) -> dict | None:
+        workdir = self.fresh_dir(f"{tool}-{workload}")
+        out = workdir / "result.json"
+        env = {**os.environ, **PEER_ENV, "HOME": str(workdir)}
+        env.pop("NBTRACK_STORE", None)
+        if tool == "nbtrack":
+            py, script = sys.executable, HERE / "w_nbtrack.py"
+            env["NBTRACK_STORE"] = str(workdir / ".nbtrack")
+        else:
+            py, script = str(PEERS_VENV / "bin" / "python"), HERE / "w_peers.py"
+            env.update(WANDB_DIR=str(workdir), WANDB_CONFIG_DIR=str(workdir / ".wandb-config"),
+                       WANDB_CACHE_DIR=str(workdir / ".wandb-cache"),
+                       WANDB_DATA_DIR=str(workdir / ".wandb-data"))
+        cmd = [py, str(script), "--tool", tool, "--workload", workload, "--workdir", str(workdir),
+               "--out", str(out), "--n", str(n), "--cap", str(cap)]
+        if store is not None:
+            cmd += ["--store", str(store)]
+        errf = workdir / "stderr.txt"
+        with open(errf, "w") as err:
+            try:
+                r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=workdir,
+                                   timeout=timeout)
+                rc = r.returncode
+            except subprocess.TimeoutExpired:
+                rc = "timeout"
+        if rc == 0 and out.exists():
+            res = json.loads(out.read_text())
+            if store is None and tool != "nbtrack":
+                shutil.rmtree(workdir, ignore_errors=True)  # peers' scratch stores can be large
+            return res
+        tail = errf.read_text()[-1500:] if errf.exists() else ""
+        self.failures.append(f"{tool} {workload} (n={n}): exit {rc}\n{tail}")
+        log(f"FAILED {tool} {workload}: exit {rc}: {tail.strip().splitlines()[-1:] if tail else ''}")
+        return None
+
+    def alternate(self, tools: list[str], reps: int, call) -> dict[str, list[dict]]:
+        """call(tool) -> result; tools interleaved: A B C A B C ..."""
+        res: dict[str, list[dict]] = {t: [] for t in tools}
+        for rep in range(reps):
+            for tool in tools:
+                r = call(tool)
+                if r is not None:
+                    res[tool].append(r)
+        return res
+
+
+# -- statistics and formatting ---------------------------------------------------------------
+
+def stat(results: list[dict], key: str):
+    xs = [r[key] for r in results if isinstance(r.get(key), (int, float))]
+    if not xs:
+        return None
+    return median(xs), min(xs), max(xs), len(xs)
+
+
+def fmt_time(s: float) -> str:
+    if s != s:
+        return "nan"
+    if s >= 1:
+        return f"{s:.2f} s"
+    if s >= 1e-3:
+        return f"{s * 1e3:.3g} ms"
+    if s >= 1e-6:
+        return f"{s * 1e6:.3g} µs"
+    return f"{s * 1e9:.3g} ns"
+
+
+def fmt_bytes(b: float) -> str:
+    for unit, div in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if b >= div:
+            return f"{b / div:.3g} {unit}"
+    return f"{b:.0f} B"
+
+
+def fmt_num(x: float) -> str:
+    return f"{x:,.0f}" if x >= 100 else f"{x:.3g}"
+
+
+FMT = {"s": fmt_time, "b": fmt_bytes, "n": fmt_num, "c": fmt_num}
+
+
+def cell(st, kind: str) -> str:
+    if st is None:
+        return "—"
+    m, lo, hi, k = st
+    f = FMT[kind]
+    if k > 1 and lo != hi:
+        return f"{f(m)} ({f(lo)}–{f(hi)})"
+    return f(m)
+
+
+def ratio(a, b, kind: str) -> str:
+    if a is None or b is None or not b[0]:
+        return "—"
+    if kind == "c":  # counts: no ratio
+        return ""
+    r = a[0] / b[0]
+    if kind == "n":  # higher is better (rates): show peer/nbtrack as "x faster"
+        return f"{r:.3g} ({r:.3g}x the rate)"
+    if r <= 0:
+        return f"{r:.3g}"
+    if kind == "b":
+        return f"{r:.3g} (1/{1 / r:.3g})" if r < 1 else f"{r:.3g} ({r:.3g}x larger)"
+    return f"{r:.3g} ({1 / r:.3g}x faster)" if r < 1 else f"{r:.3g} ({r:.3g}x slower)"
+
+
+class Report:
+    def __init__(self, tools: list[str]):
+        self.tools = tools
+        self.sections: list[str] = []
+        self.data: dict = {}
+
+    def table(self, title: str, rows: list[tuple], results: dict[str, list[dict]], note: str = "",
+              per_tool_rows: dict | None = None) -> None:
+        """rows: (label, key, kind) or (label, {tool: key}, kind)."""
+        tools = [t for t in self.tools if t in results]
+        peers = [t for t in tools if t != "nbtrack"]
+        head = ["Measure"] + [LABEL[t] for t in tools] + [f"nbtrack / {LABEL[p]}" for p in peers
+                                                        if "nbtrack" in tools]
+        lines = [f"### {title}", ""]
+        if note:
+            lines += [note, ""]
+        lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for label, key, kind in rows:
+            keys = key if isinstance(key, dict) else {t: key for t in tools}
+            sts = {t: stat(results.get(t, []), keys[t]) if keys.get(t) else None for t in tools}
+            row = [label] + [cell(sts[t], kind) for t in tools]
+            if "nbtrack" in tools:
+                row += [ratio(sts["nbtrack"], sts[p], kind) for p in peers]
+            lines.append("| " + " | ".join(row) + " |")
+            self.data.setdefault(title, {})[label] = {t: sts[t] for t in tools}
+        self.sections.append("\n".join(lines) + "\n")
+
+    def text(self, s: str) -> None:
+        self.sections.append(s.rstrip() + "\n")
+
+    def get(self, title: str, label: str, tool: str):
+        return self.data.get(title, {}).get(label, {}).get(tool)
+
+
+# -- workloads -------------------------------------------------------------------------------
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="small sizes and budgets (< 3 minutes)")
+    ap.add_argument("--only", default="", help="comma list of W1..W5,G (default: all)")
+    ap.add_argument("--tools", default=",".join(ALL_TOOLS), help="comma list of tools")
+    ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    ap.add_argument("--out", default=str(RESULTS), help="folder for the markdown report")
+    args = ap.parse_args()
+    mode = "quick" if args.quick else "full"
+    cfg = MODES[mode]
+    only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
+    want = lambda w: not only or w in only  # noqa: E731
+    started = time.time()
+    t_start = dt.datetime.now(dt.timezone.utc)
+    mach = machine()
+
+    requested = [t for t in args.tools.split(",") if t in ALL_TOOLS]
+    peers_ok = ensure_peers_venv() if any(t in PEERS for t in requested) else []
+    tools = [t for t in requested if t == "nbtrack" or t in peers_ok]
+    missing = [t for t in requested if t not in tools]
+    vers = versions([t for t in peers_ok if t in tools])
+    log(f"mode {mode}; tools {tools}; versions {vers}")
+
+    work = Path(tempfile.mkdtemp(prefix="nbtrack-bench-"))
+    run = Runner(work, peers_ok)
+    rep = Report(tools)
+    reps = cfg["reps"]
+    notes: list[str] = []
+    try:
+        # W1: import + first run ready ------------------------------------------------------
+        if want("W1"):
+            log("W1 import + first run")
+            res = run.alternate(tools, reps, lambda t: run.worker(t, "first_run"))
+            rep.table(
+                "W1. Import and first run ready (fresh process, fresh store)",
+                [("import (nbtrack: `%load_ext nbtrack`)", "import_s", "s"),
+                 ("import + first run finished", "first_run_s", "s"),
+                 ("nbtrack: ... + first run spooled to disk", {"nbtrack": "until_spooled_s"}, "s")],
+                res,
+                note="nbtrack: an IPython `InteractiveShell` exists (as in any kernel); then "
+                     "`%load_ext nbtrack` and the first `%%track` cell (10 literal params, 5 scalar "
+                     "outputs). Peers: `import` + open the store + one run with 10 params and 5 "
+                     "metrics (MLflow creates its sqlite schema on first use, Aim its repo).")
+
+        # W2: one run --------------------------------------------------------------------------
+        if want("W2"):
+            log("W2 one run: 10 params + 5 metrics")
+            res = run.alternate(tools, reps, lambda t: run.worker(
+                t, "per_run", n=cfg["per_run_n"][t], cap=cfg["per_run_cap"]))
+            rep.table(
+                "W2. One run: start, 10 params, 5 final metrics, end",
+                [("per run (nbtrack: whole `%%track` cell)", "per_run_s", "s"),
+                 ("per run, p95", "per_run_p95_s", "s"),
+                 ("nbtrack: same cell untracked", {"nbtrack": "untracked_s"}, "s"),
+                 ("tracking cost per run (nbtrack: tracked − untracked)",
+                  {"nbtrack": "added_s", "mlflow": "per_run_s", "aim": "per_run_s", "wandb": "per_run_s"}, "s"),
+                 ("runs timed per repetition", "n", "c")],
+                res,
+                note="nbtrack: `shell.run_cell(src)` in a real IPython shell, tracked and untracked "
+                     "cells interleaved; the ratio row that counts is the tracking cost (a peer's "
+                     "per-run time is all tracking cost). Each repetition is a fresh process after "
+                     "warm-up runs.")
+
+        # W3: 100k single-point log calls ------------------------------------------------------
+        if want("W3"):
+            log("W3 100k log calls")
+            res = run.alternate(tools, reps, lambda t: run.worker(
+                t, "log_calls", n=cfg["log_n"], cap=0 if t == "nbtrack" else cfg["log_cap"]))
+            rep.table(
+                f"W3. {cfg['log_n']:,} single-point log calls in one run",
+                [("per call (caller's wall time)", "per_call_s", "s"),
+                 ("per call, until stored", "per_call_stored_s", "s"),
+                 ("MLflow async (`synchronous=False`) per call", {"nbtrack": "per_call_s", "mlflow": "async_per_call_s"}, "s"),
+                 ("MLflow async per call, until stored", {"nbtrack": "per_call_stored_s", "mlflow": "async_per_call_stored_s"}, "s"),
+                 ("batch: per point", "batch_per_point_s", "s"),
+                 ("batch: per point, until stored", "batch_per_point_stored_s", "s"),
+                 ("per-call calls made (peers stop at the time cap)", {"nbtrack": "n", "mlflow": "calls", "aim": "calls", "wandb": "calls"}, "c"),
+                 ("batch points logged", {"nbtrack": "n", "mlflow": "batch_points", "aim": "batch_points", "wandb": "batch_points"}, "c")],
+                res,
+                note=f"Per call: `nbtrack.log(loss=x)` in a loop inside a `%%track` cell, "
+                     f"`mlflow.log_metric`, Aim `run.track`, `wandb.log` — each with a new step. "
+                     f"\"Until stored\" adds the end of the run and the wait until the points are on "
+                     f"disk (nbtrack: spool files; MLflow async: `flush_async_logging`). Batch: MLflow "
+                     f"`log_batch` with 1,000 points per call; nbtrack, Aim and W&B have no multi-step "
+                     f"batch call, so their batch row is one call per step with 5 metrics. Peers stop "
+                     f"after {cfg['log_cap']:g} s per variant: their figures are per call over the "
+                     f"calls they made.")
+
+        # W4: N runs: fill, query, disk --------------------------------------------------------
+        goal_res: dict[str, list[dict]] = {}
+        many = cfg["many_n"]
+        stores: dict[str, Path] = {}
+        if want("W4") or want("W5"):
+            log(f"W4 fill {many:,} runs per tool")
+            fills: dict[str, list[dict]] = {}
+            for t in tools:
+                stores[t] = run.fresh_dir(f"store-{t}") / "store"
+                stores[t].mkdir()
+                if t == "nbtrack":
+                    r = run.worker(t, "fill_api", n=many, store=stores[t])
+                else:
+                    r = run.worker(t, "fill", n=many, cap=cfg["fill_cap"][t], store=stores[t])
+                fills[t] = [r] if r else []
+                log(f"  {t}: {r and {k: round(v, 3) for k, v in r.items() if isinstance(v, (int, float))}}")
+            qtools = [t for t in tools if t != "wandb" and fills.get(t)
+                      and (t == "nbtrack" or fills[t][0].get("runs") == many)]
+            log(f"W4 queries over {many:,} runs: {qtools}")
+            qres = run.alternate(qtools, cfg["query_reps"], lambda t: run.worker(
+                t, "query", n=many, store=stores[t], cap=cfg["query_cap"]))
+            if many == cfg["goal_small"]:
+                goal_res["q_small"] = qres.get("nbtrack", [])
+            for t in tools:
+                for r in fills.get(t, []):
+                    if t == "wandb":
+                        r["disk_per_run_b"] = r["disk_bytes"] / max(1, r["runs"])
+                        r["disk_extrapolated_b"] = r["disk_per_run_b"] * many
+            merged = {t: fills.get(t, []) for t in tools}
+            rep.table(
+                f"W4. {many:,} runs (10 params, 5 metrics, a {100}-step series each)",
+                [("write the runs: runs per second", "runs_per_s", "n"),
+                 ("runs written (peers stop at their time cap)", "runs", "c"),
+                 ("store size on disk", {"nbtrack": "disk_bytes", "mlflow": "disk_bytes", "aim": "disk_bytes", "wandb": "disk_extrapolated_b"}, "b")],
+                merged,
+                note="Written with each tool's own API, one run after the other: nbtrack `Run` "
+                     "(begin, 100 `log` points, end with 5 metrics) then compaction; MLflow "
+                     "`create_run` + one `log_batch` + `set_terminated`; Aim `Run` + `track` + "
+                     "`close`, then indexing the runs so the SDK can query them (Aim's UI server does "
+                     "that in the background); W&B offline `init` + `log` + `finish`. W&B's size is "
+                     "extrapolated from the runs written within its cap.")
+            rep.table(
+                f"W4. Queries over {many:,} runs",
+                [("all runs into a pandas DataFrame (warm)", "frame_s", "s"),
+                 ("... first call in a fresh process", "frame_first_s", "s"),
+                 ("series of 10 runs (warm)", "series10_s", "s"),
+                 ("... first call in a fresh process", "series10_first_s", "s"),
+                 ("DataFrame columns", "columns", "c")],
+                qres,
+                note="nbtrack `nbtrack.runs()` and `nbtrack.series(ids, key)`; MLflow "
+                     "`search_runs` and `get_metric_history` per run; Aim "
+                     "`query_runs(...).dataframe()` joined with `query_metrics(...).dataframe(only_last=True)` "
+                     "and `query_metrics` for the series. W&B offline has no query API (`wandb.Api` "
+                     "needs a server), so it has no figures here.")
+            if any(t not in qtools for t in tools if t != "wandb"):
+                notes.append("W4 queries skipped for: " + ", ".join(
+                    t for t in tools if t != "wandb" and t not in qtools) + " (fill failed or stopped early).")
+
+        # W5: 100k runs -------------------------------------------------------------------------
+        big = cfg["big_n"]
+        if want("W5"):
+            log(f"W5 {big:,} runs")
+            res5: dict[str, list[dict]] = {t: [] for t in tools}
+            if "nbtrack" in tools:
+                store = run.fresh_dir("store-big") / "store"
+                f = run.worker("nbtrack", "fill_bulk", n=big, store=store)
+                q = [r for r in (run.worker("nbtrack", "query", n=big, store=store)
+                                 for _ in range(cfg["query_reps"])) if r]
+                if f:
+                    res5["nbtrack"] = [{**f, **r} for r in q] or [f]
+                    goal_res["q_big"] = q
+                shutil.rmtree(store, ignore_errors=True)
+            for t in PEERS:
+                if t in tools and t in stores and cfg["big_cap"]:
+                    log(f"  {t}: adding runs towards {big:,} for {cfg['big_cap']} s")
+                    f = run.worker(t, "fill", n=big, cap=cfg["big_cap"], store=stores[t])
+                    if f:
+                        f["extrapolated_s"] = (big - f["runs"]) / f["runs_per_s"] if f["runs_per_s"] else float("nan")
+                        row = dict(f)
+                        if t == "mlflow":
+                            q = run.worker(t, "query", store=stores[t])
+                            if q:
+                                row.update({k: v for k, v in q.items() if k in ("frame_first_s", "series10_first_s")})
+                        res5[t] = [row]
+            rep.table(
+                f"W5. {big:,} runs",
+                [("runs in the store", {"nbtrack": "rows", "mlflow": "runs", "aim": "runs", "wandb": "runs"}, "c"),
+                 ("all runs into a DataFrame (warm)", {"nbtrack": "frame_s"}, "s"),
+                 ("... first call in a fresh process (peers: at the size reached)", "frame_first_s", "s"),
+                 ("series of 10 runs (warm)", {"nbtrack": "series10_s"}, "s"),
+                 ("... first call in a fresh process", "series10_first_s", "s"),
+                 ("store size on disk", "disk_bytes", "b"),
+                 ("peers: rate while adding runs (runs/s)", {"mlflow": "runs_per_s", "aim": "runs_per_s", "wandb": None}, "n"),
+                 ("peers: projected time to reach 100k", {"mlflow": "extrapolated_s", "aim": "extrapolated_s"}, "s")],
+                res5,
+                note=("nbtrack's store is filled in bulk through its writer (the rows a `%%track` "
+                      "cell writes, 10,000 runs per spool batch) and compacted. "
+                      + (f"Peers continue from their W4 store for {cfg['big_cap']} s and stop there; "
+                         "MLflow is then queried once at that size, Aim is not (its DataFrame at "
+                         "2,000 runs already takes many seconds). W&B is not continued (no query API "
+                         "offline; its write rate is in W4)."
+                         if cfg["big_cap"] else "Quick mode: the peers are not run at this size.")))
+
+        # G: nbtrack's own goals (issue 2, section 6) -------------------------------------------
+        if want("G") and "nbtrack" in tools:
+            log(f"G nbtrack.log in a {cfg['log_goal_n']:,}-step loop")
+            goal_res["log1m"] = [r for r in (run.worker("nbtrack", "log_calls", n=cfg["log_goal_n"])
+                                             for _ in range(cfg["log_goal_reps"])) if r]
+            size = cfg["goal_small"]
+            if size != many or not goal_res.get("q_small"):
+                log(f"G nbtrack.runs() at {size:,} runs (bulk-filled store)")
+                store = run.fresh_dir(f"goal-{size}") / "store"
+                if run.worker("nbtrack", "fill_bulk", n=size, store=store):
+                    goal_res["q_small"] = [r for r in (run.worker("nbtrack", "query", n=size, store=store)
+                                                       for _ in range(cfg["query_reps"])) if r]
+                shutil.rmtree(store, ignore_errors=True)
+
+        goals = goal_rows(rep, goal_res, cfg, tools)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+    elapsed = time.time() - started
+    md = render(mode, mach, vers, missing, rep, goals, notes, run.failures, elapsed, t_start, cfg)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = t_start.strftime("%Y-%m-%d-%H%M")
+    (out / f"{stamp}-{mode}.md").write_text(md)
+    (out / "latest.md").write_text(md)
+    (out / "latest.json").write_text(json.dumps(
+        {"mode": mode, "started": t_start.isoformat(), "elapsed_s": elapsed, "machine": mach,
+         "versions": vers, "tables": rep.data, "goals": goals, "failures": run.failures},
+        indent=1, default=str))
+    log(f"done in {elapsed:.0f} s; wrote {out / 'latest.md'} and {stamp}-{mode}.md")
+    print(md)
+    return 0
+
+
+def goal_rows(rep: Report, g: dict, cfg: dict, tools: list[str]) -> list[dict]:
+    rows = []
+
+    def add(goal, target, st, ok, kind="s", note=""):
+        rows.append({"goal": goal, "target": target,
+                     "measured": cell(st, kind) if st else "not measured",
+                     "met": ("yes" if ok else "**no**") if st else "—", "note": note})
+
+    w2 = rep.get("W2. One run: start, 10 params, 5 final metrics, end",
+                 "tracking cost per run (nbtrack: tracked − untracked)", "nbtrack")
+    add("`%%track` added wall time per cell (10 literal params, 5 scalar outputs)", "≤ 2 ms median",
+        w2, w2 and w2[0] <= 2e-3)
+    st = stat(g.get("log1m", []), "per_call_s")
+    add(f"`nbtrack.log` per call, {cfg['log_goal_n']:,}-step loop (caller's time)", "≤ 1 µs", st,
+        st and st[0] <= 1e-6, note="incl. the Python loop; a bare no-op call costs "
+        + (fmt_time(stat(g['log1m'], 'noop_call_s')[0]) if st else "?"))
+    st2 = stat(g.get("log1m", []), "per_call_stored_s")
+    add(f"... amortised until on disk (cell end + spool flush)", "≤ 1 µs", st2, st2 and st2[0] <= 1e-6)
+    for which, size, target in (("q_small", cfg["goal_small"], 0.020), ("q_big", cfg["big_n"], 0.5)):
+        q = g.get(which, [])
+        extra = " (quick mode; the goal is set for 100,000)" if size != 100_000 and which == "q_big" else ""
+        st = stat(q, "frame_s")
+        add(f"`nbtrack.runs()` with {size:,} runs (warm){extra}", f"≤ {fmt_time(target)}", st,
+            st and st[0] <= target)
+        st = stat(q, "frame_first_s")
+        add("... first call in a fresh process", f"(≤ {fmt_time(target)})", st, st and st[0] <= target)
+    w1 = rep.get("W1. Import and first run ready (fresh process, fresh store)",
+                 "import (nbtrack: `%load_ext nbtrack`)", "nbtrack")
+    add("`import nbtrack` + `%load_ext nbtrack`", "≤ 0.3 s", w1, w1 and w1[0] <= 0.3)
+    # issue 6 ratio goals vs MLflow
+    if "mlflow" in tools:
+        t2 = "W2. One run: start, 10 params, 5 final metrics, end"
+        lab = "tracking cost per run (nbtrack: tracked − untracked)"
+        a, b = rep.get(t2, lab, "nbtrack"), rep.get(t2, lab, "mlflow")
+        ratio_goal(add, "per run vs MLflow", 20, a, b)
+        t3 = f"W3. {cfg['log_n']:,} single-point log calls in one run"
+        a, b = rep.get(t3, "per call (caller's wall time)", "nbtrack"), rep.get(t3, "per call (caller's wall time)", "mlflow")
+        ratio_goal(add, "per logged point vs MLflow `log_metric`", 1000, a, b)
+        t4 = f"W4. Queries over {cfg['many_n']:,} runs"
+        a, b = rep.get(t4, "all runs into a pandas DataFrame (warm)", "nbtrack"), rep.get(t4, "all runs into a pandas DataFrame (warm)", "mlflow")
+        ratio_goal(add, f"{cfg['many_n']:,}-run DataFrame vs MLflow `search_runs` (warm)", 50, a, b)
+        a, b = rep.get(t4, "... first call in a fresh process", "nbtrack"), rep.get(t4, "... first call in a fresh process", "mlflow")
+        ratio_goal(add, "... first call in a fresh process", 50, a, b)
+        t4w = f"W4. {cfg['many_n']:,} runs (10 params, 5 metrics, a 100-step series each)"
+        a, b = rep.get(t4w, "store size on disk", "nbtrack"), rep.get(t4w, "store size on disk", "mlflow")
+        if a and b:
+            r = a[0] / b[0]
+            rows.append({"goal": f"disk for {cfg['many_n']:,} runs vs MLflow", "target": "≤ 1/5",
+                         "measured": f"{fmt_bytes(a[0])} vs {fmt_bytes(b[0])} = 1/{1 / r:.3g}",
+                         "met": "yes" if r <= 0.2 else "**no**", "note": ""})
+    return rows
+
+
+def ratio_goal(add, label, factor, a, b):
+    if not (a and b):
+        add(label, f"≥ {factor}x faster", None, False)
+        return
+    x = b[0] / a[0]
+    add(label, f"≥ {factor}x faster", (x, x, x, 1), x >= factor, kind="n",
+        note=f"{fmt_time(a[0])} vs {fmt_time(b[0])}")
+
+
+def render(mode, mach, vers, missing, rep, goals, notes, failures, elapsed, t_start, cfg) -> str:
+    lines = [
+        f"# nbtrack benchmarks — {mode} mode",
+        "",
+        f"Run {t_start.strftime('%Y-%m-%d %H:%M UTC')}, {elapsed / 60:.1f} min, with "
+        f"`benchmarks/run.py{' --quick' if mode == 'quick' else ''}` "
+        f"(`make bench{'-quick' if mode == 'quick' else ''}`).",
+        "",
+        "Each figure: median over repetitions, (min–max) when they differ. Ratio = nbtrack / peer: "
+        "below 1 nbtrack is faster (the factor in brackets). Tools alternate A B C D A B C D ... "
+        f"Repetitions: {cfg['reps']} (queries: {cfg['query_reps']}). Every measurement runs in its own "
+        "process; all peers offline (MLflow: local sqlite store; Aim: local repo; W&B: "
+        "`mode=\"offline\"`; telemetry off).",
+        "",
+        "**Machine:** " + ", ".join(f"{k} {v}" for k, v in mach.items()) + ". Shared with other "
+        "builds and tests while measured: absolute timings are noisy; ratios from the same run are "
+        "the figures to compare.",
+        "",
+        "**Versions:** " + ", ".join(f"{k} {v}" for k, v in vers.items()) + ".",
+        "",
+    ]
+    if missing:
+        lines += [f"**Not measured:** {', '.join(missing)} (did not install or import).", ""]
+    lines += ["## Goals", "", "| Goal | Target | Measured | Met | Note |", "|---|---|---|---|---|"]
+    for g in goals:
+        lines.append(f"| {g['goal']} | {g['target']} | {g['measured']} | {g['met']} | {g['note']} |")
+    lines += ["", "## Side by side", ""]
+    lines += rep.sections
+    lines += ["## Not covered", "",
+              "- Workload 6 (nbtrack in headless Chromium: run table first paint and sort round trip "
+              "at 100k runs; compare view with 10 runs x 1M steps) is not in this harness yet.", ""]
+    if notes:
+        lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
+    if failures:
+        lines += ["## Failures", ""]
+        for f in failures:
+            lines += ["```", f.strip(), "```"]
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
