@@ -105,6 +105,7 @@ class RunsCache:
         self._con = duckdb.connect()
         self._con_lock = threading.Lock()
         self.build_seconds = 0.0
+        self._hidden_cache: dict = {}
 
     # -- building ------------------------------------------------------------------------
 
@@ -201,7 +202,13 @@ class RunsCache:
                 f"SELECT {select} FROM wide{where_sql} ORDER BY {order} LIMIT ? OFFSET ?",
                 params + [limit, offset],
             ).fetch_arrow_table()
-            hidden = self._same_everywhere(con, where_sql, params, wanted, kinds) if diff_only else []
+            hidden = []
+            if diff_only:
+                key = (version, where_sql, repr(params), tuple(wanted))
+                hidden = self._hidden_cache.get(key)
+                if hidden is None:
+                    hidden = self._same_everywhere(con, where_sql, params, wanted, kinds)
+                    self._hidden_cache = {key: hidden}
         return Page(rows, int(total), self.columns(table), hidden, version, True)
 
     def _quick_page(self, offset: int, limit: int, columns) -> Page:

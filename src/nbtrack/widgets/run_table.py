@@ -5,6 +5,7 @@ and paging run in DuckDB in the kernel over a cached Arrow table of the wide run
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import traitlets
@@ -17,7 +18,7 @@ from ._base import NbtrackWidget
 
 _caches: dict[tuple, RunsCache] = {}
 _caches_lock = threading.Lock()
-_SCOPE = ("experiment", "notebook")
+MIN_REFRESH_S = 2.0
 
 
 def _cache(store) -> RunsCache:
@@ -85,11 +86,11 @@ class RunTable(NbtrackWidget):
                 sort_list.append({"column": s[0], "dir": s[1]})
         self.store = store if store is not None and not isinstance(store, str) else get_store(store)
         self.cache = _cache(self.store)
-        if not self.cache.ready:
-            self._building = self.cache.refresh_in_background()
+        self._building: threading.Thread | None = None
         super().__init__(kind="table", filters=filters, search=search or "", sort=sort_list,
                          page_size=int(page_size))
         self._refreshing: threading.Thread | None = None
+        self._last_refresh = 0.0
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -103,6 +104,11 @@ class RunTable(NbtrackWidget):
             limit=req.get("limit", self.page_size),
             diff_only=bool(req.get("diff_only", self.diff_only)),
         )
+        if not page.complete and self._building is None:
+            # The first page came straight from the store; build the cache for the rest now
+            # (not earlier: the build would compete with that first page for the CPU).
+            self._building = self._refreshing = self.cache.refresh_in_background()
+            self._last_refresh = time.monotonic()
         return protocol.Reply(
             fields={"total": page.total, "columns": page.columns, "hidden": page.hidden,
                     "version": page.version, "complete": page.complete,
@@ -112,7 +118,11 @@ class RunTable(NbtrackWidget):
 
     def _req_poll(self, req: dict):
         """Cheap: compare the store's change token; rebuild the cache in the background."""
-        if self.cache.stale() and (self._refreshing is None or not self._refreshing.is_alive()):
+        busy = self._refreshing is not None and self._refreshing.is_alive()
+        # While runs write, the token moves every second: rebuild at most every few build times.
+        spaced = time.monotonic() - self._last_refresh > max(MIN_REFRESH_S, 4 * self.cache.build_seconds)
+        if not busy and spaced and self.cache.stale():
+            self._last_refresh = time.monotonic()
             self._refreshing = self.cache.refresh_in_background()
         return {"version": self.cache.version}
 
