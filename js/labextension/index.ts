@@ -7,6 +7,7 @@ import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyte
 import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { LabIcon } from '@jupyterlab/ui-components';
+import { SplitPanel } from '@lumino/widgets';
 
 import { CompareView } from './compare';
 import { linkRunsToCells } from './link';
@@ -43,7 +44,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
       widget.title.icon = nbtrackIcon;
       widget.title.closable = true;
       app.shell.add(widget, 'main');
+      if (widget.isAttached) {
+        app.shell.activateById(widget.id);
+        return;
+      }
+      // Notebook 7 keeps one document in its main area: use the panel below it, and give that
+      // panel room (it starts collapsed the first time it is shown).
+      app.shell.add(widget, 'down');
       app.shell.activateById(widget.id);
+      requestAnimationFrame(() => {
+        const split = widget.parent?.parent?.parent;
+        if (split instanceof SplitPanel && widget.node.getBoundingClientRect().height < 150) {
+          split.setRelativeSizes([3, 2]);
+        }
+      });
     };
     const panel = new RunsPanel({ app, tracker, openCompare });
     panel.id = 'nbtrack-sidebar';

@@ -596,8 +596,13 @@ export class RunsPanel extends Widget {
     notebook.deselectAll();
     notebook.activeCellIndex = index;
     await notebook.scrollToItem(index, 'center').catch(() => undefined);
-    notebook.activeCell?.node.scrollIntoView({ block: 'center' });
-    notebook.node.focus();
+    // Scrolling a windowed notebook can re-render cells: select again, then focus the cell so
+    // keyboard commands apply to it (focusing a cell also makes it the active one).
+    notebook.activeCellIndex = index;
+    notebook.deselectAll();
+    const cell = notebook.widgets[index];
+    cell.node.scrollIntoView({ block: 'center' });
+    cell.node.focus();
   }
 
   private _hasCell(panel: NotebookPanel, cellId: string): boolean {
