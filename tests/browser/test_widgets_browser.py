@@ -13,8 +13,9 @@ CELLS = [
     "%%track --name fast-a\nlr = 0.1\nscore = round(0.3, 2)",
     "%%track --name fast-b\nlr = 0.2\nscore = round(0.9, 2)",
     f"%%track --name {XSS_NAME} --tag <b>tag</b>\nlr = 0.3\nscore = round(0.6, 2)",
-    "%%track --name live\nlr = 0.05\nimport time\nfor i in range(80):\n    nbtrack.log(loss=1 / (i + 1), acc=i / 80)\n"
-    "    time.sleep(0.1)\nscore = round(0.1, 2)",
+    # Runs until the test has seen its card update (it creates stop-live), at most 90 s.
+    "%%track --name live\nlr = 0.05\nimport os, time\nfor i in range(900):\n    nbtrack.log(loss=1 / (i + 1), acc=i / 900)\n"
+    "    time.sleep(0.1)\n    if os.path.exists('stop-live'):\n        break\nscore = round(0.1, 2)",
     "t = nbtrack.table()\nt",
     "nbtrack.compare(nbtrack.runs()['run_id'].tolist())",
 ]
@@ -36,7 +37,7 @@ def test_card_table_compare_and_xss_in_lab(lab, page):
     run_all_cells(page)
 
     # 1. The live card: its chart grows while the cell is still running.
-    page.wait_for_selector(f"{NB} .nbt-card[data-status=running][data-points]", timeout=60_000)
+    page.wait_for_selector(f"{NB} .nbt-card[data-status=running][data-points]", timeout=90_000)
     first = _card_points(page)
     page.wait_for_timeout(2000)
     second = _card_points(page)
@@ -44,6 +45,7 @@ def test_card_table_compare_and_xss_in_lab(lab, page):
     screenshot(page, "widgets-card-live")
     assert first > 0 and second > first, (first, second)
     assert page.locator(f"{NB} .nbt-card[data-status=running] svg .mark-line path").count() >= 1
+    (lab.root / "stop-live").write_text("")
 
     wait_cells_done(page)
     page.wait_for_selector(f"{NB} .nbt-card[data-status=finished] >> text=live", timeout=30_000)
