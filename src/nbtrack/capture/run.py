@@ -6,7 +6,6 @@ drains them in the background at least every 0.5 s. Nothing here blocks on the s
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import json
 import os
@@ -19,6 +18,7 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
+from ..store import at_exit
 from ..store.ids import new_run_id
 from . import context
 from .values import as_metric, param_kind, safe_repr
@@ -162,8 +162,6 @@ class Run:
                 last[key] = (value, step, t)
                 if len(last) == len(distinct):
                     break
-        self._last.update(last)  # before the delete, so last_values() never misses a point
-        del points[:n]  # appends made meanwhile sit after index n and stay
         ts = pa.array((np.asarray(times) * 1e6).astype(np.int64)).cast(TS)
         series = pa.table(
             {
@@ -183,6 +181,10 @@ class Run:
             ],
             TABLES["metrics"],
         )
+        # Only now that the tables exist do the points leave the buffer (a failure above keeps
+        # them for the next pass). _last first, so last_values() never misses a point.
+        self._last.update(last)
+        del points[:n]  # appends made meanwhile sit after index n and stay
         return {"series": series, "metrics": metric_rows}
 
     def last_values(self) -> dict[str, float]:
@@ -333,7 +335,7 @@ def install_sigterm_handler() -> None:
     signal.signal(signal.SIGTERM, on_sigterm)
 
 
-@atexit.register
+@at_exit
 def _close_active_runs() -> None:
     """Process exit (kernel shutdown or restart) while a run is active: it was interrupted."""
     stores = set()

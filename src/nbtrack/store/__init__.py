@@ -47,6 +47,7 @@ class Store:
         self._writer_pid = -1
         self._con: "duckdb.DuckDBPyConnection | None" = None
         self._read_lock = threading.RLock()
+        self._spool_cache: dict = {}  # spool file name -> Arrow table (files are immutable)
 
     def __repr__(self) -> str:
         return f"Store({str(self.dir)!r})"
@@ -91,7 +92,7 @@ class Store:
                         # Files a compactor moved in but died before deleting are not new.
                         done = {r[0] for r in con.execute("SELECT file FROM s.ingested").fetchall()}
                         names = [n for n in spool.listing(self.spool_dir) if n not in done]
-                        tables, _bad = spool.read(self.spool_dir, names)
+                        tables, _bad = spool.read(self.spool_dir, names, self._spool_cache)
                         heartbeats = live.statuses(self.live_dir, database.STALE_HEARTBEAT_S)
                         database.register_snapshot(con, tables, heartbeats)
                         yield con
@@ -151,7 +152,18 @@ _stores: dict[Path, Store] = {}
 _stores_lock = threading.Lock()
 
 
-@atexit.register
+def at_exit(fn):
+    """Run ``fn`` when the interpreter exits, early: in threading's exit hooks (before atexit
+    handlers), while imports and thread hand-offs still work. Falls back to atexit."""
+    register = getattr(threading, "_register_atexit", None)
+    try:
+        register(fn) if register else atexit.register(fn)
+    except Exception:
+        atexit.register(fn)
+    return fn
+
+
+@at_exit
 def _flush_at_exit() -> None:
     """The writer thread is a daemon: hand over what is pending before the process ends."""
     for store in list(_stores.values()):

@@ -44,22 +44,37 @@ def table_of(name: str) -> str:
     return stem.rsplit(".", 1)[1] if "." in stem else ""
 
 
-def read(spool_dir: Path, names: list[str]) -> tuple[dict[str, pa.Table], list[str]]:
+def read(
+    spool_dir: Path, names: list[str], cache: dict[str, pa.Table] | None = None
+) -> tuple[dict[str, pa.Table], list[str]]:
     """Concatenate the named files per table. Returns the tables and the names of files that
-    are not readable spool files (garbage); a file that vanished meanwhile is skipped."""
+    are not readable spool files (garbage); a file that vanished meanwhile is skipped.
+
+    Spool files never change, so a reader may pass ``cache`` (name -> table) to read each file
+    once; entries for files no longer named are dropped."""
     parts: dict[str, list[pa.Table]] = {t: [] for t in TABLES}
     bad = []
     for name in names:
         table = table_of(name)
+        if cache is not None and name in cache:
+            parts[table].append(cache[name])
+            continue
         try:
             if table not in parts:
                 raise ValueError(f"unknown table {table!r}")
             with pa.memory_map(str(spool_dir / name)) as src:
-                parts[table].append(pa.ipc.open_file(src).read_all().cast(TABLES[table]))
+                data = pa.ipc.open_file(src).read_all().cast(TABLES[table])
         except FileNotFoundError:
             continue
         except (pa.ArrowException, ValueError, OSError):
             bad.append(name)
+            continue
+        parts[table].append(data)
+        if cache is not None:
+            cache[name] = data
+    if cache is not None:
+        for gone in set(cache) - set(names):
+            del cache[gone]
     tables = {
         t: pa.concat_tables(ps) if ps else TABLES[t].empty_table() for t, ps in parts.items()
     }

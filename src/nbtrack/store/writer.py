@@ -109,6 +109,7 @@ class Writer:
             self._thread.start()
 
     def _loop(self) -> None:
+        _warm_up()
         while True:
             self._wake.wait(FLUSH_EVERY_S)
             self._wake.clear()
@@ -239,6 +240,18 @@ class Writer:
         self.problems.append(message)
         if self.on_problem is not None:
             self.on_problem(message)
+
+
+def _warm_up() -> None:
+    """Import now, on this thread, what a pass needs: pyarrow imports pandas lazily on first
+    use, and if that first use falls in a flush at interpreter exit, the import fails
+    ("can't register atexit after shutdown") and that pass is lost."""
+    try:
+        import numpy as np
+
+        pa.array(np.zeros(1))
+    except Exception:
+        pass
 
 
 def _os_message(store_dir: Path, exc: OSError) -> str:
