@@ -7,6 +7,7 @@ import datetime as dt
 import time
 
 import nbformat
+import pytest
 from conftest import open_notebook, run_all_cells, screenshot, wait_cells_done
 
 PANEL = "#nbtrack-sidebar"
@@ -22,6 +23,17 @@ WATCH_ROWS = """() => {
     new MutationObserver(note).observe(document.body, {childList: true, subtree: true});
     note();
 }"""
+
+
+@pytest.fixture(autouse=True)
+def fresh_workspace(request):
+    """Each test starts from an empty Lab layout: the module shares one server, and a restored
+    workspace would reopen the previous test's notebooks next to the new one."""
+    if "lab" in request.fixturenames:
+        lab = request.getfixturevalue("lab")
+        for f in (lab.root / ".jupyter" / "lab" / "workspaces").glob("*"):
+            f.unlink()
+    yield
 
 
 def open_sidebar(page) -> None:
@@ -181,3 +193,117 @@ def test_user_text_is_inert_and_errors_show(lab, page):
     page.locator(f"{PANEL} .nbtrack-search").fill("boom")
     page.wait_for_function(
         f"() => [...document.querySelectorAll('{PANEL} .nbtrack-run-name')].map(e => e.textContent).join() === 'boom'")
+
+
+def test_no_polling_while_hidden(lab, page):
+    open_notebook(page, lab, "quiet.ipynb", ["x = 1"])
+    open_sidebar(page)
+    seen: list[str] = []
+    page.on("request", lambda r: seen.append(r.url) if "/nbtrack/api/" in r.url else None)
+    page.wait_for_timeout(1500)
+    assert any("/nbtrack/api/changes" in u for u in seen), seen  # visible: it polls
+    page.locator('.lm-TabBar-tab[data-id="nbtrack-sidebar"]').click()  # hide the panel
+    page.wait_for_selector(PANEL, state="hidden")
+    page.wait_for_timeout(300)
+    seen.clear()
+    page.wait_for_timeout(3500)
+    assert seen == [], f"requests while the panel was hidden: {seen}"
+    page.locator('.lm-TabBar-tab[data-id="nbtrack-sidebar"]').click()  # show it again
+    page.wait_for_timeout(1500)
+    assert any("/nbtrack/api/changes" in u for u in seen)
+
+
+# -- Notebook 7: the same panel in its left area (View > Left Sidebar > Show nbtrack runs) --------
+
+def _notebook7_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("notebook") is not None and importlib.util.find_spec("notebook.app") is not None
+
+
+@pytest.fixture(scope="module")
+def nb7(tmp_path_factory):
+    """A Jupyter Notebook 7 server (skipped when the notebook package is not installed)."""
+    if not _notebook7_available():
+        pytest.skip("Jupyter Notebook 7 (the notebook package) is not installed")
+    import os
+    import secrets
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    root = tmp_path_factory.mktemp("nb7")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = secrets.token_hex(16)
+    env = dict(os.environ, NBTRACK_STORE=str(root / ".nbtrack"), JUPYTER_CONFIG_DIR=str(root / ".jupyter"),
+               JUPYTER_RUNTIME_DIR=str(root / ".runtime"))
+    cmd = [sys.executable, "-m", "notebook", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    log = open(root / "server.log", "w")
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=5)
+            break
+        except Exception:
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                raise RuntimeError("Notebook 7 did not start:\n" + (root / "server.log").read_text()[-3000:])
+            time.sleep(0.3)
+    yield url, token, root
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def test_notebook7_left_area(nb7, page):
+    url, token, root = nb7
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in
+                ["%load_ext nbtrack", "x = 1", "%%track --name nb7\nlr = 0.3\nacc = lr * 2"]]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, root / "n7.ipynb")
+    page.goto(f"{url}/notebooks/n7.ipynb?token={token}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.get_by_role("menuitem", name="View", exact=True).click()
+    page.locator(".lm-Menu-itemLabel", has_text="Left Sidebar").click()
+    page.locator(".lm-Menu-itemLabel", has_text="Show nbtrack runs").click()
+    page.wait_for_selector(f"{PANEL} .nbtrack-statusline", state="visible")
+    page.wait_for_function(
+        """() => document.querySelector('.jp-Notebook-ExecutionIndicator')?.getAttribute('data-status') === 'idle'""",
+        timeout=60_000)
+    page.wait_for_timeout(500)
+    page.locator(".jp-Cell").first.click()
+    page.keyboard.press("Escape")
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    page.wait_for_selector(f'{PANEL} .nbtrack-run[data-status="finished"]', timeout=60_000)
+    page.locator(f"{PANEL} .nbtrack-run").first.click()
+    page.wait_for_selector(f"{PANEL} .nbtrack-detail-body")
+    page.locator(".jp-Cell").first.click()
+    page.keyboard.press("Escape")
+    page.locator(f'{PANEL} [data-action="goto"]').click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-Cell')].findIndex(c => c.classList.contains('jp-mod-active')) === 2")
+    page.locator(f'{PANEL} [data-action="restore"]').click()
+    page.wait_for_function("() => document.querySelectorAll('.jp-Cell').length === 4")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{PANEL} .nbtrack-run[data-status=\"finished\"]').length >= 2",
+        timeout=30_000)
+    for el in page.locator(f"{PANEL} .nbtrack-check").all()[:2]:
+        el.check()
+    page.locator(f"{PANEL} .nbtrack-compare-button").click()
+    page.wait_for_selector(".nbtrack-compare .nbtrack-compare-table", state="visible")
+    assert page.locator(".nbtrack-compare").bounding_box()["height"] > 150
+    screenshot(page, "notebook7-sidebar-compare")
