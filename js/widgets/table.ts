@@ -95,6 +95,7 @@ export function renderTable(model: Model, el: HTMLElement): () => void {
     clear(colSel);
     for (const c of columns) colSel.append(h("option", { value: c.name, text: c.name }));
     if (cur && columns.some((c) => c.name === cur)) colSel.value = cur;
+    else colSel.value = (columns.find((c) => c.name.startsWith("metrics.")) || columns.find((c) => c.name === "status"))?.name ?? "";
     drawChips();
     drawColumnsMenu();
     const sel = selected();
