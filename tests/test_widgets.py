@@ -495,3 +495,16 @@ def test_kernel_shell_shows_a_live_card_that_ends_with_the_summary(ip, monkeypat
     assert kw2.get("update") is True
     assert last["application/vnd.jupyter.widget-view+json"] == first["application/vnd.jupyter.widget-view+json"]
     assert "finished" in last["text/plain"] and "acc = 0.5" in last["text/plain"]
+
+
+def test_unexpected_kernel_errors_reach_the_widget_with_a_traceback(store, runs, monkeypatch):
+    table = nbtrack.table(store=store)
+
+    def broken(**kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(table.cache, "page", broken)
+    content, buffers = table.handle_request({"type": "page", "uuid": "x"})
+    assert content["uuid"] == "x" and buffers == []
+    assert content["error"] == "nbtrack: page failed: RuntimeError: disk on fire"
+    assert "Traceback" in content["traceback"]

@@ -78,6 +78,7 @@ export function renderTable(model: Model, el: HTMLElement): () => void {
       if (my !== seq || closed) return;
       clear(errors);
       errors.append(errorBox(e));
+      drawChips(); // so a bad filter can be removed
     }
   }
 
