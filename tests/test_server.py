@@ -129,6 +129,13 @@ async def test_structured_filters(jp_fetch):
     assert names(await get(jp_fetch, "runs", filter=f)) == ["gamma"]
     f = json.dumps([["name", "contains", "lph"]])
     assert names(await get(jp_fetch, "runs", filter=f)) == ["alpha"]
+    # the other spellings of the shared grammar: dicts and "column op value" strings
+    f = json.dumps([{"column": "metrics.acc", "op": ">", "value": 0.85}, "params.depth == 5"])
+    assert names(await get(jp_fetch, "runs", filter=f)) == ["beta"]
+    f = json.dumps([["tags", "contains", "base"], ["status", "in", ["finished", "failed"]]])
+    assert names(await get(jp_fetch, "runs", filter=f)) == ["alpha"]
+    f = json.dumps([["started_at", ">", "2000-01-01"], ["metrics.acc", "is null"]])
+    assert set(names(await get(jp_fetch, "runs", filter=f))) >= {"broken", "live"}
 
 
 async def test_sql_shaped_values_are_inert(jp_fetch):
@@ -167,6 +174,9 @@ async def test_sort_and_paging(jp_fetch):
     ({"filter": json.dumps([["params.lr", "<", "abc"]])}, "abc"),
     ({"filter": json.dumps([["nope", "=", 1]])}, "nope"),
     ({"sort": "nope"}, "nope"),
+    ({"sort": "-metrics.ac"}, "Did you mean metrics.acc"),
+    ({"filter": json.dumps([["params.lrr", "<", 1]])}, "Did you mean params.lr"),
+    ({"filter": json.dumps(["params.lr >"])}, "params.lr"),
     ({"status": "done"}, "done"),
 ])
 async def test_bad_parameters_400(jp_fetch, params, needle):

@@ -121,3 +121,23 @@ const LOWER_IS_BETTER = /loss|err|mse|mae|rmse|perplexity|time|latency|duration/
 export function lowerIsBetter(key: string): boolean {
   return LOWER_IS_BETTER.test(key);
 }
+
+const FILTER_RE =
+  /^[A-Za-z_][\w.]*\s*(==|!=|>=|<=|=|>|<|!~|~|\s(contains|not contains|startswith|starts with|in|not in|is null|is not null)(\s|$))/i;
+
+/**
+ * The search box: free text, or structured filters in the shared grammar
+ * (`metrics.accuracy > 0.9`, `params.model == rf`, `status == failed`, `tags contains x`),
+ * several joined with `and` or `;`. Parts that are not filters stay free text.
+ */
+export function parseSearch(text: string): { q: string; filters: string[] } {
+  const parts = text
+    .split(/\s+and\s+|;/i)
+    .map(p => p.trim())
+    .filter(Boolean);
+  const filters = parts.filter(p => FILTER_RE.test(p));
+  if (!filters.length) {
+    return { q: text.trim(), filters: [] };
+  }
+  return { q: parts.filter(p => !FILTER_RE.test(p)).join(' '), filters };
+}

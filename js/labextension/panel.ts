@@ -16,7 +16,7 @@ import { Widget } from '@lumino/widgets';
 import { RunDetail, RunRow, RunsReply, SeriesReply, num, requestAPI, runPath } from './api';
 import { Child, clear, h } from './dom';
 import { renderDetail, statusBadge } from './detail';
-import { cellTitle, fmtAgo, fmtDuration, fmtNumber, fmtValue, parseTime } from './format';
+import { cellTitle, fmtAgo, fmtDuration, fmtNumber, fmtValue, parseSearch, parseTime } from './format';
 import { restoreSource } from './restore';
 
 const POLL_MS = 1000;
@@ -54,7 +54,11 @@ export class RunsPanel extends Widget {
     this._search = h('input', {
       type: 'search',
       class: 'nbtrack-search jp-mod-styled',
-      placeholder: 'Search name, tag, id, code…',
+      placeholder: 'Search, or filter: metrics.acc > 0.9',
+      title:
+        'Words match the name, tags, id, experiment, notebook, status or code of a run.\n' +
+        'Filters: COLUMN OPERATOR VALUE, e.g. metrics.accuracy > 0.9, params.model == rf,\n' +
+        'status == failed, tags contains baseline; join several with "and".',
       'aria-label': 'Search runs'
     });
     this._search.addEventListener('input', () => {
@@ -126,9 +130,11 @@ export class RunsPanel extends Widget {
       return;
     }
     try {
+      const search = parseSearch(this._q);
       const reply = await requestAPI<RunsReply>('runs', {
         notebook: this._mode === 'notebook' ? path : undefined,
-        q: this._q,
+        q: search.q,
+        filter: search.filters.length ? JSON.stringify(search.filters) : undefined,
         limit: this._limit
       });
       if (generation !== this._generation) {
@@ -452,6 +458,7 @@ export class RunsPanel extends Widget {
           statusBadge(run.status),
           h('span', { class: 'nbtrack-started', title: run.started_at ?? '' }, fmtAgo(started, now)),
           h('span', { class: 'nbtrack-duration', 'data-live-start': live ? String(started) : undefined }, fmtDuration(duration)),
+          run.tags.map(t => h('span', { class: 'nbtrack-tag' }, t)),
           Object.keys(run.params).length
             ? h(
                 'span',

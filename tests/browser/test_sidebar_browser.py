@@ -193,6 +193,14 @@ def test_user_text_is_inert_and_errors_show(lab, page):
     page.locator(f"{PANEL} .nbtrack-search").fill("boom")
     page.wait_for_function(
         f"() => [...document.querySelectorAll('{PANEL} .nbtrack-run-name')].map(e => e.textContent).join() === 'boom'")
+    # ... and reads structured filters in the shared grammar.
+    page.locator(f"{PANEL} .nbtrack-search").fill("params.score >= 1 and status == finished")
+    page.wait_for_function(f"() => document.querySelectorAll('{PANEL} .nbtrack-run').length === 1")
+    assert "score=1.5" in page.locator(f"{PANEL} .nbtrack-run .nbtrack-params-hint").inner_text()
+    page.locator(f"{PANEL} .nbtrack-search").fill("params.scroe > 1")
+    page.wait_for_selector(f"{PANEL} .nbtrack-statusline .nbtrack-error")
+    assert "params.score" in page.locator(f"{PANEL} .nbtrack-statusline").inner_text()  # "did you mean"
+    screenshot(page, "sidebar-filter-error")
 
 
 def test_no_polling_while_hidden(lab, page):

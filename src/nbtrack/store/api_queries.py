@@ -8,12 +8,13 @@ keys and patterns always travel as parameters.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from . import Store
 from .database import StoreError
-from .filters import FilterError, compile_filters, quote_ident, search_clause
+from .filters import FilterError, compile_filters, parse_filter, quote_ident, search_clause
 from .query import RUN_COLUMNS, STATUSES, _param_value
 
 # Columns of a listed run (``source_head`` is the start of the cell source, for titles).
@@ -78,9 +79,11 @@ def parse_sort(sort: str | None, cols: dict[str, str]) -> tuple[str, bool]:
     desc = sort.startswith("-")
     name = sort.lstrip("+-")
     if name not in cols or cols[name] == "list":
+        close = difflib.get_close_matches(name, [c for c, k in cols.items() if k != "list"], n=3, cutoff=0.6)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
         raise QueryError(
             f"nbtrack: cannot sort by {name!r}; use one of {', '.join(SORTABLE)}, "
-            "params.<key> or metrics.<key>, with a leading '-' for descending.")
+            f"params.<key> or metrics.<key>, with a leading '-' for descending.{hint}")
     return name, desc
 
 
@@ -128,6 +131,8 @@ def list_runs(
         conds.append(f"({text_sql})")
         args.extend(text_args)
 
+    # Filters first: the shared grammar's messages name the column and suggest close ones.
+    filter_sql, filter_args = _compile(compile_filters, filters, cols)
     # Columns beyond the runs view that a filter or the sort needs.
     needed = {sort_col} | set(_filter_columns(filters))
     extra = sorted(c for c in needed if c.startswith(("params.", "metrics.")))
@@ -138,7 +143,6 @@ def list_runs(
         sql, a = _extra_column(name, cols[name])
         extra_sql.append(f"{sql} AS {quote_ident(name)}")
         extra_args.extend(a)
-    filter_sql, filter_args = _compile(compile_filters, filters, cols)
     if filter_sql:
         conds.append(f"({filter_sql})")
         args.extend(filter_args)
@@ -176,9 +180,15 @@ def list_runs(
 
 
 def _filter_columns(filters: list | None) -> list[str]:
+    """The columns the filters name (to add params./metrics. columns to the query)."""
     out = []
     for f in filters or []:
-        if isinstance(f, (list, tuple)) and f and isinstance(f[0], str):
+        if isinstance(f, str):
+            try:
+                out.append(parse_filter(f)[0])
+            except FilterError as exc:
+                raise QueryError(str(exc)) from None
+        elif isinstance(f, (list, tuple)) and f and isinstance(f[0], str):
             out.append(f[0])
         elif isinstance(f, dict) and isinstance(f.get("column"), str):
             out.append(f["column"])
