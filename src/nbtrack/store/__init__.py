@@ -48,6 +48,8 @@ class Store:
         self._con: "duckdb.DuckDBPyConnection | None" = None
         self._read_lock = threading.RLock()
         self._spool_cache: dict = {}  # spool file name -> Arrow table (files are immutable)
+        self._views_for: frozenset | None = None  # which spooled tables the views merge
+        self._registered: dict = {}  # Arrow tables registered on the read connection
 
     def __repr__(self) -> str:
         return f"Store({str(self.dir)!r})"
@@ -94,7 +96,11 @@ class Store:
                         names = [n for n in spool.listing(self.spool_dir) if n not in done]
                         tables, _bad = spool.read(self.spool_dir, names, self._spool_cache)
                         heartbeats = live.statuses(self.live_dir, database.STALE_HEARTBEAT_S)
-                        database.register_snapshot(con, tables, heartbeats)
+                        database.register_snapshot(con, tables, heartbeats, self._registered)
+                        spooled = frozenset(t for t, data in tables.items() if data.num_rows)
+                        if spooled != self._views_for:
+                            database.define_views(con, spooled)
+                            self._views_for = spooled
                         yield con
                     finally:
                         database.detach(con)
@@ -144,6 +150,7 @@ class Store:
             database.register_snapshot(con, database.empty_tables(), database.empty_live())
             database.define_views(con)
             database.detach(con)
+            self._views_for = None
             self._con = con
         return self._con
 

@@ -78,21 +78,19 @@ def runs_frame(
         lim = " LIMIT ?"
         args.append(int(limit))
     with store.snapshot() as con:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE sel AS SELECT row_number() OVER () - 1 AS idx, * FROM "
-            f"(SELECT {', '.join(RUN_COLUMNS)} FROM runs{where} ORDER BY run_id DESC{lim})",
-            args,
-        )
-        base = con.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM sel ORDER BY idx").fetch_arrow_table()
+        base = con.execute(
+            f"SELECT {', '.join(RUN_COLUMNS)} FROM runs{where} ORDER BY run_id DESC{lim}", args
+        ).fetch_arrow_table()
+        # The row index of each run, for scattering params and metrics into columns.
+        con.register("sel", pa.table({"run_id": base.column("run_id"),
+                                      "idx": pa.array(range(base.num_rows), pa.int64())}))
         params = con.execute(
-            """SELECT key, list(idx) AS idx, list(num) AS num, list(text) AS text,
-                      list(kind) AS kind
-               FROM params JOIN sel USING (run_id) GROUP BY key ORDER BY key"""
+            "SELECT key, idx, num, text, kind FROM params JOIN sel USING (run_id)"
         ).fetch_arrow_table()
         metrics = con.execute(
-            """SELECT key, list(idx) AS idx, list(value) AS num
-               FROM metrics JOIN sel USING (run_id) GROUP BY key ORDER BY key"""
+            "SELECT key, idx, value AS num FROM metrics JOIN sel USING (run_id)"
         ).fetch_arrow_table()
+        con.unregister("sel")
     frame = _to_pandas(base)
     n = len(frame)
     columns = {f"params.{k}": col for k, col in _param_columns(params, n)}
@@ -103,34 +101,40 @@ def runs_frame(
 
 
 def _to_pandas(table: pa.Table) -> pd.DataFrame:
-    frame = table.to_pandas()
-    if "tags" in frame:
-        frame["tags"] = [list(t) if t is not None else [] for t in frame["tags"]]
+    tags = table.column("tags").to_pylist() if "tags" in table.column_names else None
+    frame = table.drop_columns(["tags"]).to_pandas() if tags is not None else table.to_pandas()
+    if tags is not None:
+        frame["tags"] = [t if t is not None else [] for t in tags]
     return frame
 
 
-def _grouped(table: pa.Table, *cols: str):
-    """Yield (key, {col: numpy values}) for a table of one row per key with list columns."""
-    table = table.combine_chunks()
-    keys = table.column("key").to_pylist()
-    lists = {c: table.column(c).chunk(0) if table.num_rows else None for c in cols}
-    for i, key in enumerate(keys):
-        out = {}
-        for c in cols:
-            arr = lists[c]
-            start, stop = arr.offsets[i].as_py(), arr.offsets[i + 1].as_py()
-            out[c] = arr.values.slice(start, stop - start)
-        yield key, out
+def _grouped(table: pa.Table):
+    """Yield (key, row positions) per distinct key, keys in sorted order: one stable argsort
+    (no GROUP BY/list() in SQL, no per-row Python), fine for 10 keys or 10,000."""
+    if table.num_rows == 0:
+        return
+    keys = table.column("key").combine_chunks().dictionary_encode()
+    codes = keys.indices.to_numpy()
+    names = keys.dictionary.to_pylist()
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+    for k in sorted(range(len(names)), key=names.__getitem__):
+        yield names[k], order[bounds[k]:bounds[k + 1]]
 
 
 def _param_columns(table: pa.Table, n: int):
-    for key, vals in _grouped(table, "idx", "num", "text", "kind"):
-        idx = vals["idx"].to_numpy()
-        kinds = set(vals["kind"].to_pylist())
-        complete = len(idx) == n
-        if kinds <= {"int", "float"}:
-            num = vals["num"].to_numpy(zero_copy_only=False)
-            if kinds == {"int"} and complete:
+    if table.num_rows == 0:
+        return
+    idx_all = table.column("idx").to_numpy()
+    num_all = table.column("num").to_numpy(zero_copy_only=False)
+    kinds = table.column("kind").combine_chunks().dictionary_encode()
+    kind_codes, kind_names = kinds.indices.to_numpy(), kinds.dictionary.to_pylist()
+    for key, rows in _grouped(table):
+        idx = idx_all[rows]
+        present = {kind_names[c] for c in np.unique(kind_codes[rows])}
+        if present <= {"int", "float"}:
+            num = num_all[rows]
+            if present == {"int"} and len(idx) == n:
                 col = np.zeros(n, dtype=np.int64)
                 col[idx] = num.astype(np.int64)
             else:
@@ -138,12 +142,12 @@ def _param_columns(table: pa.Table, n: int):
                 col[idx] = num
         else:
             col = np.full(n, None, dtype=object)
-            texts = vals["text"].to_pylist()
-            if kinds == {"str"}:
-                values = texts
+            texts = table.column("text").take(pa.array(rows)).to_pylist()
+            if present == {"str"}:
+                col[idx] = texts
             else:
-                values = [_decode(k, t) for k, t in zip(vals["kind"].to_pylist(), texts)]
-            col[idx] = values
+                ks = [kind_names[c] for c in kind_codes[rows]]
+                col[idx] = [_decode(k, t) for k, t in zip(ks, texts)]
         yield key, col
 
 
@@ -157,9 +161,13 @@ def _decode(kind: str, text: str | None) -> Any:
 
 
 def _metric_columns(table: pa.Table, n: int):
-    for key, vals in _grouped(table, "idx", "num"):
+    if table.num_rows == 0:
+        return
+    idx_all = table.column("idx").to_numpy()
+    num_all = table.column("num").to_numpy(zero_copy_only=False)
+    for key, rows in _grouped(table):
         col = np.full(n, np.nan)
-        col[vals["idx"].to_numpy()] = vals["num"].to_numpy(zero_copy_only=False)
+        col[idx_all[rows]] = num_all[rows]
         yield key, col
 
 

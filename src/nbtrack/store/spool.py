@@ -75,7 +75,23 @@ def read(
     if cache is not None:
         for gone in set(cache) - set(names):
             del cache[gone]
-    tables = {
-        t: pa.concat_tables(ps) if ps else TABLES[t].empty_table() for t, ps in parts.items()
-    }
+    tables = {t: _concat(t, ps) for t, ps in parts.items()}
     return tables, bad
+
+
+_concat_cache: dict[str, tuple[list, pa.Table]] = {}
+
+
+def _concat(table: str, parts: list[pa.Table]) -> pa.Table:
+    """The same object for the same parts, so readers can skip re-registering it."""
+    if not parts:
+        return _EMPTY[table]
+    hit = _concat_cache.get(table)
+    if hit is not None and len(hit[0]) == len(parts) and all(a is b for a, b in zip(hit[0], parts)):
+        return hit[1]
+    result = pa.concat_tables(parts)
+    _concat_cache[table] = (parts, result)
+    return result
+
+
+_EMPTY = {t: s.empty_table() for t, s in TABLES.items()}

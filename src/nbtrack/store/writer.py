@@ -123,13 +123,15 @@ class Writer:
                 self._idle.notify_all()
 
     def _pass(self) -> None:
+        # Both counts first: a run whose end is counted here had its start counted too (start
+        # is appended before end), so its heartbeat file is never created after its removal.
+        n_start, n_ending = len(self._starting), len(self._ending)
         try:
             self.spool_dir.mkdir(parents=True, exist_ok=True)
             self.live_dir.mkdir(exist_ok=True)
-            n = len(self._starting)
-            for run_id in self._starting[:n]:
+            for run_id in self._starting[:n_start]:
                 live.start(self.live_dir, run_id)
-            del self._starting[:n]
+            del self._starting[:n_start]
         except OSError as exc:
             self._problem(_os_message(self.store_dir, exc), exc)
             return
@@ -141,7 +143,6 @@ class Writer:
                     self._pending.append((table, data))
             if finished:
                 del self._sources[run_id]
-        n_ending = len(self._ending)  # taken before writing: their end rows are in this batch
         if not self._write_pending():
             return
         for run_id in self._ending[:n_ending]:
