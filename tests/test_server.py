@@ -267,6 +267,40 @@ async def test_every_route_requires_a_token(jp_serverapp, jp_fetch):
         assert resp.code == 200, (path, handler)
 
 
+def test_every_handler_method_is_authenticated(jp_serverapp):
+    """Static half of the check: any HTTP method a handler defines is wrapped by
+    ``tornado.web.authenticated`` (which sets ``__wrapped__``)."""
+    import tornado.web
+
+    for _pattern, handler in _nbtrack_routes(jp_serverapp):
+        for method in tornado.web.RequestHandler.SUPPORTED_METHODS:
+            fn = handler.__dict__.get(method.lower())
+            if fn is not None:
+                assert hasattr(fn, "__wrapped__"), f"{handler.__name__}.{method.lower()} is not @authenticated"
+
+
+async def test_reads_run_off_the_event_loop(jp_fetch, monkeypatch):
+    """A slow store read does not hold up other requests (it runs on a worker thread)."""
+    import asyncio
+
+    from nbtrack.store import api_queries
+
+    real = api_queries.list_runs
+
+    def slow(*args, **kwargs):
+        time.sleep(1.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(api_queries, "list_runs", slow)
+    t0 = time.monotonic()
+    slow_task = asyncio.ensure_future(get(jp_fetch, "runs"))
+    await asyncio.sleep(0.1)
+    await get(jp_fetch, "changes")
+    fast = time.monotonic() - t0
+    assert not slow_task.done() and fast < 1.2, fast
+    assert (await slow_task)["total"] >= 7
+
+
 async def test_store_errors_are_503_json(jp_fetch, tmp_path, jp_serverapp):
     bad = tmp_path / "bad"
     bad.mkdir()

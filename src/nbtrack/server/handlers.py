@@ -57,7 +57,7 @@ def jsonable(value: Any) -> Any:
         return value.isoformat() + "Z"
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, bytes):
+    if isinstance(value, bytes) or type(value).__name__ == "NaTType":
         return None
     if hasattr(value, "item") and callable(value.item):  # numpy scalar
         try:
