@@ -48,7 +48,8 @@ class Writer:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._idle = threading.Condition()
-        self._generation = 0  # bumped after each pass; flush() waits for it
+        self._started = 0  # passes started; flush() waits for one that starts after it
+        self._generation = 0  # passes done
         self._thread: threading.Thread | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
         self._last_beat = 0.0
@@ -92,7 +93,7 @@ class Writer:
         """Wait until everything handed over so far is in spool files (True) or timeout."""
         self._ensure_thread()
         with self._idle:
-            target = self._generation + 2  # a full pass that started after this call
+            target = self._started + 1  # the first pass that starts after this call
             self._wake.set()
             return self._idle.wait_for(lambda: self._generation >= target, timeout)
 
@@ -112,14 +113,16 @@ class Writer:
         _warm_up()
         while True:
             self._wake.wait(FLUSH_EVERY_S)
-            self._wake.clear()
+            with self._idle:
+                self._wake.clear()
+                self._started += 1
             try:
                 with self._lock:
                     self._pass()
             except Exception as exc:  # never let the thread die: report and go on
                 self._problem(f"nbtrack: writing to the store failed: {exc!r}", exc)
             with self._idle:
-                self._generation += 1
+                self._generation = self._started
                 self._idle.notify_all()
 
     def _pass(self) -> None:
