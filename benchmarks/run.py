@@ -47,10 +47,10 @@ MODES = {
         big_n=10_000, big_cap=0, goal_small=2_000,
     ),
     "full": dict(
-        reps=4, per_run_n=dict(nbtrack=300, mlflow=100, aim=60, wandb=20), per_run_cap=6.0,
-        log_n=100_000, log_cap=4.0, log_goal_n=1_000_000, log_goal_reps=3,
-        many_n=2_000, fill_cap=dict(mlflow=300, aim=300, wandb=30), query_reps=3, query_cap=20,
-        big_n=100_000, big_cap=90, goal_small=2_000,
+        reps=3, per_run_n=dict(nbtrack=300, mlflow=100, aim=60, wandb=20), per_run_cap=5.0,
+        log_n=100_000, log_cap=3.0, log_goal_n=1_000_000, log_goal_reps=3,
+        many_n=2_000, fill_cap=dict(mlflow=300, aim=300, wandb=30), query_reps=2, query_cap=15,
+        big_n=100_000, big_cap=60, goal_small=2_000,
     ),
 }
 
@@ -212,6 +212,10 @@ def stat(results: list[dict], key: str):
 def fmt_time(s: float) -> str:
     if s != s:
         return "nan"
+    if s >= 3600:
+        return f"{s / 3600:.1f} h"
+    if s >= 120:
+        return f"{s / 60:.0f} min"
     if s >= 1:
         return f"{s:.2f} s"
     if s >= 1e-3:
@@ -277,12 +281,12 @@ class Report:
         if note:
             lines += [note, ""]
         lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        for label, key, kind in rows:
+        for label, key, kind, *opt in rows:
             keys = key if isinstance(key, dict) else {t: key for t in tools}
             sts = {t: stat(results.get(t, []), keys[t]) if keys.get(t) else None for t in tools}
             row = [label] + [cell(sts[t], kind) for t in tools]
             if "nbtrack" in tools:
-                row += [ratio(sts["nbtrack"], sts[p], kind) for p in peers]
+                row += [ratio(sts["nbtrack"], sts[p], kind) if not opt else "" for p in peers]
             lines.append("| " + " | ".join(row) + " |")
             self.data.setdefault(title, {})[label] = {t: sts[t] for t in tools}
         self.sections.append("\n".join(lines) + "\n")
@@ -302,10 +306,20 @@ def main() -> int:
     ap.add_argument("--only", default="", help="comma list of W1..W5,G (default: all)")
     ap.add_argument("--tools", default=",".join(ALL_TOOLS), help="comma list of tools")
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a size or budget of the mode, e.g. --set many_n=500 (Python literal)")
     ap.add_argument("--out", default=str(RESULTS), help="folder for the markdown report")
     args = ap.parse_args()
     mode = "quick" if args.quick else "full"
-    cfg = MODES[mode]
+    cfg = dict(MODES[mode])
+    for item in args.set:
+        key, _, value = item.partition("=")
+        if key not in cfg:
+            ap.error(f"--set: unknown key {key!r} (known: {', '.join(cfg)})")
+        import ast
+
+        cfg[key] = ast.literal_eval(value)
+    custom = ", ".join(args.set)
     only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
     want = lambda w: not only or w in only  # noqa: E731
     started = time.time()
@@ -400,8 +414,12 @@ def main() -> int:
                     r = run.worker(t, "fill", n=many, cap=cfg["fill_cap"][t], store=stores[t])
                 fills[t] = [r] if r else []
                 log(f"  {t}: {r and {k: round(v, 3) for k, v in r.items() if isinstance(v, (int, float))}}")
-            qtools = [t for t in tools if t != "wandb" and fills.get(t)
-                      and (t == "nbtrack" or fills[t][0].get("runs") == many)]
+            qtools = [t for t in tools if t != "wandb" and fills.get(t) and fills[t][0].get("runs")]
+            short = {t: fills[t][0]["runs"] for t in qtools if fills[t][0]["runs"] < many}
+            if short:
+                notes.append("W4: stopped by the time cap before {:,} runs, so queried at the size "
+                             "reached (their query figures are then for fewer runs): ".format(many)
+                             + ", ".join(f"{LABEL[t]} {n:,} runs" for t, n in short.items()) + ".")
             log(f"W4 queries over {many:,} runs: {qtools}")
             qres = run.alternate(qtools, cfg["query_reps"], lambda t: run.worker(
                 t, "query", n=many, store=stores[t], cap=cfg["query_cap"]))
@@ -431,6 +449,7 @@ def main() -> int:
                  ("... first call in a fresh process", "frame_first_s", "s"),
                  ("series of 10 runs (warm)", "series10_s", "s"),
                  ("... first call in a fresh process", "series10_first_s", "s"),
+                 ("runs in the store", "rows", "c"),
                  ("DataFrame columns", "columns", "c")],
                 qres,
                 note="nbtrack `nbtrack.runs()` and `nbtrack.series(ids, key)`; MLflow "
@@ -440,7 +459,7 @@ def main() -> int:
                      "needs a server), so it has no figures here.")
             if any(t not in qtools for t in tools if t != "wandb"):
                 notes.append("W4 queries skipped for: " + ", ".join(
-                    t for t in tools if t != "wandb" and t not in qtools) + " (fill failed or stopped early).")
+                    t for t in tools if t != "wandb" and t not in qtools) + " (fill failed).")
 
         # W5: 100k runs -------------------------------------------------------------------------
         big = cfg["big_n"]
@@ -453,15 +472,17 @@ def main() -> int:
                 q = [r for r in (run.worker("nbtrack", "query", n=big, store=store)
                                  for _ in range(cfg["query_reps"])) if r]
                 if f:
+                    f["disk_per_run_b"] = f["disk_bytes"] / max(1, f["runs"])
                     res5["nbtrack"] = [{**f, **r} for r in q] or [f]
                     goal_res["q_big"] = q
                 shutil.rmtree(store, ignore_errors=True)
-            for t in PEERS:
+            for t in ("mlflow", "aim"):
                 if t in tools and t in stores and cfg["big_cap"]:
                     log(f"  {t}: adding runs towards {big:,} for {cfg['big_cap']} s")
                     f = run.worker(t, "fill", n=big, cap=cfg["big_cap"], store=stores[t])
                     if f:
                         f["extrapolated_s"] = (big - f["runs"]) / f["runs_per_s"] if f["runs_per_s"] else float("nan")
+                        f["disk_per_run_b"] = f["disk_bytes"] / max(1, f["runs"])
                         row = dict(f)
                         if t == "mlflow":
                             q = run.worker(t, "query", store=stores[t])
@@ -470,15 +491,16 @@ def main() -> int:
                         res5[t] = [row]
             rep.table(
                 f"W5. {big:,} runs",
-                [("runs in the store", {"nbtrack": "rows", "mlflow": "runs", "aim": "runs", "wandb": "runs"}, "c"),
-                 ("all runs into a DataFrame (warm)", {"nbtrack": "frame_s"}, "s"),
-                 ("... first call in a fresh process (peers: at the size reached)", "frame_first_s", "s"),
-                 ("series of 10 runs (warm)", {"nbtrack": "series10_s"}, "s"),
-                 ("... first call in a fresh process", "series10_first_s", "s"),
-                 ("store size on disk", "disk_bytes", "b"),
-                 ("peers: rate while adding runs (runs/s)", {"mlflow": "runs_per_s", "aim": "runs_per_s", "wandb": None}, "n"),
-                 ("peers: projected time to reach 100k", {"mlflow": "extrapolated_s", "aim": "extrapolated_s"}, "s")],
-                res5,
+                [("runs in the store (peers: where they stopped)", {"nbtrack": "rows", "mlflow": "runs", "aim": "runs"}, "c"),
+                 ("all runs into a DataFrame (warm)", {"nbtrack": "frame_s"}, "s", False),
+                 ("... first call in a fresh process (peers: at the size reached)", "frame_first_s", "s", False),
+                 ("series of 10 runs (warm)", {"nbtrack": "series10_s"}, "s", False),
+                 ("... first call in a fresh process (peers: at the size reached)", "series10_first_s", "s", False),
+                 ("store size on disk", "disk_bytes", "b", False),
+                 ("store size per run", "disk_per_run_b", "b"),
+                 ("peers: rate while adding runs (runs/s)", {"mlflow": "runs_per_s", "aim": "runs_per_s"}, "n", False),
+                 (f"peers: projected time to reach {big:,} runs", {"mlflow": "extrapolated_s", "aim": "extrapolated_s"}, "s", False)],
+                {t: v for t, v in res5.items() if t != "wandb"},
                 note=("nbtrack's store is filled in bulk through its writer (the rows a `%%track` "
                       "cell writes, 10,000 runs per spool batch) and compacted. "
                       + (f"Peers continue from their W4 store for {cfg['big_cap']} s and stop there; "
@@ -507,17 +529,18 @@ def main() -> int:
             shutil.rmtree(work, ignore_errors=True)
 
     elapsed = time.time() - started
-    md = render(mode, mach, vers, missing, rep, goals, notes, run.failures, elapsed, t_start, cfg)
+    md = render(mode, mach, vers, missing, rep, goals, notes, run.failures, elapsed, t_start, cfg, custom)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stamp = t_start.strftime("%Y-%m-%d-%H%M")
-    (out / f"{stamp}-{mode}.md").write_text(md)
+    name = f"{stamp}-{mode}{'-custom' if custom else ''}.md"
+    (out / name).write_text(md)
     (out / "latest.md").write_text(md)
     (out / "latest.json").write_text(json.dumps(
         {"mode": mode, "started": t_start.isoformat(), "elapsed_s": elapsed, "machine": mach,
          "versions": vers, "tables": rep.data, "goals": goals, "failures": run.failures},
         indent=1, default=str))
-    log(f"done in {elapsed:.0f} s; wrote {out / 'latest.md'} and {stamp}-{mode}.md")
+    log(f"done in {elapsed:.0f} s; wrote {out / 'latest.md'} and {name}")
     print(md)
     return 0
 
@@ -584,13 +607,14 @@ def ratio_goal(add, label, factor, a, b):
         note=f"{fmt_time(a[0])} vs {fmt_time(b[0])}")
 
 
-def render(mode, mach, vers, missing, rep, goals, notes, failures, elapsed, t_start, cfg) -> str:
+def render(mode, mach, vers, missing, rep, goals, notes, failures, elapsed, t_start, cfg, custom="") -> str:
     lines = [
         f"# nbtrack benchmarks — {mode} mode",
         "",
         f"Run {t_start.strftime('%Y-%m-%d %H:%M UTC')}, {elapsed / 60:.1f} min, with "
         f"`benchmarks/run.py{' --quick' if mode == 'quick' else ''}` "
-        f"(`make bench{'-quick' if mode == 'quick' else ''}`).",
+        f"(`make bench{'-quick' if mode == 'quick' else ''}`)"
+        + (f", with custom settings: {custom}." if custom else "."),
         "",
         "Each figure: median over repetitions, (min–max) when they differ. Ratio = nbtrack / peer: "
         "below 1 nbtrack is faster (the factor in brackets). Tools alternate A B C D A B C D ... "
