@@ -234,8 +234,11 @@ def test_table_sees_new_runs_without_being_recreated(store, runs):
 
 
 def test_table_state_is_small(store, runs):
+    """Everything the browser gets on display (the bundle included) is under 1 MB; the data
+    traits are a few hundred bytes (rows come per page)."""
     table = nbtrack.table(store=store)
     state = table.get_state()
+    assert len(json.dumps(state, default=str)) < 1_000_000
     state.pop("_esm")
     assert len(json.dumps(state, default=str)) < 10_000
 
@@ -508,3 +511,48 @@ def test_unexpected_kernel_errors_reach_the_widget_with_a_traceback(store, runs,
     assert content["uuid"] == "x" and buffers == []
     assert content["error"] == "nbtrack: page failed: RuntimeError: disk on fire"
     assert "Traceback" in content["traceback"]
+
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+
+
+def test_js_arrow_reader_decodes_what_the_kernel_sends(tmp_path):
+    """js/widgets/arrow.ts (the bundle's Arrow IPC reader) against pyarrow, in node."""
+    import shutil
+
+    esbuild = ROOT / "node_modules" / ".bin" / "esbuild"
+    if not shutil.which("node") or not esbuild.exists():
+        pytest.skip("node and node_modules are needed to run the front end's Arrow reader")
+    from nbtrack.widgets.protocol import arrow_bytes
+
+    tables = {
+        "mixed": pa.table({
+            "s": pa.array(["a", None, "<img src=x onerror=alert(1)>", "é"]),
+            "f": pa.array([1.5, None, -2.25, 0.0]), "b": pa.array([True, False, None, True]),
+            "i": pa.array([1, -2, None, 2**40], pa.int64()), "u8": pa.array([0, 255, None, 7], pa.uint8()),
+            "l": pa.array([["x"], [], None, ["y", "z"]], pa.list_(pa.string())),
+            "ls": pa.array(["q", "r", None, "t"], pa.large_string()), "n": pa.array([None] * 4, pa.null()),
+            "st": pa.array([{"a": 1.0}, None, {"a": None}, {"a": 2.0}])}),
+        "chunked": pa.concat_tables([pa.table({"k": ["a", "b"], "v": [1.0, 2.0]})] * 3),
+        "empty": pa.table({"k": pa.array([], pa.string())}),
+    }
+    for name, t in tables.items():
+        (tmp_path / f"{name}.arrow").write_bytes(arrow_bytes(t))
+    (tmp_path / "expected.json").write_text(json.dumps({n: t.to_pylist() for n, t in tables.items()}))
+    harness = tmp_path / "harness.ts"
+    harness.write_text(f"""
+import {{ readIPC }} from {json.dumps(str(ROOT / "js" / "widgets" / "arrow"))};
+const fs = require("fs");
+const exp = JSON.parse(fs.readFileSync({json.dumps(str(tmp_path / "expected.json"))}, "utf8"));
+const out: any = {{}};
+for (const name of Object.keys(exp)) {{
+  const buf = fs.readFileSync({json.dumps(str(tmp_path))} + "/" + name + ".arrow");
+  out[name] = readIPC(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)).rows();
+}}
+console.log(JSON.stringify(out));
+""")
+    subprocess.run([str(esbuild), str(harness), "--bundle", "--platform=node", f"--outfile={tmp_path / 'h.js'}",
+                    "--log-level=error"], check=True, cwd=ROOT)
+    got = json.loads(subprocess.run(["node", str(tmp_path / "h.js")], capture_output=True, text=True,
+                                    check=True).stdout)
+    assert got == {n: t.to_pylist() for n, t in tables.items()}

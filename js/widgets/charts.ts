@@ -1,8 +1,7 @@
 // Vega-Lite rendering with the bundled vega-embed (no CDN). Specs come from the kernel without
 // rows; the rows come as Arrow tables and are put back as named datasets here.
 import embed from "vega-embed";
-import type { Table } from "apache-arrow";
-import { rows } from "./protocol";
+import { rows, Table } from "./protocol";
 
 const OPTIONS: any = {
   actions: { export: true, source: false, compiled: false, editor: false },

@@ -1,7 +1,9 @@
 // The one request/response protocol with the kernel (mirror of nbtrack/widgets/protocol.py).
 // Request:  model.send({type, uuid, ...args})
 // Reply:    {uuid, tables: [names], ...fields} + one Arrow IPC buffer per name, or {uuid, error}.
-import { tableFromIPC, Table } from "apache-arrow";
+import { readIPC, Frame } from "./arrow";
+
+export type Table = Frame;
 
 export interface Model {
   get(name: string): any;
@@ -30,28 +32,14 @@ export function toBytes(v: any): Uint8Array {
   return new Uint8Array(0);
 }
 
-export function readArrow(v: any): Table | null {
+export function readArrow(v: any): Frame | null {
   const bytes = toBytes(v);
-  return bytes.byteLength ? tableFromIPC(bytes) : null;
+  return bytes.byteLength ? readIPC(bytes) : null;
 }
 
 /** Rows of an Arrow table as plain objects (lists become arrays). */
-export function rows(table: Table | null | undefined): Record<string, any>[] {
-  if (!table) return [];
-  const out: Record<string, any>[] = [];
-  const names = table.schema.fields.map((f) => f.name);
-  const cols = names.map((n) => table.getChild(n));
-  for (let i = 0; i < table.numRows; i++) {
-    const r: Record<string, any> = {};
-    names.forEach((n, j) => {
-      let v = cols[j]?.get(i);
-      if (v != null && typeof v === "object" && typeof v.toArray === "function") v = Array.from(v.toArray());
-      if (typeof v === "bigint") v = Number(v);
-      r[n] = v;
-    });
-    out.push(r);
-  }
-  return out;
+export function rows(table: Frame | null | undefined): Record<string, any>[] {
+  return table ? table.rows() : [];
 }
 
 let counter = 0;

@@ -37,7 +37,11 @@ def test_card_table_compare_and_xss_in_lab(lab, page):
     run_all_cells(page)
 
     # 1. The live card: its chart grows while the cell is still running.
-    page.wait_for_selector(f"{NB} .nbt-card[data-status=running][data-points]", timeout=90_000)
+    try:
+        page.wait_for_selector(f"{NB} .nbt-card[data-status=running][data-points]", timeout=90_000)
+    except Exception:
+        screenshot(page, "widgets-card-live-FAILED")
+        raise
     first = _card_points(page)
     page.wait_for_timeout(2000)
     second = _card_points(page)
