@@ -48,9 +48,9 @@ MODES = {
     ),
     "full": dict(
         reps=3, per_run_n=dict(nbtrack=300, mlflow=100, aim=60, wandb=20), per_run_cap=5.0,
-        log_n=100_000, log_cap=3.0, log_goal_n=1_000_000, log_goal_reps=3,
-        many_n=2_000, fill_cap=dict(mlflow=300, aim=300, wandb=30), query_reps=2, query_cap=15,
-        big_n=100_000, big_cap=60, goal_small=2_000,
+        log_n=100_000, log_cap=2.0, log_goal_n=1_000_000, log_goal_reps=3,
+        many_n=2_000, fill_cap=dict(mlflow=180, aim=180, wandb=20), query_reps=2, query_cap=15,
+        big_n=100_000, big_cap=45, goal_small=2_000,
     ),
 }
 
