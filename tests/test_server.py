@@ -98,6 +98,9 @@ async def test_nan_encoded_as_string(jp_fetch):
 
 async def test_notebook_experiment_status_cell_filters(jp_fetch):
     assert set(names(await get(jp_fetch, "runs", notebook="/nb/sub/b.ipynb"))) == {"delta"}
+    resp = await jp_fetch("nbtrack", "api", "runs", method="GET",
+                          params=[("notebook", "/nb/sub/b.ipynb"), ("notebook", "/nb/a.ipynb")])
+    assert json.loads(resp.body)["total"] == 7
     assert names(await get(jp_fetch, "runs", notebook="/nb/a.ipynb", cell_id="c1")) == ["beta", "alpha"]
     assert names(await get(jp_fetch, "runs", experiment="exp-b")) == ["delta"]
     assert names(await get(jp_fetch, "runs", status="failed")) == ["broken"]

@@ -66,13 +66,15 @@ export class APIError extends Error {
 
 export async function requestAPI<T>(
   path: string,
-  params: Record<string, string | number | undefined | null> = {}
+  params: Record<string, string | number | string[] | undefined | null> = {}
 ): Promise<T> {
   const settings = ServerConnection.makeSettings();
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) {
-    if (v !== undefined && v !== null && v !== '') {
-      query.set(k, String(v));
+    for (const item of Array.isArray(v) ? v : [v]) {
+      if (item !== undefined && item !== null && item !== '') {
+        query.append(k, String(item));
+      }
     }
   }
   const qs = query.toString();

@@ -16,7 +16,7 @@ import { Widget } from '@lumino/widgets';
 import { RunDetail, RunRow, RunsReply, SeriesReply, num, requestAPI, runPath } from './api';
 import { Child, clear, h } from './dom';
 import { renderDetail, statusBadge } from './detail';
-import { cellTitle, fmtAgo, fmtDuration, fmtNumber, fmtValue, parseSearch, parseTime } from './format';
+import { cellTitle, fmtAgo, fmtDuration, fmtNumber, fmtValue, lowerIsBetter, parseSearch, parseTime } from './format';
 import { restoreSource } from './restore';
 
 const POLL_MS = 1000;
@@ -69,6 +69,12 @@ export class RunsPanel extends Widget {
         void this.refresh();
       }, 250);
     });
+    this._sortSelect = h('select', { class: 'nbtrack-sort', 'aria-label': 'Sort runs', title: 'Order of runs (groups follow their first run)' });
+    this._sortSelect.addEventListener('change', () => {
+      this._sort = this._sortSelect.value;
+      this._limit = PAGE;
+      void this.refresh();
+    });
     this._status = h('div', { class: 'nbtrack-statusline', role: 'status' });
     this._list = h('div', { class: 'nbtrack-list', role: 'list' });
     this._compareCount = h('span', { class: 'nbtrack-compare-count' });
@@ -96,12 +102,14 @@ export class RunsPanel extends Widget {
       )
     );
     this.node.appendChild(this._search);
-    this.node.appendChild(this._status);
+    this.node.appendChild(h('div', { class: 'nbtrack-statusrow' }, this._status, this._sortSelect));
     this.node.appendChild(this._list);
     this.node.appendChild(this._compareBar);
     this.node.appendChild(this._detail);
 
     this._tracker.currentChanged.connect(this._onNotebookChanged, this);
+    this._tracker.widgetAdded.connect((_, panel) => this._watchRenames(panel));
+    this._tracker.forEach(panel => this._watchRenames(panel));
     this._onVisibility = () => {
       if (!document.hidden && this.isVisible) {
         this._startPolling();
@@ -132,8 +140,9 @@ export class RunsPanel extends Widget {
     try {
       const search = parseSearch(this._q);
       const reply = await requestAPI<RunsReply>('runs', {
-        notebook: this._mode === 'notebook' ? path : undefined,
+        notebook: this._mode === 'notebook' ? this._notebookPaths() : undefined,
         q: search.q,
+        sort: this._sort,
         filter: search.filters.length ? JSON.stringify(search.filters) : undefined,
         limit: this._limit
       });
@@ -257,11 +266,34 @@ export class RunsPanel extends Widget {
     return this._tracker.currentWidget?.context.path ?? null;
   }
 
+  /** The current path of the active notebook and the paths it had before renames in this
+   * session: its kernel keeps reporting the path the notebook had when the kernel started. */
+  private _notebookPaths(): string[] {
+    const panel = this._tracker.currentWidget;
+    if (!panel) {
+      return [];
+    }
+    return [panel.context.path, ...Array.from(this._formerPaths.get(panel) ?? [])];
+  }
+
+  private _watchRenames(panel: NotebookPanel): void {
+    let last = panel.context.path;
+    panel.context.pathChanged.connect((_, path) => {
+      if (path !== last) {
+        const former = this._formerPaths.get(panel) ?? new Set<string>();
+        former.add(last);
+        former.delete(path);
+        this._formerPaths.set(panel, former);
+        last = path;
+      }
+    });
+  }
+
   // -- rendering ----------------------------------------------------------------------
 
   private _renderStatus(): void {
     clear(this._status);
-    this._status.classList.toggle('nbtrack-has-error', !!this._error);
+    this.node.classList.toggle('nbtrack-mod-error', !!this._error);
     if (this._error) {
       this._status.appendChild(h('span', { class: 'nbtrack-error' }, this._error));
       return;
@@ -298,8 +330,37 @@ export class RunsPanel extends Widget {
     return out;
   }
 
+  private _renderSortOptions(): void {
+    const keys = new Set<string>();
+    for (const run of this._runs) {
+      Object.keys(run.metrics).forEach(k => keys.add(k));
+    }
+    const current = this._sort.replace(/^[-+]/, '');
+    if (current.startsWith('metrics.')) {
+      keys.add(current.slice('metrics.'.length));
+    }
+    const options: [string, string][] = [
+      ['-run_id', 'Newest first'],
+      ['run_id', 'Oldest first'],
+      ['-duration_s', 'Longest first'],
+      ...Array.from(keys)
+        .sort()
+        .map(k => [`${lowerIsBetter(k) ? '' : '-'}metrics.${k}`, `Best ${k}`] as [string, string])
+    ];
+    const signature = options.map(o => o[0]).join('\n');
+    if (signature !== this._sortSignature) {
+      this._sortSignature = signature;
+      clear(this._sortSelect);
+      for (const [value, label] of options) {
+        this._sortSelect.appendChild(h('option', { value }, label));
+      }
+    }
+    this._sortSelect.value = this._sort;
+  }
+
   private _renderList(): void {
     this._renderStatus();
+    this._renderSortOptions();
     const scroll = this._list.scrollTop;
     clear(this._list);
     const cells = this._cellInfo();
@@ -494,7 +555,8 @@ export class RunsPanel extends Widget {
     this._compareBar.classList.toggle('nbtrack-visible', n > 0);
     this._compareCount.textContent = `${n} selected`;
     this._compareButton.disabled = n < 2;
-    this._compareButton.textContent = n >= 2 ? `Compare ${n} runs` : 'Compare (select 2+)';
+    this._compareButton.textContent = 'Compare';
+    this._compareButton.title = n >= 2 ? `Open a tab comparing the ${n} selected runs` : 'Select two or more runs to compare';
   }
 
   private _updateLiveDurations(): void {
@@ -681,4 +743,8 @@ export class RunsPanel extends Widget {
   private _checked = new Set<string>();
   private _collapsed = new Set<string>();
   private _closedSections = new Set<string>(['Context']);
+  private _formerPaths = new WeakMap<NotebookPanel, Set<string>>();
+  private _sort = '-run_id';
+  private _sortSignature = '';
+  private readonly _sortSelect: HTMLSelectElement;
 }

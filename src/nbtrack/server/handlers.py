@@ -3,6 +3,7 @@
 loop.
 
     GET runs                 ?notebook=&experiment=&status=a,b&cell_id=&q=&filter=[[col,op,val],...]
+                             (notebook may repeat: runs of any of these paths)
                              &sort=-metrics.acc&limit=100&offset=0
     GET runs/{id}            everything captured (a unique id prefix is enough)
     GET runs/{id}/series     ?keys=loss,acc&points=1000  (downsampled in DuckDB)
@@ -157,7 +158,8 @@ class NBTrackHandler(APIHandler):
 class RunsHandler(NBTrackHandler):
     @tornado.web.authenticated
     async def get(self):
-        notebook = self.text_arg("notebook")
+        # ``notebook`` may repeat (a renamed notebook: its kernel still reports the old path).
+        notebooks = [n for n in self.get_query_arguments("notebook") if n]
         raw_filter = self.text_arg("filter")
         filters = None
         if raw_filter is not None:
@@ -172,7 +174,7 @@ class RunsHandler(NBTrackHandler):
         page = await self.read(
             api_queries.list_runs,
             self.store(),
-            notebooks=self.notebook_candidates(notebook) if notebook else None,
+            notebooks=[c for n in notebooks for c in self.notebook_candidates(n)] if notebooks else None,
             experiment=self.text_arg("experiment"),
             status=self.list_arg("status"),
             cell_id=self.text_arg("cell_id"),
