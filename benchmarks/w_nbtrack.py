@@ -84,11 +84,23 @@ def per_run(a) -> dict:
         tracked.append(t)
         plain.append(p)
         added.append(t - p)
+    out = {}
+    if a.cap:  # "spaced": cells 0.6 s apart, as a person runs them (the writer works in between)
+        import time
+
+        sp_t, sp_p = [], []
+        for i in range(int(a.cap)):
+            time.sleep(0.6)
+            sp_t.append(one(tracked_src, "cell-track"))
+            time.sleep(0.6)
+            sp_p.append(one(plain_src, "cell-plain"))
+        out = {"spaced_per_run_s": median(sp_t), "spaced_untracked_s": median(sp_p),
+               "spaced_added_s": median(sp_t) - median(sp_p), "spaced_n": len(sp_t)}
     t = now()
     nbtrack.store().flush()
     flush = now() - t
     n_runs = len(nbtrack.runs())
-    return {
+    return {**out,
         "per_run_s": median(tracked), "per_run_p95_s": pct(tracked, 0.95),
         "untracked_s": median(plain), "added_s": median(added), "added_p95_s": pct(added, 0.95),
         "final_flush_s": flush, "runs_in_store": n_runs, "n": a.n,
