@@ -222,6 +222,26 @@ def test_no_polling_while_hidden(lab, page):
     assert any("/nbtrack/api/changes" in u for u in seen)
 
 
+def test_renamed_notebook_keeps_its_runs(lab, page):
+    """After a rename the kernel still reports the old path: the panel lists both."""
+    open_notebook(page, lab, "before.ipynb", ["%load_ext nbtrack", "%%track --name r1\nk = 1"])
+    open_sidebar(page)
+    run_all_cells(page)
+    page.wait_for_selector(f'{PANEL} .nbtrack-run[data-status="finished"]', timeout=30_000)
+    page.get_by_role("menuitem", name="File", exact=True).click()
+    page.get_by_role("menuitem", name="Rename Notebook…").click()
+    box = page.locator(".jp-Dialog input")
+    box.fill("after.ipynb")
+    box.press("Enter")
+    page.wait_for_function(
+        f"() => document.querySelector('{PANEL} .nbtrack-statusline')?.textContent.includes('after.ipynb')")
+    page.locator(f"{NB} .jp-Cell").nth(1).click()
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{PANEL} .nbtrack-run[data-status=\"finished\"]').length === 2",
+        timeout=30_000)
+
+
 # -- Notebook 7: the same panel in its left area (View > Left Sidebar > Show nbtrack runs) --------
 
 def _notebook7_available() -> bool:
