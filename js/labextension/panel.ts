@@ -393,9 +393,13 @@ export class RunsPanel extends Widget {
         );
       }
     }
+    this._nextRowCache = new Map();
+    this._nextHeadCache = new Map();
     for (const [key, runs] of groups) {
       this._list.appendChild(this._renderGroup(key, runs, cells));
     }
+    this._rowCache = this._nextRowCache;
+    this._headCache = this._nextHeadCache;
     if (this._runs.length < this._total) {
       const more = h('button', { class: 'jp-Button nbtrack-more' }, `Show more (${this._total - this._runs.length} older)`);
       more.addEventListener('click', () => {
@@ -419,6 +423,25 @@ export class RunsPanel extends Widget {
           ? h('span', { class: 'nbtrack-cell-badge', title: 'Position of the cell in the notebook' }, `cell ${info.index + 1}`)
           : h('span', { class: 'nbtrack-cell-badge nbtrack-gone', title: 'This cell is no longer in the notebook' }, 'deleted cell')
         : h('span', { class: 'nbtrack-cell-badge', title: first.notebook ?? '' }, first.notebook_path ?? first.notebook ?? 'no notebook');
+    // Rows and headers are reused while unchanged, so a refresh (every second while a run logs)
+    // does not replace the element under the mouse between mousedown and click.
+    const headSig = JSON.stringify([key, title, collapsed, runs.length, this._mode, info?.index ?? null,
+      first.notebook_path, first.notebook]);
+    let header = this._headCache.get(key)?.sig === headSig ? this._headCache.get(key)!.el : null;
+    if (!header) {
+      header = this._renderGroupHead(key, title, collapsed, badge, runs.length);
+    }
+    this._nextHeadCache.set(key, { sig: headSig, el: header });
+    const group = h('div', { class: 'nbtrack-group', 'data-cell-id': first.cell_id ?? '' }, header);
+    if (!collapsed) {
+      for (const run of runs) {
+        group.appendChild(this._cachedRun(run));
+      }
+    }
+    return group;
+  }
+
+  private _renderGroupHead(key: string, title: string, collapsed: boolean, badge: Child, count: number): HTMLElement {
     const header = h(
       'div',
       {
@@ -431,7 +454,7 @@ export class RunsPanel extends Widget {
       h('span', { class: 'nbtrack-twisty' }, collapsed ? '▸' : '▾'),
       h('span', { class: 'nbtrack-group-title' }, title),
       badge,
-      h('span', { class: 'nbtrack-count' }, String(runs.length))
+      h('span', { class: 'nbtrack-count' }, String(count))
     );
     const toggle = () => {
       if (this._collapsed.has(key)) {
@@ -448,13 +471,16 @@ export class RunsPanel extends Widget {
         toggle();
       }
     });
-    const group = h('div', { class: 'nbtrack-group', 'data-cell-id': first.cell_id ?? '' }, header);
-    if (!collapsed) {
-      for (const run of runs) {
-        group.appendChild(this._renderRun(run));
-      }
-    }
-    return group;
+    return header;
+  }
+
+  private _cachedRun(run: RunRow): HTMLElement {
+    const sig = JSON.stringify([run, this._selected === run.run_id, this._checked.has(run.run_id),
+      Math.floor((Date.now() + this._skew) / 30000)]);
+    const hit = this._rowCache.get(run.run_id);
+    const el = hit && hit.sig === sig ? hit.el : this._renderRun(run);
+    this._nextRowCache.set(run.run_id, { sig, el });
+    return el;
   }
 
   private _renderRun(run: RunRow): HTMLElement {
@@ -744,6 +770,10 @@ export class RunsPanel extends Widget {
   private _collapsed = new Set<string>();
   private _closedSections = new Set<string>(['Context']);
   private _formerPaths = new WeakMap<NotebookPanel, Set<string>>();
+  private _rowCache = new Map<string, { sig: string; el: HTMLElement }>();
+  private _nextRowCache = new Map<string, { sig: string; el: HTMLElement }>();
+  private _headCache = new Map<string, { sig: string; el: HTMLElement }>();
+  private _nextHeadCache = new Map<string, { sig: string; el: HTMLElement }>();
   private _sort = '-run_id';
   private _sortSignature = '';
   private readonly _sortSelect: HTMLSelectElement;
