@@ -1,6 +1,6 @@
 // compare (curves, scatter, parallel coordinates, params/metrics table) and diff (two runs).
 import { Channel, rows } from "./protocol";
-import { h, clear, fmt, errorBox } from "./dom";
+import { h, clear, fmt, errorBox, duration } from "./dom";
 import { drawChart } from "./charts";
 
 export async function renderCompareInto(ch: Channel, el: HTMLElement, ids?: string[]) {
@@ -63,7 +63,9 @@ export async function renderDiffInto(ch: Channel, el: HTMLElement, ids?: string[
     root.append(h("table", { class: "nbt-grid nbt-diff-head" },
       h("tr", {}, h("th", { text: "" }), h("th", { text: `A: ${name(a)}` }), h("th", { text: `B: ${name(b)}` })),
       ["status", "experiment", "notebook", "started_at", "duration_s", "git_commit", "error"].map((k) =>
-        h("tr", {}, h("th", { text: k }), h("td", { text: fmt(a[k]) }), h("td", { text: fmt(b[k]) })))));
+        h("tr", {}, h("th", { text: k === "duration_s" ? "duration" : k }),
+          h("td", { text: k === "duration_s" ? duration(a[k]) : fmt(a[k]) }),
+          h("td", { text: k === "duration_s" ? duration(b[k]) : fmt(b[k]) })))));
     if (summary && summary.length) {
       root.append(h("ul", { class: "nbt-summary" }, summary.map((s: string) => h("li", { text: s }))));
     }

@@ -122,6 +122,8 @@ def test_card_table_compare_and_xss_in_lab(lab, page):
     table.locator(".nbt-diff-btn").click()
     table.locator(".nbt-panel .nbt-diff[data-ready='1']").wait_for(timeout=60_000)
     assert "changed" in table.locator(".nbt-panel .nbt-diff-params").inner_text()
+    table.locator(".nbt-panel .nbt-diff").scroll_into_view_if_needed()
+    screenshot(page, "widgets-diff")
 
     # 4. Compare: curves drawn with the bundled Vega.
     cmp_ = page.locator(f"{NB} .nbt-compare[data-ready='1']").last
