@@ -556,3 +556,18 @@ console.log(JSON.stringify(out));
     got = json.loads(subprocess.run(["node", str(tmp_path / "h.js")], capture_output=True, text=True,
                                     check=True).stdout)
     assert got == {n: t.to_pylist() for n, t in tables.items()}
+
+
+def test_kernel_shell_card_shows_a_failed_cell(ip, monkeypatch):
+    shown = []
+    pub = ip.display_pub
+    original = pub.publish
+    pub.publish = lambda data, *a, **kw: shown.append(data)
+    monkeypatch.setattr(type(ip), "kernel", object(), raising=False)
+    try:
+        result = ip.cell("%%track --name broken\nx = 1\nraise ValueError('bad <input>')")
+    finally:
+        pub.publish = original
+    assert isinstance(result.error_in_exec, ValueError)  # the cell's own error, untouched
+    assert "failed" in shown[-1]["text/plain"] and "ValueError: bad <input>" in shown[-1]["text/plain"]
+    assert "bad &lt;input&gt;" in shown[-1]["text/html"]
