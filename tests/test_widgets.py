@@ -571,3 +571,13 @@ def test_kernel_shell_card_shows_a_failed_cell(ip, monkeypatch):
     assert isinstance(result.error_in_exec, ValueError)  # the cell's own error, untouched
     assert "failed" in shown[-1]["text/plain"] and "ValueError: bad <input>" in shown[-1]["text/plain"]
     assert "bad &lt;input&gt;" in shown[-1]["text/html"]
+
+
+def test_compare_payload_is_reused_until_the_store_changes(store, runs):
+    from nbtrack.widgets.comparison import compare_payload
+
+    ids = [runs["alpha"], runs["beta"]]
+    first = compare_payload(store, ids)
+    assert compare_payload(store, ids) is first
+    make_runs(store, [("later", {"lr": 0.3}, {}, 3, [])])
+    assert compare_payload(store, ids) is not first

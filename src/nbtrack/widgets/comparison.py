@@ -91,10 +91,28 @@ def _differs(frame: pd.DataFrame) -> list[str]:
     return out
 
 
+_cache: dict[tuple, protocol.Reply] = {}
+_CACHE_SIZE = 8
+
+
 def compare_payload(store, runs: Any) -> protocol.Reply:
+    """Charts and the params/metrics table for ``runs``; cached until the store changes."""
     from .. import charts
 
     ids = charts.run_ids(runs, store)
+    key = (str(store.dir), tuple(ids), query.change_token(store))
+    if key in _cache:
+        return _cache[key]
+    reply = _compare_payload(store, ids)
+    if len(_cache) >= _CACHE_SIZE:
+        _cache.pop(next(iter(_cache)))
+    _cache[key] = reply
+    return reply
+
+
+def _compare_payload(store, ids: list[str]) -> protocol.Reply:
+    from .. import charts
+
     note = ""
     if len(ids) > MAX_COMPARE:
         note = f"showing the first {MAX_COMPARE} of {len(ids)} runs"
