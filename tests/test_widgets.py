@@ -577,6 +577,7 @@ def test_compare_payload_is_reused_until_the_store_changes(store, runs):
     from nbtrack.widgets.comparison import compare_payload
 
     ids = [runs["alpha"], runs["beta"]]
+    store.compact()  # nothing left for the background writer to move meanwhile
     first = compare_payload(store, ids)
     assert compare_payload(store, ids) is first
     make_runs(store, [("later", {"lr": 0.3}, {}, 3, [])])
