@@ -36,8 +36,12 @@ def store_dir(tmp_path_factory):
             run.log(step=step, metrics={"loss": value})
         if status != "running":
             exc = ValueError("boom") if status == "failed" else None
+            svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
             run.end(status, exc, metrics=metrics, inputs=[{"name": "X", "type": "ndarray", "shape": "(3, 2)",
-                                                          "fingerprint": "abc", "value": None}])
+                                                          "fingerprint": "abc", "value": None}],
+                    artifacts=[{"name": "stdout", "mime": "text/plain", "size": 6, "data": b"hello\n"},
+                               {"name": "display-0", "mime": "image/svg+xml", "size": len(svg), "data": svg},
+                               {"name": "blob", "mime": "text/html", "size": 9, "data": b"<b>x</b>"}])
         runs[name] = run.run_id
         time.sleep(0.003)  # distinct millisecond ids
         return run
@@ -220,6 +224,23 @@ async def test_series_downsampled(jp_fetch, store_dir):
     assert code == 400
 
 
+async def test_artifacts_served_sandboxed(jp_fetch):
+    run_id = RUNS["alpha"]
+    detail = await get(jp_fetch, f"runs/{run_id}")
+    assert detail["stdout"] == "hello\n"
+    assert {a["name"] for a in detail["artifacts"]} == {"stdout", "display-0", "blob"}
+    resp = await jp_fetch("nbtrack", "api", "runs", run_id, "artifacts", "display-0", method="GET")
+    assert resp.headers["Content-Type"] == "image/svg+xml"
+    assert "sandbox" in resp.headers["Content-Security-Policy"]
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.body.startswith(b"<svg")
+    resp = await jp_fetch("nbtrack", "api", "runs", run_id, "artifacts", "blob", method="GET")
+    assert resp.headers["Content-Type"] == "application/octet-stream"  # HTML is never served as HTML
+    assert resp.headers["Content-Disposition"] == "attachment"
+    code, body = await get_error(jp_fetch, f"runs/{run_id}/artifacts/nope")
+    assert code == 404 and "nope" in body["message"]
+
+
 async def test_experiments_columns_store(jp_fetch, store_dir):
     exps = {e["experiment"]: e for e in (await get(jp_fetch, "experiments"))["experiments"]}
     assert exps["exp-a"]["runs"] >= 6 and exps["exp-a"]["running"] == 1
@@ -257,11 +278,12 @@ def _nbtrack_routes(app) -> list[tuple[str, type]]:
 
 async def test_every_route_requires_a_token(jp_serverapp, jp_fetch):
     routes = _nbtrack_routes(jp_serverapp)
-    assert len(routes) == 7, routes
+    assert len(routes) == 8, routes
     run_id = RUNS["alpha"]
     for pattern, handler in routes:
         tail = pattern.split("nbtrack/api/", 1)[1].replace("/?$", "").rstrip("$")
         path = re.sub(r"\(\?P<run_id>[^)]*\)", run_id, tail)
+        path = re.sub(r"\(\?P<name>[^)]*\)", "stdout", path)
         for auth in ("", "token wrong"):
             with pytest.raises(HTTPClientError) as info:
                 await jp_fetch("nbtrack", "api", *path.split("/"), headers={"Authorization": auth})

@@ -118,3 +118,14 @@ export function num(x: unknown): number | null {
   }
   return null;
 }
+
+/** The bytes of a run's artifact (e.g. a figure) as a Blob. */
+export async function requestBlob(path: string): Promise<Blob> {
+  const settings = ServerConnection.makeSettings();
+  const url = URLExt.join(settings.baseUrl, 'nbtrack', 'api', path);
+  const response = await ServerConnection.makeRequest(url, { method: 'GET' }, settings);
+  if (!response.ok) {
+    throw new APIError(response.status, `nbtrack: cannot load ${path} (${response.status})`);
+  }
+  return response.blob();
+}

@@ -1,6 +1,6 @@
 /** The detail of one run: actions, then params, metrics (with sparklines), inputs, outputs,
  * error, source, printed output, artifacts and context. Everything is rendered as text. */
-import { RunDetail, SeriesReply, num } from './api';
+import { RunDetail, SeriesReply, num, requestBlob, runPath } from './api';
 import { PALETTE, sparkline } from './charts';
 import { Child, h } from './dom';
 import { fmtDate, fmtDuration, fmtNumber, fmtValue, parseTime } from './format';
@@ -51,6 +51,33 @@ function contextValue(v: unknown): string {
     return JSON.stringify(v, null, 1);
   }
   return fmtValue(v);
+}
+
+const IMAGE_MIMES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/svg+xml']);
+
+/** An <img> of an artifact, loaded with the session's credentials. As an <img>, an SVG never
+ * runs script; the server also serves artifacts under a sandboxing CSP. */
+function artifactImage(runId: string, name: string): HTMLElement {
+  const img = h('img', { class: 'nbtrack-figure', alt: name, title: name });
+  requestBlob(runPath(runId, 'artifacts', encodeURIComponent(name)))
+    .then(blob => {
+      const url = URL.createObjectURL(blob);
+      img.addEventListener('load', () => URL.revokeObjectURL(url), { once: true });
+      img.addEventListener('error', () => URL.revokeObjectURL(url), { once: true });
+      img.src = url;
+    })
+    .catch(() => img.replaceWith(h('div', { class: 'nbtrack-empty' }, `${name}: cannot be loaded`)));
+  return img;
+}
+
+function fmtBytes(n: number): string {
+  if (n < 1024) {
+    return `${n} B`;
+  }
+  if (n < 1024 * 1024) {
+    return `${(n / 1024).toFixed(1)} KB`;
+  }
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
 export function statusBadge(status: string): HTMLSpanElement {
@@ -177,10 +204,17 @@ export function renderDetail(
   if (run.stdout) {
     parts.push(section('Printed output', null, closed, h('pre', { class: 'nbtrack-pre' }, run.stdout)));
   }
+  const images = run.artifacts.filter(a => IMAGE_MIMES.has(a.mime));
+  if (images.length) {
+    parts.push(
+      section('Figures', images.length, closed,
+        h('div', { class: 'nbtrack-figures' }, images.map(a => artifactImage(run.run_id, a.name))))
+    );
+  }
   if (run.artifacts.length) {
     parts.push(
       section('Artifacts', run.artifacts.length, closed,
-        table(run.artifacts.map(a => [a.name, a.mime, `${a.size} bytes`])))
+        table(run.artifacts.map(a => [a.name, a.mime, fmtBytes(a.size)])))
     );
   }
   parts.push(

@@ -162,7 +162,10 @@ def test_user_text_is_inert_and_errors_show(lab, page):
     xss = '<img src=x onerror="window.__pwned=1">'
     open_notebook(page, lab, "xss.ipynb", [
         "%load_ext nbtrack",
-        "%%track --tag <b>t</b>\ntitle = '<script>window.__pwned = 2</script>'\nscore = 1.5",
+        "%%track --tag <b>t</b>\ntitle = '<script>window.__pwned = 2</script>'\nscore = 1.5\n"
+        "from IPython.display import SVG, display\n"
+        "display(SVG('<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"40\" height=\"40\">"
+        "<script>window.__pwned = 3</script><circle cx=\"20\" cy=\"20\" r=\"15\" fill=\"teal\"/></svg>'))",
         f"with nbtrack.start(name={xss!r}, params={{'p': {xss!r}}}):\n    pass",
         "%%track --name boom\nraise ValueError('<b>bad</b>')",
     ])
@@ -183,13 +186,18 @@ def test_user_text_is_inert_and_errors_show(lab, page):
     page.wait_for_function(
         f"() => document.querySelector('{PANEL} .nbtrack-detail-body [data-section=\"Params\"]')"
         "?.textContent.includes('<script>')")
+    # The figure the cell displayed is shown (as an <img>: its <script> cannot run).
+    page.wait_for_function(
+        f"() => document.querySelector('{PANEL} .nbtrack-figure')?.naturalWidth === 40")
+    page.locator(f"{PANEL} .nbtrack-figure").scroll_into_view_if_needed()
+    screenshot(page, "sidebar-figure")
     page.locator(f'{PANEL} .nbtrack-run[data-status="failed"]').first.click()
     page.wait_for_selector(f"{PANEL} .nbtrack-traceback")
     assert "ValueError: <b>bad</b>" in page.locator(f"{PANEL} .nbtrack-error-line").inner_text()
     screenshot(page, "sidebar-xss-inert")
     assert page.evaluate("() => window.__pwned") is None
     # No element was made from user text: no img/script/b inside the panel.
-    assert page.locator(f"{PANEL} img, {PANEL} script, {PANEL} b").count() == 0
+    assert page.locator(f"{PANEL} img:not(.nbtrack-figure), {PANEL} script, {PANEL} b").count() == 0
     # Search narrows the list (server-side free text).
     page.locator(f"{PANEL} .nbtrack-search").fill("boom")
     page.wait_for_function(

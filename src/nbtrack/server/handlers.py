@@ -7,6 +7,7 @@ loop.
                              &sort=-metrics.acc&limit=100&offset=0
     GET runs/{id}            everything captured (a unique id prefix is enough)
     GET runs/{id}/series     ?keys=loss,acc&points=1000  (downsampled in DuckDB)
+    GET runs/{id}/artifacts/{name}   the bytes of one artifact (images inline, sandboxed)
     GET experiments
     GET columns              filterable/sortable columns and their kinds
     GET store                where the store is, counts, schema version
@@ -227,6 +228,39 @@ class SeriesHandler(NBTrackHandler):
         self.reply(await self.read(_series, self.store(), run_id, self.list_arg("keys"), points))
 
 
+INLINE_MIMES = {"image/png", "image/jpeg", "image/gif", "image/svg+xml", "text/plain"}
+
+
+def _artifact(store, id_or_prefix: str, name: str):
+    run_id = query.resolve_run_id(store, id_or_prefix)
+    found = query.artifact(store, run_id, name)
+    if found is None:
+        raise UnknownRunError(f"nbtrack: run {run_id} has no artifact {name!r}")
+    return found
+
+
+class ArtifactHandler(NBTrackHandler):
+    """Artifact bytes. Served under a sandboxing CSP and ``nosniff``: an SVG or text a cell
+    produced cannot run script in the Jupyter origin even when opened directly."""
+
+    @property
+    def content_security_policy(self) -> str:
+        return "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
+
+    @tornado.web.authenticated
+    async def get(self, run_id: str, name: str):
+        mime, data = await self.read(_artifact, self.store(), run_id, name)
+        mime = (mime or "application/octet-stream").split(";")[0].strip().lower()
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Cache-Control", "no-store")
+        if mime in INLINE_MIMES:
+            content_type = mime + ("; charset=utf-8" if mime == "text/plain" else "")
+        else:
+            content_type = "application/octet-stream"
+            self.set_header("Content-Disposition", "attachment")
+        self.finish(bytes(data or b""), set_content_type=content_type)
+
+
 class ExperimentsHandler(NBTrackHandler):
     @tornado.web.authenticated
     async def get(self):
@@ -275,6 +309,7 @@ ROUTES = [
     (r"runs", RunsHandler),
     (rf"runs/{RUN_ID}", RunHandler),
     (rf"runs/{RUN_ID}/series", SeriesHandler),
+    (rf"runs/{RUN_ID}/artifacts/(?P<name>[^/]+)", ArtifactHandler),
     (r"experiments", ExperimentsHandler),
     (r"columns", ColumnsHandler),
     (r"store", StoreHandler),
