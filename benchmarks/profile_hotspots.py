@@ -140,14 +140,17 @@ def prof_log(a) -> None:
 
 
 def prof_runs(a) -> None:
-    import w_nbtrack
-
     size = a.n or 2000
-    store = a.store or os.path.join(tempfile.mkdtemp(prefix="nbtrack-prof-"), "store")
+    store = a.store
     if not os.path.exists(os.path.join(store, "nbtrack.duckdb")):
         t = now()
-        w_nbtrack.fill_bulk(argparse.Namespace(n=size, store=store, workdir=store))
-        say(f"(bulk-filled {size:,} runs in {now() - t:.1f} s: {store})")
+        import subprocess  # in its own process: no writer thread left behind in this one
+
+        subprocess.run([sys.executable, os.path.join(HERE, "w_nbtrack.py"), "--tool", "nbtrack",
+                        "--workload", "fill_bulk", "--n", str(size), "--store", store,
+                        "--workdir", os.path.dirname(store), "--out", store + ".json"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        say(f"(bulk-filled {size:,} runs in {now() - t:.1f} s)")
     os.environ["NBTRACK_STORE"] = store
     import pandas  # noqa: F401
 
@@ -199,8 +202,13 @@ def main() -> None:
     ap.add_argument("n", nargs="?", type=int, default=0, help="size (cells, points or runs)")
     ap.add_argument("--store", default="", help="runs: an existing store folder to query")
     a = ap.parse_args()
-    if a.what != "runs":
-        os.environ.setdefault("NBTRACK_STORE", os.path.join(tempfile.mkdtemp(prefix="nbtrack-prof-"), "store"))
+    scratch = None
+    if a.what == "runs" and not a.store:
+        scratch = tempfile.mkdtemp(prefix="nbtrack-prof-")
+        a.store = os.path.join(scratch, "store")
+    elif a.what not in ("runs", "all"):
+        scratch = tempfile.mkdtemp(prefix="nbtrack-prof-")
+        os.environ.setdefault("NBTRACK_STORE", os.path.join(scratch, "store"))
     jobs = {"first": prof_first, "cell": prof_cell, "log": prof_log, "runs": prof_runs}
     if a.what == "all":  # each in its own process: imports and caches differ
         import subprocess
@@ -209,8 +217,14 @@ def main() -> None:
             subprocess.run([sys.executable, __file__, what], check=False)
             sys.stdout.flush()
         return
-    jobs[a.what](a)
-    sys.stdout.flush()
+    try:
+        jobs[a.what](a)
+    finally:
+        sys.stdout.flush()
+        if scratch:
+            import shutil
+
+            shutil.rmtree(scratch, ignore_errors=True)
     os._exit(0)
 
 
