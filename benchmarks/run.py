@@ -500,7 +500,8 @@ def main() -> int:
                      "`search_runs` and `get_metric_history` per run; Aim "
                      "`query_runs(...).dataframe()` joined with `query_metrics(...).dataframe(only_last=True)` "
                      "and `query_metrics` for the series. W&B offline has no query API (`wandb.Api` "
-                     "needs a server), so it has no figures here.")
+                     "needs a server), so it has no figures here. Peers repeat a call warm only while "
+                     f"one more fits in {cfg['query_cap']:g} s (so a very slow query has no warm figure).")
             if any(t not in qtools for t in tools if t != "wandb"):
                 notes.append("W4 queries skipped for: " + ", ".join(
                     t for t in tools if t != "wandb" and t not in qtools) + " (fill failed).")
