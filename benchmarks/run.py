@@ -429,6 +429,8 @@ def main() -> int:
                     f["disk_per_run_b"] = f["disk_bytes"] / max(1, f["runs"])
                     nb_big["res"] = [{**f, **r} for r in q] or [f]
                     goal_res["q_big"] = q
+                    goal_res["table"] = [r for r in (run.worker("nbtrack", "table", n=big, store=store)
+                                                     for _ in range(cfg["query_reps"])) if r]
                 shutil.rmtree(store, ignore_errors=True)
             return nb_big["res"]
 
@@ -545,6 +547,18 @@ def main() -> int:
                          "offline; its write rate is in W4)."
                          if cfg["big_cap"] else "Quick mode: the peers are not run at this size.")))
 
+        if goal_res.get("table"):
+            rep.table(
+                f"W6 (kernel side only). The run table widget at {big:,} runs",
+                [("import the widget module (ipywidgets, anywidget)", "widget_import_s", "s"),
+                 ("`nbtrack.table()` + first page of 50 rows (straight from the store)", "first_page_s", "s"),
+                 ("build of the table's cache (background, after the first page)", "cache_build_s", "s"),
+                 ("sort round trip: a sorted page of 50 (kernel side)", "sort_page_s", "s"),
+                 ("filter + sort round trip (kernel side)", "filter_sort_page_s", "s")],
+                {"nbtrack": goal_res["table"]},
+                note="The kernel's share of workload 6, measured by calling the widget's request "
+                     "handlers in a fresh process; the browser's share (Arrow decode, layout, paint "
+                     "in headless Chromium) is not measured yet.")
         goals = goal_rows(rep, goal_res, cfg, tools)
     finally:
         if not args.keep:
@@ -595,6 +609,9 @@ def goal_rows(rep: Report, g: dict, cfg: dict, tools: list[str]) -> list[dict]:
             st and st[0] <= target)
         st = stat(q, "frame_first_s")
         add("... first call in a fresh process", f"(≤ {fmt_time(target)})", st, st and st[0] <= target)
+    st = stat(g.get("table", []), "first_page_s")
+    add(f"run table first page at {cfg['big_n']:,} runs, kernel side only (the goal is first paint)",
+        "≤ 1 s", st, st and st[0] <= 1.0, note="browser part not measured")
     w1 = rep.get("W1. Import and first run ready (fresh process, fresh store)",
                  "import (nbtrack: `%load_ext nbtrack`)", "nbtrack")
     add("`import nbtrack` + `%load_ext nbtrack`", "≤ 0.3 s", w1, w1 and w1[0] <= 0.3)
@@ -662,8 +679,9 @@ def render(mode, mach, vers, missing, rep, goals, notes, failures, elapsed, t_st
     lines += ["", "## Side by side", ""]
     lines += rep.sections
     lines += ["## Not covered", "",
-              "- Workload 6 (nbtrack in headless Chromium: run table first paint and sort round trip "
-              "at 100k runs; compare view with 10 runs x 1M steps) is not in this harness yet.", ""]
+              "- Workload 6 in headless Chromium (run table first paint and sort round trip at 100k "
+              "runs; compare view with 10 runs x 1M steps) is not in this harness yet; only the "
+              "table's kernel side is measured (W6 kernel side).", ""]
     if notes:
         lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
     if failures:

@@ -323,8 +323,44 @@ def query(a) -> dict:
             **store_bytes(nbtrack.store())}
 
 
+def table(a) -> dict:
+    """Kernel side of the run table (workload 6 without the browser): the widget's first page,
+    the background build of its cache, and sort / filter round trips served from the cache."""
+    os.environ["NBTRACK_STORE"] = a.store
+    import pandas  # noqa: F401
+
+    import nbtrack
+
+    t = now()
+    from nbtrack.widgets.run_table import RunTable  # noqa: F401  (ipywidgets, anywidget)
+
+    imp = now() - t
+    t = now()
+    w = nbtrack.table()
+    r = w._req_page({"offset": 0, "limit": 50})
+    first = now() - t
+    assert r.fields["total"] == a.n and r.tables["rows"].num_rows == 50, r.fields
+    build = float("nan")
+    if w._building is not None:
+        t = now()
+        w._building.join()
+        build = now() - t
+    sorts, filt = [], []
+    for i in range(5):
+        col = ("metrics.accuracy", "params.lr", "metrics.loss", "name", "params.seed")[i]
+        t = now()
+        r = w._req_page({"offset": 0, "limit": 50, "sort": [{"column": col, "dir": "desc"}]})
+        sorts.append(now() - t)
+        t = now()
+        w._req_page({"offset": 0, "limit": 50, "sort": [{"column": col, "dir": "asc"}],
+                     "filters": [{"column": "metrics.accuracy", "op": ">", "value": 0.5}]})
+        filt.append(now() - t)
+    return {"widget_import_s": imp, "first_page_s": first, "cache_build_s": build,
+            "sort_page_s": median(sorts), "filter_sort_page_s": median(filt)}
+
+
 WORKLOADS = {"first_run": first_run, "per_run": per_run, "log_calls": log_calls,
-             "fill_api": fill_api, "fill_bulk": fill_bulk, "query": query}
+             "fill_api": fill_api, "fill_bulk": fill_bulk, "query": query, "table": table}
 
 if __name__ == "__main__":
     a = worker_args()
