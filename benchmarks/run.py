@@ -44,13 +44,13 @@ MODES = {
         reps=2, per_run_n=dict(nbtrack=100, mlflow=30, aim=20, wandb=8), per_run_cap=1.5, spaced_n=0,
         log_n=100_000, log_cap=0.5, log_goal_n=1_000_000, log_goal_reps=1,
         many_n=50, fill_cap=dict(mlflow=40, aim=40, wandb=4), query_reps=2, query_cap=3,
-        big_n=10_000, big_cap=0, goal_small=2_000,
+        big_n=10_000, big_cap=0, goal_small=2_000, browser=False,
     ),
     "full": dict(
         reps=3, per_run_n=dict(nbtrack=300, mlflow=100, aim=60, wandb=20), per_run_cap=5.0, spaced_n=12,
         log_n=100_000, log_cap=2.0, log_goal_n=1_000_000, log_goal_reps=3,
         many_n=2_000, fill_cap=dict(mlflow=180, aim=180, wandb=20), query_reps=2, query_cap=15,
-        big_n=100_000, big_cap=45, goal_small=2_000,
+        big_n=100_000, big_cap=45, goal_small=2_000, browser=True,
     ),
 }
 
@@ -167,7 +167,7 @@ class Runner:
         env = {**os.environ, **PEER_ENV, "HOME": str(workdir)}
         env.pop("NBTRACK_STORE", None)
         if tool == "nbtrack":
-            py, script = sys.executable, HERE / "w_nbtrack.py"
+            py, script = sys.executable, HERE / ("w_browser.py" if workload == "browser" else "w_nbtrack.py")
             env["NBTRACK_STORE"] = str(workdir / ".nbtrack")
         else:
             py, script = str(PEERS_VENV / "bin" / "python"), HERE / "w_peers.py"
@@ -431,6 +431,15 @@ def main() -> int:
                     goal_res["q_big"] = q
                     goal_res["table"] = [r for r in (run.worker("nbtrack", "table", n=big, store=store)
                                                      for _ in range(cfg["query_reps"])) if r]
+                    if cfg["browser"]:
+                        if shutil.which("chromium") and _has_playwright():
+                            log(f"W6 run table in headless Chromium at {big:,} runs")
+                            goal_res["browser"] = [r for r in (
+                                run.worker("nbtrack", "browser", n=big, store=store, timeout=600)
+                                for _ in range(2)) if r]
+                        else:
+                            notes.append("W6 in the browser skipped: chromium or playwright missing "
+                                         "(`make chromium`; playwright comes with the test extras).")
                 shutil.rmtree(store, ignore_errors=True)
             return nb_big["res"]
 
@@ -547,9 +556,19 @@ def main() -> int:
                          "offline; its write rate is in W4)."
                          if cfg["big_cap"] else "Quick mode: the peers are not run at this size.")))
 
+        if goal_res.get("browser"):
+            rep.table(
+                f"W6. The run table in JupyterLab, headless Chromium, {big:,} runs",
+                [("first paint: run `nbtrack.table()` until its first rows show", "first_paint_s", "s"),
+                 ("sort round trip: click a header until the first row changes (median of 5)", "sort_round_trip_s", "s"),
+                 ("... slowest of the 5 (the first sort may wait for the table's cache)", "sort_round_trip_max_s", "s")],
+                {"nbtrack": goal_res["browser"]},
+                note="A real JupyterLab server and kernel, Playwright driving Debian's Chromium; "
+                     "`import nbtrack` ran in an earlier cell. Each repetition starts a new server. "
+                     "The compare view with 10 runs x 1M steps is not measured yet.")
         if goal_res.get("table"):
             rep.table(
-                f"W6 (kernel side only). The run table widget at {big:,} runs",
+                f"W6 (kernel side). The run table widget at {big:,} runs",
                 [("import the widget module (ipywidgets, anywidget)", "widget_import_s", "s"),
                  ("`nbtrack.table()` + first page of 50 rows (straight from the store)", "first_page_s", "s"),
                  ("build of the table's cache (background, after the first page)", "cache_build_s", "s"),
@@ -583,6 +602,12 @@ def main() -> int:
     return 0
 
 
+def _has_playwright() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("playwright") is not None
+
+
 def goal_rows(rep: Report, g: dict, cfg: dict, tools: list[str]) -> list[dict]:
     rows = []
 
@@ -609,9 +634,13 @@ def goal_rows(rep: Report, g: dict, cfg: dict, tools: list[str]) -> list[dict]:
             st and st[0] <= target)
         st = stat(q, "frame_first_s")
         add("... first call in a fresh process", f"(≤ {fmt_time(target)})", st, st and st[0] <= target)
-    st = stat(g.get("table", []), "first_page_s")
-    add(f"run table first page at {cfg['big_n']:,} runs, kernel side only (the goal is first paint)",
-        "≤ 1 s", st, st and st[0] <= 1.0, note="browser part not measured")
+    st = stat(g.get("browser", []), "first_paint_s")
+    if st:
+        add(f"run table first paint at {cfg['big_n']:,} runs (headless Chromium)", "≤ 1 s", st, st[0] <= 1.0)
+    else:
+        st = stat(g.get("table", []), "first_page_s")
+        add(f"run table first page at {cfg['big_n']:,} runs, kernel side only (the goal is first paint)",
+            "≤ 1 s", st, st and st[0] <= 1.0, note="browser part not measured")
     w1 = rep.get("W1. Import and first run ready (fresh process, fresh store)",
                  "import (nbtrack: `%load_ext nbtrack`)", "nbtrack")
     add("`import nbtrack` + `%load_ext nbtrack`", "≤ 0.3 s", w1, w1 and w1[0] <= 0.3)
@@ -679,9 +708,9 @@ def render(mode, mach, vers, missing, rep, goals, notes, failures, elapsed, t_st
     lines += ["", "## Side by side", ""]
     lines += rep.sections
     lines += ["## Not covered", "",
-              "- Workload 6 in headless Chromium (run table first paint and sort round trip at 100k "
-              "runs; compare view with 10 runs x 1M steps) is not in this harness yet; only the "
-              "table's kernel side is measured (W6 kernel side).", ""]
+              "- Workload 6: the compare view with 10 runs x 1M steps is not measured yet; the run "
+              "table in headless Chromium runs in full mode only (quick mode measures its kernel "
+              "side).", ""]
     if notes:
         lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
     if failures:
