@@ -340,7 +340,7 @@ async def test_default_store_found_from_root(jp_fetch, jp_serverapp, jp_root_dir
     monkeypatch.delenv("NBTRACK_STORE", raising=False)
     locator = jp_serverapp.web_app.settings["nbtrack_locator"]
     locator.configured = None
-    locator._cached = None
+    locator._cache.clear()
     store = get_store(jp_root_dir / ".nbtrack")
     run = Run(store, name="at-root", notebook=str(jp_root_dir / "x.ipynb"), cell_id="r")
     run.begin()
@@ -349,3 +349,28 @@ async def test_default_store_found_from_root(jp_fetch, jp_serverapp, jp_root_dir
     info = await get(jp_fetch, "store")
     assert info["path"] == str((jp_root_dir / ".nbtrack").resolve()) and info["source"] == "root_dir"
     assert names(await get(jp_fetch, "runs", notebook="x.ipynb")) == ["at-root"]
+
+
+async def test_store_of_a_notebook_in_a_subfolder(jp_fetch, jp_serverapp, jp_root_dir, monkeypatch):
+    """A kernel in sub/ uses sub/.nbtrack when it exists: so do requests about sub/ notebooks."""
+    monkeypatch.delenv("NBTRACK_STORE", raising=False)
+    locator = jp_serverapp.web_app.settings["nbtrack_locator"]
+    locator.configured = None
+    locator._cache.clear()
+    (jp_root_dir / "sub" / ".nbtrack").mkdir(parents=True)
+    store = get_store(jp_root_dir / "sub" / ".nbtrack")
+    run = Run(store, name="in-sub", notebook=str(jp_root_dir / "sub" / "n.ipynb"), cell_id="s")
+    run.begin()
+    run.end("finished")
+    assert store.flush(10)
+    reply = await get(jp_fetch, "runs", notebook="sub/n.ipynb")
+    assert names(reply) == ["in-sub"]
+    assert names(await get(jp_fetch, "runs", cell_id="s", store_of="sub/n.ipynb")) == ["in-sub"]
+    detail = await get(jp_fetch, f"runs/{run.run_id}", notebook="sub/n.ipynb")
+    assert detail["notebook_path"] == "sub/n.ipynb"
+    info = await get(jp_fetch, "store", notebook="sub/n.ipynb")
+    assert info["path"] == str((jp_root_dir / "sub" / ".nbtrack").resolve())
+    # the root (and paths that leave it) read the root's store
+    assert (await get(jp_fetch, "store"))["path"] == str((jp_root_dir / ".nbtrack").resolve())
+    assert (await get(jp_fetch, "store", notebook="../sub/n.ipynb"))["path"] == str((jp_root_dir / ".nbtrack").resolve())
+    assert (await get(jp_fetch, "runs", notebook="sub/n.ipynb", q="nothing-matches"))["total"] == 0

@@ -1,5 +1,7 @@
 /**
  * The one way the front end talks to the nbtrack server extension (<base_url>/nbtrack/api/).
+ * Requests about a notebook pass `notebook` (its path): the server then reads the store a
+ * kernel of that notebook uses (a sub-folder may have its own `.nbtrack/`).
  *
  * Numbers that are NaN or infinite arrive as the strings "NaN", "Infinity", "-Infinity"
  * (see server/handlers.py); `num()` reads them back. Timestamps are ISO 8601 UTC strings.
@@ -120,9 +122,10 @@ export function num(x: unknown): number | null {
 }
 
 /** The bytes of a run's artifact (e.g. a figure) as a Blob. */
-export async function requestBlob(path: string): Promise<Blob> {
+export async function requestBlob(path: string, notebook?: string): Promise<Blob> {
   const settings = ServerConnection.makeSettings();
-  const url = URLExt.join(settings.baseUrl, 'nbtrack', 'api', path);
+  const qs = notebook ? `?${new URLSearchParams({ notebook }).toString()}` : '';
+  const url = URLExt.join(settings.baseUrl, 'nbtrack', 'api', path) + qs;
   const response = await ServerConnection.makeRequest(url, { method: 'GET' }, settings);
   if (!response.ok) {
     throw new APIError(response.status, `nbtrack: cannot load ${path} (${response.status})`);

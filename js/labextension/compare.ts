@@ -18,7 +18,11 @@ interface Loaded {
 }
 
 export class CompareView extends Widget {
-  constructor(readonly runIds: string[]) {
+  /** `notebook`: where the runs were listed (selects the store, see api.ts). */
+  constructor(
+    readonly runIds: string[],
+    readonly notebook?: string
+  ) {
     super();
     this.addClass('nbtrack-compare');
     this.node.appendChild(h('div', { class: 'nbtrack-loading' }, `Loading ${runIds.length} runs…`));
@@ -30,9 +34,9 @@ export class CompareView extends Widget {
     try {
       loaded = await Promise.all(
         this.runIds.map(async (id, i) => {
-          const run = await requestAPI<RunDetail>(runPath(id));
+          const run = await requestAPI<RunDetail>(runPath(id), { notebook: this.notebook });
           const series = Object.keys(run.series_keys).length
-            ? await requestAPI<SeriesReply>(runPath(run.run_id, 'series'), { points: 1000 })
+            ? await requestAPI<SeriesReply>(runPath(run.run_id, 'series'), { points: 1000, notebook: this.notebook })
             : null;
           return { run, series, color: PALETTE[i % PALETTE.length] };
         })

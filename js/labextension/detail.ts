@@ -57,9 +57,9 @@ const IMAGE_MIMES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/svg+
 
 /** An <img> of an artifact, loaded with the session's credentials. As an <img>, an SVG never
  * runs script; the server also serves artifacts under a sandboxing CSP. */
-function artifactImage(runId: string, name: string): HTMLElement {
+function artifactImage(runId: string, name: string, notebook?: string): HTMLElement {
   const img = h('img', { class: 'nbtrack-figure', alt: name, title: name });
-  requestBlob(runPath(runId, 'artifacts', encodeURIComponent(name)))
+  requestBlob(runPath(runId, 'artifacts', encodeURIComponent(name)), notebook)
     .then(blob => {
       const url = URL.createObjectURL(blob);
       img.addEventListener('load', () => URL.revokeObjectURL(url), { once: true });
@@ -89,7 +89,8 @@ export function renderDetail(
   series: SeriesReply | null,
   actions: DetailActions,
   closed: Set<string>,
-  skewMs: number
+  skewMs: number,
+  notebook?: string
 ): HTMLElement {
   const started = parseTime(run.started_at);
   const duration =
@@ -208,7 +209,7 @@ export function renderDetail(
   if (images.length) {
     parts.push(
       section('Figures', images.length, closed,
-        h('div', { class: 'nbtrack-figures' }, images.map(a => artifactImage(run.run_id, a.name))))
+        h('div', { class: 'nbtrack-figures' }, images.map(a => artifactImage(run.run_id, a.name, notebook))))
     );
   }
   if (run.artifacts.length) {

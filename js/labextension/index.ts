@@ -36,8 +36,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null
   ) => {
     let compareCount = 0;
-    const openCompare = (runIds: string[]) => {
-      const content = new CompareView(runIds);
+    const openCompare = (runIds: string[], notebook?: string) => {
+      const content = new CompareView(runIds, notebook);
       const widget = new MainAreaWidget({ content });
       widget.id = `nbtrack-compare-${++compareCount}`;
       widget.title.label = `Compare ${runIds.length} runs`;
@@ -75,7 +75,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     app.commands.addCommand('nbtrack:compare', {
       label: 'Compare nbtrack Runs',
-      execute: args => openCompare((args.runIds as string[]) ?? [])
+      execute: args => openCompare((args.runIds as string[]) ?? [], args.notebook as string | undefined)
     });
     if (palette) {
       palette.addItem({ command: 'nbtrack:show-runs', category: 'nbtrack' });

@@ -37,14 +37,17 @@ export function linkRunsToCells(tracker: INotebookTracker): void {
     if (count === null || !panel) {
       return;
     }
-    void link(model as ICodeCellModel, model.id, count, scheduled.get(model) ?? null);
+    void link(model as ICodeCellModel, panel.context.path, count, scheduled.get(model) ?? null);
   });
 }
 
-async function link(model: ICodeCellModel, cellId: string, count: number, since: number | null): Promise<void> {
+async function link(model: ICodeCellModel, notebook: string, count: number, since: number | null): Promise<void> {
+  const cellId = model.id;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     try {
-      const reply = await requestAPI<RunsReply>('runs', { cell_id: cellId, limit: 5 });
+      // `notebook` only selects the store (the notebook's folder): runs are matched by cell id,
+      // since a kernel started before a rename still reports the notebook's old path.
+      const reply = await requestAPI<RunsReply>('runs', { cell_id: cellId, limit: 5, store_of: notebook });
       if (model.isDisposed) {
         return;
       }

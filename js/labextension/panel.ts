@@ -27,7 +27,7 @@ const MAIN_METRICS = 3;
 export interface RunsPanelOptions {
   app: JupyterFrontEnd;
   tracker: INotebookTracker;
-  openCompare: (runIds: string[]) => void;
+  openCompare: (runIds: string[], notebook?: string) => void;
 }
 
 interface CellInfo {
@@ -81,7 +81,7 @@ export class RunsPanel extends Widget {
     this._compareButton = h('button', { class: 'jp-Button nbtrack-compare-button', title: 'Open a tab comparing the selected runs' }, 'Compare');
     this._compareButton.addEventListener('click', () => {
       if (this._checked.size >= 2) {
-        this._openCompare(Array.from(this._checked));
+        this._openCompare(Array.from(this._checked), this._storeHint());
       }
     });
     const clearButton = h('button', { class: 'jp-Button nbtrack-clear-button' }, 'Clear');
@@ -227,7 +227,8 @@ export class RunsPanel extends Widget {
       this._updateLiveDurations();
       try {
         const reply = await requestAPI<{ token: string; changed: boolean }>('changes', {
-          since: this._token ?? ''
+          since: this._token ?? '',
+          notebook: this._storeHint()
         });
         if (loop !== this._pollLoop) {
           return;
@@ -260,6 +261,12 @@ export class RunsPanel extends Widget {
       this._limit = PAGE;
       void this.refresh();
     }
+  }
+
+  /** The notebook whose store to read: the active one in "this notebook" mode; the root's
+   * store for "All runs". */
+  private _storeHint(): string | undefined {
+    return this._mode === 'notebook' ? this._notebookPath() ?? undefined : undefined;
   }
 
   private _notebookPath(): string | null {
@@ -606,10 +613,11 @@ export class RunsPanel extends Widget {
     }
     let run: RunDetail;
     let series: SeriesReply | null = null;
+    const hint = this._storeHint();
     try {
-      run = await requestAPI<RunDetail>(runPath(runId));
+      run = await requestAPI<RunDetail>(runPath(runId), { notebook: hint });
       if (Object.keys(run.series_keys).length) {
-        series = await requestAPI<SeriesReply>(runPath(run.run_id, 'series'), { points: 200 });
+        series = await requestAPI<SeriesReply>(runPath(run.run_id, 'series'), { points: 200, notebook: hint });
       }
     } catch (err) {
       if (generation === this._detailGeneration) {
@@ -647,7 +655,8 @@ export class RunsPanel extends Widget {
           }
         },
         this._closedSections,
-        this._skew
+        this._skew,
+        hint
       )
     );
     this._detail.scrollTop = scroll;
@@ -739,7 +748,7 @@ export class RunsPanel extends Widget {
 
   private readonly _app: JupyterFrontEnd;
   private readonly _tracker: INotebookTracker;
-  private readonly _openCompare: (runIds: string[]) => void;
+  private readonly _openCompare: (runIds: string[], notebook?: string) => void;
   private readonly _allSwitch: HTMLInputElement;
   private readonly _search: HTMLInputElement;
   private readonly _status: HTMLDivElement;

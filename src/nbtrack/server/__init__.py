@@ -30,8 +30,11 @@ class NBTrack(Configurable):
 
 
 class StoreLocator:
-    """The store folder for the server, re-resolved every few seconds so a store created after
-    the server started (e.g. a ``.nbtrack/`` folder) is picked up without a restart."""
+    """Which store folder to read. Without ``NBTrack.store`` this is what a kernel would find:
+    a kernel runs in its notebook's folder, so a request about a notebook resolves the store
+    from that folder (``sub/.nbtrack`` when a sub-folder has its own), anything else from the
+    root. Re-resolved every few seconds, so a store created after the server started is
+    picked up without a restart."""
 
     TTL_S = 3.0
 
@@ -39,19 +42,34 @@ class StoreLocator:
         self.root_dir = root_dir
         self.configured = configured
         self._lock = threading.Lock()
-        self._cached: tuple[float, Path] | None = None
+        self._cache: dict[str, tuple[float, Path]] = {}
 
-    def store_dir(self) -> Path:
+    def folder_of(self, notebook: str | None) -> str:
+        """The folder a kernel of ``notebook`` (a path relative to the root) starts in; the
+        root for anything that is not a path inside it."""
+        if not notebook or os.path.isabs(notebook) or notebook.startswith("~"):
+            return self.root_dir
+        parts = [p for p in notebook.replace("\\", "/").split("/")[:-1] if p not in ("", ".")]
+        if ".." in parts:
+            return self.root_dir
+        folder = os.path.join(self.root_dir, *parts)
+        return folder if os.path.isdir(folder) else self.root_dir
+
+    def store_dir(self, notebook: str | None = None) -> Path:
         if self.configured:
             path = Path(os.path.expanduser(self.configured))
             return (path if path.is_absolute() else Path(self.root_dir) / path).resolve()
+        folder = self.folder_of(notebook)
         with self._lock:
             now = time.monotonic()
-            if self._cached is None or now - self._cached[0] > self.TTL_S:
+            hit = self._cache.get(folder)
+            if hit is None or now - hit[0] > self.TTL_S:
                 from ..store.location import resolve_store_dir
 
-                self._cached = (now, resolve_store_dir(self.root_dir))
-            return self._cached[1]
+                if len(self._cache) > 1000:
+                    self._cache.clear()
+                hit = self._cache[folder] = (now, resolve_store_dir(folder))
+            return hit[1]
 
     def source(self) -> str:
         if self.configured:

@@ -13,6 +13,11 @@ loop.
     GET store                where the store is, counts, schema version
     GET changes              ?since=TOKEN -> {"token", "changed"}: cheap, for polling
 
+Every route takes an optional ``notebook`` (a path relative to the server root; ``store_of``
+where it should pick the store without filtering runs): the store is then the one a kernel of
+that notebook finds (its folder's nearest ``.nbtrack/``), else the root's; ``NBTrack.store``
+overrides both.
+
 Errors are JSON ``{"message": ...}``: 400 bad parameter, 404 unknown run, 503 the store cannot
 be read (its message says why). Numbers that are NaN or infinite are encoded as the strings
 "NaN", "Infinity", "-Infinity" (``Number(x)`` in JavaScript reads them back); timestamps are
@@ -83,7 +88,10 @@ class NBTrackHandler(APIHandler):
         return self.settings["nbtrack_locator"]
 
     def store(self):
-        return get_store(self.locator.store_dir())
+        """The store of the notebook the request is about (``store_of``, else ``notebook``;
+        see ``StoreLocator``)."""
+        notebook = self.get_query_argument("store_of", None) or self.get_query_argument("notebook", None)
+        return get_store(self.locator.store_dir(notebook))
 
     async def read(self, fn: Callable, *args, **kwargs) -> Any:
         try:
@@ -97,7 +105,7 @@ class NBTrackHandler(APIHandler):
         except Exception as exc:  # DuckDB or OS trouble reading the store: say so, no traceback
             self.log.exception("nbtrack: reading the store failed")
             raise tornado.web.HTTPError(
-                503, f"nbtrack: the store {self.locator.store_dir()} could not be read "
+                503, f"nbtrack: the store {self.store().dir} could not be read "
                      f"({type(exc).__name__}: {exc})") from None
 
     def reply(self, value: Any) -> None:
