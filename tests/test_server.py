@@ -374,3 +374,21 @@ async def test_store_of_a_notebook_in_a_subfolder(jp_fetch, jp_serverapp, jp_roo
     assert (await get(jp_fetch, "store"))["path"] == str((jp_root_dir / ".nbtrack").resolve())
     assert (await get(jp_fetch, "store", notebook="../sub/n.ipynb"))["path"] == str((jp_root_dir / ".nbtrack").resolve())
     assert (await get(jp_fetch, "runs", notebook="sub/n.ipynb", q="nothing-matches"))["total"] == 0
+
+
+def test_json_encoding_of_non_finite_numbers_and_times():
+    import datetime as dt
+
+    import numpy as np
+
+    from nbtrack.server.handlers import dumps
+
+    out = json.loads(dumps({
+        "nan": math.nan, "inf": math.inf, "ninf": -math.inf, "np": np.float32(0.5),
+        "npnan": np.float64("nan"), "arr": np.array([1.0, np.inf]), "i": np.int64(3),
+        "t": dt.datetime(2026, 1, 2, 3, 4, 5), "tz": dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
+        "b": b"raw",
+    }))
+    assert out == {"nan": "NaN", "inf": "Infinity", "ninf": "-Infinity", "np": 0.5, "npnan": "NaN",
+                   "arr": [1.0, "Infinity"], "i": 3, "t": "2026-01-02T03:04:05Z",
+                   "tz": "2026-01-02T03:04:05Z", "b": None}
