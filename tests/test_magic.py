@@ -191,3 +191,10 @@ def test_ten_thousand_params_in_one_cell(ip, store):
     rec = nbtrack.get_run(nbtrack.runs().run_id[0])
     assert len(rec.params) == 10_000 and rec.params["p9999"] == 9999
     assert nbtrack.runs().shape[1] == 10 + 10_000
+
+
+def test_quoted_option_values_lose_their_quotes(ip, store):
+    ip.cell("%%track -q --name \"rf baseline\" -t 'two words' -p \"note=hello world\"\nv = 1 + 1")
+    row = nbtrack.runs().iloc[0]
+    assert row["name"] == "rf baseline" and row.tags == ["two words"]
+    assert row["params.note"] == "hello world"

@@ -582,3 +582,14 @@ def test_compare_payload_is_reused_until_the_store_changes(store, runs):
     assert compare_payload(store, ids) is first
     make_runs(store, [("later", {"lr": 0.3}, {}, 3, [])])
     assert compare_payload(store, ids) is not first
+
+
+def test_public_table_takes_condition_strings(store):
+    import nbtrack
+
+    for acc in (0.5, 0.95):
+        with nbtrack.start(params={"acc_target": acc}, store_path=str(store.dir)):
+            nbtrack.log(acc=acc)
+    store.flush()
+    widget = nbtrack.table("metrics.acc > 0.9")
+    assert widget.page()["metrics.acc"].tolist() == [0.95]

@@ -20,7 +20,7 @@ from .store.errors import StoreError
 
 __all__ = [
     "__version__", "log", "start", "runs", "series", "get_run", "sql", "store",
-    "table", "compare", "diff", "Run", "StoreError",
+    "table", "compare", "diff", "charts", "Run", "StoreError",
 ]
 
 
@@ -82,15 +82,21 @@ def sql(query: str, params: list | None = None):
     return q.sql(get_store(), query, params)
 
 
-def table(**filters):
-    """The interactive run table widget."""
+def table(*conditions, **filters):
+    """The interactive run table: ``nbtrack.table("metrics.accuracy > 0.9", status="finished")``.
+
+    Conditions are strings or ``(column, op, value)`` tuples; keywords are equality filters
+    (``experiment="x"``); also ``search=``, ``sort="-metrics.accuracy"``, ``page_size=``.
+    Sorting, filtering and paging run in DuckDB in the kernel; ``.selected`` lists the
+    selected run ids."""
     from .widgets import table as _table
 
-    return _table(**filters)
+    return _table(*conditions, **filters)
 
 
 def compare(runs):
-    """Compare runs: curves, scatter, parallel coordinates and a params/metrics table."""
+    """Compare runs (ids, a ``runs()`` DataFrame or a table selection): curves, scatter,
+    parallel coordinates and a params/metrics table that highlights differences."""
     from .widgets import compare as _compare
 
     return _compare(runs)
@@ -113,6 +119,15 @@ def unload_ipython_extension(shell) -> None:
     from .capture.magic import unload_ipython_extension as unload
 
     unload(shell)
+
+
+def __getattr__(name: str):
+    # nbtrack.charts (Altair builders) loads on first use: `import nbtrack` stays fast.
+    if name == "charts":
+        import importlib
+
+        return importlib.import_module(".charts", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _jupyter_labextension_paths():

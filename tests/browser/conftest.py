@@ -133,7 +133,7 @@ def open_notebook(page, lab: Lab, name: str, cells: list[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
     page.goto(f"{lab.url}/lab/tree/{name}?token={lab.token}")
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
+    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell", timeout=60_000)
     wait_kernel_idle(page)
 
 

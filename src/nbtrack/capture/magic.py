@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import shlex
 import sys
 import threading
 import warnings
@@ -22,7 +23,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..store import StoreError, get_store
 from ..store import location
@@ -81,9 +82,7 @@ class TrackMagics(Magics):
         (type/shape), stdout and images, code, notebook, cell id, git and environment.
         """
         # Normally the transformer runs the body as a plain cell; this path serves direct calls.
-        args = parse_argstring(self.track, line)
-        for p in args.param:
-            _parse_param(p)
+        args = parse_options(line)
         self.tracker.start(args, cell, info=None)
         self.shell.run_cell(cell, store_history=False)  # its post_run_cell event ends the run
 
@@ -117,11 +116,20 @@ def parse_track_line(first_line: str):
     if rest.rstrip().endswith("?"):
         return None  # %%track? is a help request
     try:
-        args = parse_argstring(TrackMagics.track, rest)
-        params = dict(_parse_param(p) for p in args.param)
+        return parse_options(rest)
     except UsageError:
         return None
-    args.params = params
+
+
+def parse_options(text: str):
+    """Parse %%track options like a shell: ``--name "rf baseline"`` gives ``rf baseline``
+    (IPython's own magic parser keeps the quotes on Linux)."""
+    try:
+        argv = shlex.split(text, posix=True)
+    except ValueError as exc:
+        raise UsageError(f"%%track: {exc}") from None
+    args = TrackMagics.track.parser.parse_args(argv)
+    args.params = dict(_parse_param(p) for p in args.param)
     return args
 
 
@@ -225,6 +233,8 @@ class Tracker:
                 runmod._stack.pop()
             stdout = self._stop_capture()
             exc = getattr(result, "error_in_exec", None) or getattr(result, "error_before_exec", None)
+            if getattr(result, "execution_count", None) is not None:
+                run.execution_count = result.execution_count  # the prompt number, In [n]
             if isinstance(exc, KeyboardInterrupt):
                 status = "interrupted"
             elif exc is not None:

@@ -116,7 +116,7 @@ class Run:
             self.error = {
                 "type": type(exc).__name__,
                 "message": _text(exc)[:10_000],
-                "traceback": "".join(tb.format_exception(type(exc), exc, exc.__traceback__))[-100_000:],
+                "traceback": "".join(tb.format_exception(type(exc), exc, _user_frames(exc.__traceback__)))[-100_000:],
             }
         w = self.store.writer
         seq = time.time_ns()
@@ -250,6 +250,19 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<nbtrack.Run {self.run_id} {self.status} name={self.name!r}>"
+
+
+def _user_frames(trace):
+    """The traceback from the first frame that is not IPython's (cell runner) machinery."""
+    import os
+
+    import IPython
+
+    ipython_dir = os.path.dirname(IPython.__file__)
+    first = trace
+    while trace is not None and trace.tb_frame.f_code.co_filename.startswith(ipython_dir):
+        trace = trace.tb_next
+    return trace or first
 
 
 def _text(exc: BaseException) -> str:
