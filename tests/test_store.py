@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 import nbtrack
@@ -166,3 +167,19 @@ def test_store_location_is_shared_by_subfolders_and_the_project_root(tmp_path, m
     assert resolve_store_dir(project / "notebooks" / "deep") == project / "notebooks" / ".nbtrack"
     monkeypatch.setenv("NBTRACK_STORE", str(tmp_path / "elsewhere"))
     assert resolve_store_dir(project) == tmp_path / "elsewhere"
+
+
+def test_downsampled_series_is_bounded_keeps_spikes_and_short_series(store):
+    with nbtrack.start(store_path=str(store.dir)) as long_run:
+        for i in range(20_000):
+            nbtrack.log(loss=100.0 if i == 12_345 else 1.0)
+    with nbtrack.start(store_path=str(store.dir)) as short_run:
+        for i in range(50):
+            nbtrack.log(loss=float(i))
+    store.flush()
+    out = query.downsampled_series(store, [long_run.run_id, short_run.run_id], ["loss"], points=500)
+    long_pts = out.filter(out.column("run_id") == pa.scalar(long_run.run_id)).to_pylist()
+    short_pts = out.filter(out.column("run_id") == pa.scalar(short_run.run_id)).to_pylist()
+    assert len(long_pts) <= 500
+    assert {"run_id": long_run.run_id, "key": "loss", "step": 12_345.0, "value": 100.0} in long_pts
+    assert [p["value"] for p in short_pts] == [float(i) for i in range(50)]
