@@ -116,14 +116,14 @@ def test_disk_full(ip, tmp_path, monkeypatch, capsys, figures):
 
 
 def test_store_file_held_read_write_by_another_process(ip, store, capsys, figures):
-    figures.update(load="1 cell", faults='file held read-write 10 s', inputs="5 points", lost="not reached")
+    figures.update(load="1 cell", faults="file held read-write 30 s", inputs="5 points", lost="not reached")
     # Make the file exist, then let another process hold it read-write for 10 s.
     with nbtrack.start(name="before", store_path=str(store.dir)):
         nbtrack.log(v=1)
     store.compact()
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(10)",
+         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(30)",
          str(store.db_path)], stdout=subprocess.PIPE)
     assert holder.stdout.readline().strip() == b"held"
     ref = untracked_reference(ip, capsys)
@@ -132,7 +132,7 @@ def test_store_file_held_read_write_by_another_process(ip, store, capsys, figure
     assert time.perf_counter() - t0 < 3  # the cell does not wait for the lock
     assert_like_untracked(ip, result, out, ref)
     assert len(ours) == 1 and "held by another process" in str(ours[0].message)
-    holder.wait(20)
+    holder.wait(40)
     assert store.compact() >= 0
     runs = query.runs_frame(store)
     assert len(runs) == 2 and set(runs.status) == {"finished"}
@@ -154,4 +154,27 @@ def test_corrupt_store_file(ip, store, capsys, figures):
     runs = nbtrack.runs()
     assert len(runs) == 1 and runs.status[0] == "finished"
     assert len(nbtrack.series(runs.run_id.tolist())) == 5
+    figures["lost"] = 0
+
+
+def test_store_written_by_a_newer_nbtrack(ip, store, capsys, figures):
+    figures.update(load="1 cell", faults="newer schema version", inputs="5 points", lost="not reached")
+    with nbtrack.start(name="before", store_path=str(store.dir)):
+        nbtrack.log(v=1)
+    store.compact()
+    import duckdb
+
+    con = duckdb.connect(str(store.db_path))
+    con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    con.close()
+    ref = untracked_reference(ip, capsys)
+    result, out, ours = run_and_record(ip, "%%track -q\n" + BODY, capsys)
+    assert_like_untracked(ip, result, out, ref)
+    assert len(ours) == 1 and "newer nbtrack" in str(ours[0].message)
+    # The run waits in the spool; the newer store is left untouched for the newer nbtrack.
+    from nbtrack.store import spool
+
+    assert spool.listing(store.spool_dir)
+    store.compact()
+    assert spool.listing(store.spool_dir)
     figures["lost"] = 0
