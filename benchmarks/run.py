@@ -44,13 +44,13 @@ MODES = {
         reps=2, per_run_n=dict(nbtrack=100, mlflow=30, aim=20, wandb=8), per_run_cap=1.5, spaced_n=0,
         log_n=100_000, log_cap=0.5, log_goal_n=1_000_000, log_goal_reps=1,
         many_n=50, fill_cap=dict(mlflow=40, aim=40, wandb=4), query_reps=2, query_cap=3,
-        big_n=10_000, big_cap=0, goal_small=2_000, browser=False,
+        big_n=10_000, big_cap=0, goal_small=2_000, browser=False, compare_steps=100_000,
     ),
     "full": dict(
         reps=3, per_run_n=dict(nbtrack=300, mlflow=100, aim=60, wandb=20), per_run_cap=5.0, spaced_n=12,
         log_n=100_000, log_cap=2.0, log_goal_n=1_000_000, log_goal_reps=3,
         many_n=2_000, fill_cap=dict(mlflow=180, aim=180, wandb=20), query_reps=2, query_cap=15,
-        big_n=100_000, big_cap=45, goal_small=2_000, browser=True,
+        big_n=100_000, big_cap=45, goal_small=2_000, browser=True, compare_steps=1_000_000,
     ),
 }
 
@@ -167,7 +167,7 @@ class Runner:
         env = {**os.environ, **PEER_ENV, "HOME": str(workdir)}
         env.pop("NBTRACK_STORE", None)
         if tool == "nbtrack":
-            py, script = sys.executable, HERE / ("w_browser.py" if workload == "browser" else "w_nbtrack.py")
+            py, script = sys.executable, HERE / ("w_browser.py" if workload.startswith("browser") else "w_nbtrack.py")
             env["NBTRACK_STORE"] = str(workdir / ".nbtrack")
         else:
             py, script = str(PEERS_VENV / "bin" / "python"), HERE / "w_peers.py"
@@ -435,8 +435,8 @@ def main() -> int:
                         if shutil.which("chromium") and _has_playwright():
                             log(f"W6 run table in headless Chromium at {big:,} runs")
                             goal_res["browser"] = [r for r in (
-                                run.worker("nbtrack", "browser", n=big, store=store, timeout=600)
-                                for _ in range(2)) if r]
+                                run.worker("nbtrack", "browser", n=big, store=store, timeout=300)
+                                for _ in range(1)) if r]
                         else:
                             notes.append("W6 in the browser skipped: chromium or playwright missing "
                                          "(`make chromium`; playwright comes with the test extras).")
@@ -455,6 +455,17 @@ def main() -> int:
                                                    for _ in range(cfg["query_reps"])) if r]
             shutil.rmtree(store, ignore_errors=True)
             nbtrack_big()
+            steps = cfg["compare_steps"]
+            log(f"W6 compare view data for 10 runs x {steps:,} steps (kernel side)")
+            store = run.fresh_dir("store-series") / "store"
+            goal_res["compare"] = [r for r in [run.worker("nbtrack", "fill_series", n=steps, store=store)] if r]
+            if goal_res["compare"] and cfg["browser"] and shutil.which("chromium") and _has_playwright():
+                log("W6 compare view in headless Chromium")
+                r = run.worker("nbtrack", "browser_compare", n=steps, store=store, cap=240, timeout=600)
+                if r:
+                    goal_res.setdefault("browser", [{}])
+                    goal_res["browser"][0].update(r)
+            shutil.rmtree(store, ignore_errors=True)
 
         # W4: N runs: fill, query, disk --------------------------------------------------------
         many = cfg["many_n"]
@@ -561,11 +572,13 @@ def main() -> int:
                 f"W6. The run table in JupyterLab, headless Chromium, {big:,} runs",
                 [("first paint: run `nbtrack.table()` until its first rows show", "first_paint_s", "s"),
                  ("sort round trip: click a header until the first row changes (median of 5)", "sort_round_trip_s", "s"),
-                 ("... slowest of the 5 (the first sort may wait for the table's cache)", "sort_round_trip_max_s", "s")],
+                 ("... slowest of the 5 (the first sort may wait for the table's cache)", "sort_round_trip_max_s", "s"),
+                 (f"compare view, 10 runs x {cfg['compare_steps']:,} steps: run `nbtrack.compare(ids)` until its curves show",
+                  "compare_paint_s", "s")],
                 {"nbtrack": goal_res["browser"]},
                 note="A real JupyterLab server and kernel, Playwright driving Debian's Chromium; "
-                     "`import nbtrack` ran in an earlier cell. Each repetition starts a new server. "
-                     "The compare view with 10 runs x 1M steps is not measured yet.")
+                     "`import nbtrack` ran in an earlier cell. One repetition each (a new server "
+                     "each): browser figures are single measurements.")
         if goal_res.get("table"):
             rep.table(
                 f"W6 (kernel side). The run table widget at {big:,} runs",
@@ -578,6 +591,17 @@ def main() -> int:
                 note="The kernel's share of workload 6, measured by calling the widget's request "
                      "handlers in a fresh process; the browser's share (Arrow decode, layout, paint "
                      "in headless Chromium) is not measured yet.")
+        if goal_res.get("compare"):
+            rep.table(
+                f"W6 (kernel side). Compare view data, 10 runs x {cfg['compare_steps']:,} steps",
+                [("write the 10 runs' points (bulk through the writer) and compact", "fill_s", "s"),
+                 ("import the charts module (Altair), first compare in a kernel", "charts_import_s", "s"),
+                 ("`compare_payload` for the 10 runs (downsampled curves, scatter, tables), first call", "compare_payload_s", "s"),
+                 ("... second call", "compare_payload_again_s", "s"),
+                 ("store size on disk", "disk_bytes", "b")],
+                {"nbtrack": goal_res["compare"]},
+                note="What the kernel does when `nbtrack.compare(ids)` is shown; the browser "
+                     "figure is in the W6 Chromium table (full mode).")
         goals = goal_rows(rep, goal_res, cfg, tools)
     finally:
         if not args.keep:
@@ -708,9 +732,8 @@ def render(mode, mach, vers, missing, rep, goals, notes, failures, elapsed, t_st
     lines += ["", "## Side by side", ""]
     lines += rep.sections
     lines += ["## Not covered", "",
-              "- Workload 6: the compare view with 10 runs x 1M steps is not measured yet; the run "
-              "table in headless Chromium runs in full mode only (quick mode measures its kernel "
-              "side).", ""]
+              "- Workload 6 in headless Chromium runs in full mode only (quick mode measures its "
+              "kernel side).", ""]
     if notes:
         lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
     if failures:

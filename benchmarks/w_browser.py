@@ -89,13 +89,15 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     root = Path(a.workdir)
+    compare = a.workload == "browser_compare"
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("import nbtrack, pandas"),
-                nbformat.v4.new_code_cell("nbtrack.table()")]
+    nb.cells = [nbformat.v4.new_code_cell("import nbtrack, pandas\nids = list(nbtrack.runs()['run_id'][:10])"),
+                nbformat.v4.new_code_cell("nbtrack.compare(ids)" if compare else "nbtrack.table()")]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nbformat.write(nb, root / "w6.ipynb")
     proc, url, token = start_lab(root, a.store)
     out: dict = {}
+    page = None
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
@@ -107,9 +109,35 @@ def main() -> None:
             page.wait_for_selector(f"{NB} .jp-Cell", timeout=120_000)
             wait_idle(page)
             page.wait_for_timeout(500)
-            run_cell(page, 0)
-            page.wait_for_timeout(300)
+            for attempt in range(3):  # the first keystrokes can land before the editor is ready
+                run_cell(page, 0)
+                try:
+                    page.wait_for_function(
+                        f"() => {{ const p = document.querySelectorAll('{NB} .jp-InputArea-prompt')[0]; "
+                        "return p && /\\d/.test(p.textContent); }", timeout=20_000)
+                    break
+                except Exception:
+                    if attempt == 2:
+                        raise
+                    page.keyboard.press("Escape")
+                    page.wait_for_timeout(1000)
             wait_idle(page)
+            if compare:
+                t = now()
+                run_cell(page, 1)
+                try:
+                    page.wait_for_selector(f"{NB} .nbt-compare[data-ready='1']", state="attached",
+                                           timeout=a.cap * 1000 if a.cap else 120_000)
+                    out["compare_ready_s"] = now() - t
+                    page.wait_for_selector(f"{NB} .nbt-compare .nbt-kind-curve svg .mark-line path",
+                                           state="attached", timeout=60_000)
+                    out["compare_paint_s"] = now() - t
+                except Exception:
+                    page.screenshot(path=str(root / "compare-timeout.png"))
+                    raise
+                browser.close()
+                write_result(a.out, out)
+                return
             t = now()
             run_cell(page, 1)
             page.wait_for_selector(f"{NB} .nbt-table tr[data-run]", timeout=120_000)
@@ -129,6 +157,13 @@ def main() -> None:
             out["sort_round_trip_s"] = median(sorts)
             out["sort_round_trip_max_s"] = max(sorts)
             browser.close()
+    except Exception:
+        if page is not None:
+            try:
+                page.screenshot(path=str(root / "failure.png"))
+            except Exception:
+                pass
+        raise
     finally:
         proc.terminate()
         try:

@@ -359,8 +359,61 @@ def table(a) -> dict:
             "sort_page_s": median(sorts), "filter_sort_page_s": median(filt)}
 
 
+def fill_series(a) -> dict:
+    """10 runs with ``--n`` steps each of one series (the compare view's workload), written as
+    Arrow tables through the writer, then compacted; then the kernel side of nbtrack.compare."""
+    import numpy as np
+    import pyarrow as pa
+
+    import nbtrack
+    from nbtrack import Run
+    from nbtrack.store.schema import TABLES, TS
+
+    os.environ["NBTRACK_STORE"] = a.store
+    store = nbtrack.store(a.store)
+    t0 = now()
+    ids = []
+    steps = np.arange(a.n, dtype=np.float64)
+    for i in range(10):
+        run = Run(store, name=f"long-{i}", experiment="long", params=params_for(i), source=CELL_BODY)
+        run.begin()
+        values = 1.0 / (steps + 1) + 0.01 * i + 0.001 * np.sin(steps / 100)
+        t_us = int(time_now() * 1e6)
+        store.writer.put("series", pa.table({
+            "run_id": pa.array(np.full(a.n, run.run_id, dtype=object), pa.string()),
+            "key": pa.array(np.full(a.n, SERIES_KEY, dtype=object), pa.string()),
+            "step": steps, "value": values,
+            "time": pa.array(np.full(a.n, t_us, np.int64)).cast(TS)}, schema=TABLES["series"]))
+        run.end("finished", metrics={SERIES_KEY: float(values[-1]), **metrics_for(i)})
+        ids.append(run.run_id)
+    store.compact()
+    fill = now() - t0
+    t = now()
+    import nbtrack.charts  # noqa: F401  (Altair: imported on the first compare)
+    from nbtrack.widgets.comparison import compare_payload
+
+    imp = now() - t
+    t = now()
+    reply = compare_payload(store, ids)
+    payload = now() - t
+    t = now()
+    compare_payload(store, ids)
+    payload2 = now() - t
+    rows = sum(tb.num_rows for tb in getattr(reply, "tables", {}).values())
+    return {"fill_s": fill, "points": 10 * a.n, "compare_payload_s": payload, "charts_import_s": imp,
+            "compare_payload_again_s": payload2,
+            "compare_payload_rows": rows, **store_bytes(store)}
+
+
+def time_now() -> float:
+    import time
+
+    return time.time()
+
+
 WORKLOADS = {"first_run": first_run, "per_run": per_run, "log_calls": log_calls,
-             "fill_api": fill_api, "fill_bulk": fill_bulk, "query": query, "table": table}
+             "fill_api": fill_api, "fill_bulk": fill_bulk, "query": query, "table": table,
+             "fill_series": fill_series}
 
 if __name__ == "__main__":
     a = worker_args()
