@@ -49,8 +49,8 @@ MODES = {
     "full": dict(
         reps=3, per_run_n=dict(nbtrack=300, mlflow=100, aim=60, wandb=20), per_run_cap=5.0, spaced_n=12,
         log_n=100_000, log_cap=2.0, log_goal_n=1_000_000, log_goal_reps=3,
-        many_n=2_000, fill_cap=dict(mlflow=180, aim=180, wandb=20), query_reps=2, query_cap=15,
-        big_n=100_000, big_cap=45, goal_small=2_000, browser=True, compare_steps=1_000_000,
+        many_n=2_000, fill_cap=dict(mlflow=150, aim=150, wandb=20), query_reps=2, query_cap=15,
+        big_n=100_000, big_cap=40, goal_small=2_000, browser=True, compare_steps=1_000_000,
     ),
 }
 
@@ -310,7 +310,7 @@ class Report:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes and budgets (< 3 minutes)")
-    ap.add_argument("--only", default="", help="comma list of W1..W5,G (default: all)")
+    ap.add_argument("--only", default="", help="comma list of W1..W6,G (default: all)")
     ap.add_argument("--tools", default=",".join(ALL_TOOLS), help="comma list of tools")
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -431,16 +431,9 @@ def main() -> int:
                     goal_res["q_big"] = q
                     goal_res["table"] = [r for r in (run.worker("nbtrack", "table", n=big, store=store)
                                                      for _ in range(cfg["query_reps"])) if r]
-                    if cfg["browser"]:
-                        if shutil.which("chromium") and _has_playwright():
-                            log(f"W6 run table in headless Chromium at {big:,} runs")
-                            goal_res["browser"] = [r for r in (
-                                run.worker("nbtrack", "browser", n=big, store=store, timeout=300)
-                                for _ in range(1)) if r]
-                        else:
-                            notes.append("W6 in the browser skipped: chromium or playwright missing "
-                                         "(`make chromium`; playwright comes with the test extras).")
-                shutil.rmtree(store, ignore_errors=True)
+                    nb_big["store"] = store  # kept for W6 in the browser; removed after it
+                else:
+                    shutil.rmtree(store, ignore_errors=True)
             return nb_big["res"]
 
         if want("G") and "nbtrack" in tools:
@@ -455,17 +448,6 @@ def main() -> int:
                                                    for _ in range(cfg["query_reps"])) if r]
             shutil.rmtree(store, ignore_errors=True)
             nbtrack_big()
-            steps = cfg["compare_steps"]
-            log(f"W6 compare view data for 10 runs x {steps:,} steps (kernel side)")
-            store = run.fresh_dir("store-series") / "store"
-            goal_res["compare"] = [r for r in [run.worker("nbtrack", "fill_series", n=steps, store=store)] if r]
-            if goal_res["compare"] and cfg["browser"] and shutil.which("chromium") and _has_playwright():
-                log("W6 compare view in headless Chromium")
-                r = run.worker("nbtrack", "browser_compare", n=steps, store=store, cap=240, timeout=600)
-                if r:
-                    goal_res.setdefault("browser", [{}])
-                    goal_res["browser"][0].update(r)
-            shutil.rmtree(store, ignore_errors=True)
 
         # W4: N runs: fill, query, disk --------------------------------------------------------
         many = cfg["many_n"]
@@ -566,6 +548,32 @@ def main() -> int:
                          "2,000 runs already takes many seconds). W&B is not continued (no query API "
                          "offline; its write rate is in W4)."
                          if cfg["big_cap"] else "Quick mode: the peers are not run at this size.")))
+
+        # W6: the run table and compare view in headless Chromium; compare data kernel side ---
+        if want("W6") and "nbtrack" in tools:
+            have_browser = shutil.which("chromium") and _has_playwright()
+            if cfg["browser"] and not have_browser:
+                notes.append("W6 in the browser skipped: chromium or playwright missing "
+                             "(`make chromium`; playwright comes with the test extras).")
+            if cfg["browser"] and have_browser:
+                nbtrack_big()
+                if nb_big.get("store"):
+                    log(f"W6 run table in headless Chromium at {big:,} runs")
+                    goal_res["browser"] = [r for r in [run.worker(
+                        "nbtrack", "browser", n=big, store=nb_big["store"], timeout=300)] if r]
+            steps = cfg["compare_steps"]
+            log(f"W6 compare view data for 10 runs x {steps:,} steps")
+            store = run.fresh_dir("store-series") / "store"
+            goal_res["compare"] = [r for r in [run.worker("nbtrack", "fill_series", n=steps, store=store)] if r]
+            if goal_res["compare"] and cfg["browser"] and have_browser:
+                log("W6 compare view in headless Chromium")
+                r = run.worker("nbtrack", "browser_compare", n=steps, store=store, cap=240, timeout=420)
+                if r:
+                    goal_res.setdefault("browser", [{}])
+                    goal_res["browser"][0].update(r)
+            shutil.rmtree(store, ignore_errors=True)
+        if nb_big.get("store"):
+            shutil.rmtree(nb_big["store"], ignore_errors=True)
 
         if goal_res.get("browser"):
             rep.table(
