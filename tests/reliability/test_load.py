@@ -103,12 +103,14 @@ class Server:
         self.proc.wait(20)
 
 
+# What the run table widget does on every poll: rebuild its cache when the store changed, then
+# a sorted, filtered page (base columns: metrics.* exist only once runs have landed).
 WIDGET_QUERY = (
     "import time\nfrom nbtrack.store.table import RunsCache\n"
     "cache = RunsCache(nbtrack.store())\npages = 0\nend = time.time() + {seconds}\n"
     "while time.time() < end:\n"
     "    cache.refresh()\n"
-    "    cache.page(sort=[('metrics.score', 'desc')], limit=50)\n"
+    "    cache.page(filters=[('status', '==', 'finished')], sort=[('started_at', 'desc')], limit=50)\n"
     "    pages += 1\n"
 )
 
