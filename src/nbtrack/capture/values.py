@@ -129,9 +129,10 @@ def _fingerprint(value: Any) -> str | None:
         n = len(value)
         sample = value
         if n > SAMPLE_ROWS:
-            step = n / SAMPLE_ROWS
-            sample = value.iloc[[int(i * step) for i in range(SAMPLE_ROWS)]] if not isinstance(
-                value, pd.Index) else value[[int(i * step) for i in range(SAMPLE_ROWS)]]
+            # Evenly spaced rows, first and last included (appended rows change the hash).
+            rows = np.linspace(0, n - 1, SAMPLE_ROWS).astype(np.int64) if np is not None else \
+                [int(i * (n - 1) / (SAMPLE_ROWS - 1)) for i in range(SAMPLE_ROWS)]
+            sample = value[rows] if isinstance(value, pd.Index) else value.iloc[rows]
         hashed = pd.util.hash_pandas_object(sample, index=not isinstance(value, pd.Index))
         meta = f"{type_name(value)}|{value.shape}|{getattr(value, 'dtypes', getattr(value, 'dtype', ''))}"
         cols = getattr(value, "columns", None)

@@ -351,8 +351,11 @@ def get_run(store: Store, id_or_prefix: str) -> RunRecord:
 
 
 def _param_value(kind: str, num: float | None, text: str | None) -> Any:
-    if kind == "int" and num is not None and math.isfinite(num):
-        return int(num)
+    if kind == "int":
+        try:
+            return int(text)  # exact, also beyond 2**53 where the float column rounds
+        except (TypeError, ValueError):
+            return int(num) if num is not None and math.isfinite(num) else num
     if kind == "float":
         return num
     return _decode(kind, text)
