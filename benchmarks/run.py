@@ -49,8 +49,8 @@ MODES = {
     "full": dict(
         reps=3, per_run_n=dict(nbtrack=300, mlflow=100, aim=60, wandb=20), per_run_cap=5.0, spaced_n=12,
         log_n=100_000, log_cap=2.0, log_goal_n=1_000_000, log_goal_reps=3,
-        many_n=2_000, fill_cap=dict(mlflow=150, aim=150, wandb=20), query_reps=2, query_cap=15,
-        big_n=100_000, big_cap=40, goal_small=2_000, browser=True, compare_steps=1_000_000,
+        many_n=2_000, fill_cap=dict(mlflow=120, aim=120, wandb=20), query_reps=2, query_cap=15,
+        big_n=100_000, big_cap=30, goal_small=2_000, browser=True, compare_steps=1_000_000,
     ),
 }
 
