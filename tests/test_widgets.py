@@ -455,15 +455,38 @@ def test_import_nbtrack_does_not_load_widget_libraries():
     assert out.strip() == "[]"
 
 
-def test_widgets_use_the_bundle_and_a_missing_bundle_says_how_to_build(monkeypatch, tmp_path):
+def test_widgets_use_the_bundle_and_a_missing_bundle_says_how_to_build(monkeypatch, tmp_path, store, runs):
     from nbtrack.widgets import _base
 
-    widget = nbtrack.widgets.RunCard()
+    widget = nbtrack.table(store=store)
     assert widget._esm == _base.BUNDLE.read_text()
     assert "render" in widget._esm
-    monkeypatch.setattr(_base, "BUNDLE", tmp_path / "widget.js")
-    with pytest.raises(RuntimeError, match="npm run build:widgets"):
-        _base.check_bundle()
+    for name in ("BUNDLE", "CARD_BUNDLE"):
+        with monkeypatch.context() as m:
+            m.setattr(_base, name, tmp_path / "missing.js")
+            with pytest.raises(RuntimeError, match="npm run build:widgets"):
+                _base.check_bundle()
+
+
+CARD_ESM_LIMIT = 40_000  # bytes, minified: a tracked cell sends it with every card
+
+
+def test_the_card_ships_its_own_small_bundle_without_vega(store):
+    """Every %%track cell displays a card and anywidget sends the card's ESM with it: the card's
+    front end is static/card.js (no vega), not the ~0.9 MB bundle of the table and compare."""
+    from nbtrack.widgets import _base
+    from nbtrack.widgets.card import RunCard
+
+    card = RunCard()
+    esm = card._esm
+    assert esm == _base.CARD_BUNDLE.read_text() and "render" in esm
+    assert len(esm.encode()) < CARD_ESM_LIMIT, len(esm.encode())
+    assert _base.BUNDLE.stat().st_size > 10 * len(esm.encode())  # the shared bundle is the big one
+    assert "vega" not in esm.lower() and "innerHTML" not in esm
+    state = card.get_state()
+    assert len(json.dumps(state, default=str)) < CARD_ESM_LIMIT + 5_000
+    # the table, compare and diff widgets keep the full bundle
+    assert nbtrack.table(store=store)._esm == _base.BUNDLE.read_text()
 
 
 def test_terminal_ipython_keeps_the_text_summary(ip):

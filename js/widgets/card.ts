@@ -1,7 +1,9 @@
 // The run card: status, duration, params, final metrics (delta, best) and a live chart.
-import { Model, readArrow, rows } from "./protocol";
-import { h, clear, fmt, duration } from "./dom";
-import { drawChart, liveSpec } from "./charts";
+// No vega here: the card ships as its own small bundle (card_entry.ts -> static/card.js), which
+// every tracked cell sends to the browser; the live chart is a hand-drawn SVG (linechart.ts).
+import { Model, readArrow } from "./protocol";
+import { h, clear, duration } from "./dom";
+import { LineCharts, groupSeries } from "./linechart";
 
 export function renderCard(model: Model, el: HTMLElement): () => void {
   const root = h("div", { class: "nbt nbt-card" });
@@ -11,10 +13,7 @@ export function renderCard(model: Model, el: HTMLElement): () => void {
   root.append(head, body, chartBox);
   el.appendChild(root);
 
-  let view: any = null;
-  let viewKeys = "";
-  let drawing: Promise<void> = Promise.resolve();
-  let closed = false;
+  const charts = new LineCharts(chartBox);
 
   function renderInfo() {
     const r = model.get("run") || {};
@@ -62,32 +61,19 @@ export function renderCard(model: Model, el: HTMLElement): () => void {
   }
 
   function renderSeries() {
-    const table = readArrow(model.get("series"));
+    let table;
+    try {
+      table = readArrow(model.get("series"));
+    } catch (e: any) {
+      charts.clear();
+      chartBox.append(h("div", { class: "nbt-error", text: `chart: ${e?.message ?? e}` }));
+      return;
+    }
     if (!table || !table.numRows) return;
-    const data = rows(table);
-    const keys = Array.from(new Set(data.map((d) => String(d.key))));
-    const sig = keys.join("\u001f");
-    drawing = drawing.then(async () => {
-      if (closed) return;
-      try {
-        if (view && sig === viewKeys) {
-          await view.data("series", data).runAsync();
-        } else {
-          if (view) view.finalize();
-          clear(chartBox);
-          const div = h("div", {});
-          chartBox.appendChild(div);
-          const res = await drawChart(div, liveSpec(keys), { series: data });
-          view = res.view;
-          viewKeys = sig;
-        }
-        root.setAttribute("data-points", String(data.length));
-        root.setAttribute("data-updates", String(Number(root.getAttribute("data-updates") || 0) + 1));
-      } catch (e: any) {
-        clear(chartBox);
-        chartBox.append(h("div", { class: "nbt-error", text: `chart: ${e?.message ?? e}` }));
-      }
-    });
+    chartBox.querySelector(":scope > .nbt-error")?.remove();
+    const points = charts.update(groupSeries(table));
+    root.setAttribute("data-points", String(points));
+    root.setAttribute("data-updates", String(Number(root.getAttribute("data-updates") || 0) + 1));
   }
 
   const onInfo = () => renderInfo();
@@ -99,11 +85,9 @@ export function renderCard(model: Model, el: HTMLElement): () => void {
   renderInfo();
   renderSeries();
   return () => {
-    closed = true;
     model.off("change:run", onInfo);
     model.off("change:metrics", onInfo);
     model.off("change:live", onInfo);
     model.off("change:series", onSeries);
-    if (view) view.finalize();
   };
 }

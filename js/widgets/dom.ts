@@ -55,7 +55,8 @@ export function errorBox(err: any): HTMLElement {
   return box;
 }
 
-const CSS = `
+// The card's rules (static/card.js ships only these) and the rest (table, compare, diff).
+const CARD_CSS = `
 .nbt { font: 12px/1.45 var(--jp-ui-font-family, system-ui, sans-serif); color: var(--jp-ui-font-color1, #222); }
 .nbt code, .nbt .mono { font-family: var(--jp-code-font-family, monospace); font-size: 11.5px; }
 .nbt-error { color: #b42318; background: #fef3f2; border: 1px solid #fecdca; padding: 4px 8px; margin: 4px 0; border-radius: 4px; white-space: pre-wrap; }
@@ -73,6 +74,17 @@ const CSS = `
 .nbt-muted { color: var(--jp-ui-font-color2, #666); }
 .nbt-better { color: #1a7f37; } .nbt-worse { color: #cf222e; }
 .nbt-chart { margin-top: 4px; }
+.nbt-lcs { display: flex; flex-wrap: wrap; gap: 4px 14px; }
+.nbt-lc-title { font-size: 11px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 240px; }
+.nbt-lc-last { color: var(--jp-ui-font-color2, #666); font-variant-numeric: tabular-nums; }
+.nbt-lc-svg { display: block; overflow: visible; }
+.nbt-lc-svg text { font-size: 10px; fill: var(--jp-ui-font-color2, #666); font-variant-numeric: tabular-nums; }
+.nbt-lc-frame { fill: none; stroke: var(--jp-border-color2, #ddd); }
+.nbt-lc-line { fill: none; stroke: #1f77b4; stroke-width: 1.5; stroke-linejoin: round; }
+.nbt-lc-dot { fill: #1f77b4; }
+`;
+
+const MORE_CSS = `
 .nbt-toolbar { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin-bottom: 6px; }
 .nbt-toolbar input[type=text], .nbt-toolbar select { font: inherit; padding: 2px 4px; }
 .nbt button { font: inherit; padding: 2px 8px; cursor: pointer; }
@@ -100,10 +112,21 @@ const CSS = `
 .nbt-summary li { color: #9a6700; }
 `;
 
-export function injectCss() {
-  if (document.getElementById("nbtrack-widget-css")) return;
+function addStyle(id: string, css: string) {
+  if (document.getElementById(id)) return;
   const style = document.createElement("style");
-  style.id = "nbtrack-widget-css";
-  style.textContent = CSS;
+  style.id = id;
+  style.textContent = css;
   document.head.appendChild(style);
+}
+
+/** The card's CSS (once per page). */
+export function injectCss() {
+  addStyle("nbtrack-widget-css", CARD_CSS);
+}
+
+/** The card's CSS and the table/compare/diff rules (not in the card's bundle). */
+export function injectAllCss() {
+  injectCss();
+  addStyle("nbtrack-widget-css-more", MORE_CSS);
 }

@@ -1,12 +1,12 @@
 // nbtrack widget front ends (anywidget). One bundle; the model's `kind` picks the view.
 import { Channel, Model } from "./protocol";
-import { injectCss, h } from "./dom";
+import { injectAllCss, h } from "./dom";
 import { renderCard } from "./card";
 import { renderTable } from "./table";
 import { renderCompareInto, renderDiffInto } from "./compare";
 
 function render({ model, el }: { model: Model; el: HTMLElement }) {
-  injectCss();
+  injectAllCss();
   const kind = model.get("kind");
   if (kind === "card") return renderCard(model, el);
   if (kind === "table") return renderTable(model, el);

@@ -32,6 +32,14 @@ def _card_points(page) -> int:
     )
 
 
+def _line_vertices(page) -> int:
+    """Vertices drawn in the running card's SVG line charts (one polyline per series key)."""
+    return page.evaluate(
+        f"""() => [...document.querySelectorAll('{NB} .nbt-card[data-status=running] svg polyline.nbt-lc-line')]
+            .reduce((n, p) => n + p.points.numberOfItems, 0)"""
+    )
+
+
 def test_card_table_compare_and_xss_in_lab(lab, page):
     open_notebook(page, lab, "widgets.ipynb", CELLS)
     run_all_cells(page)
@@ -42,13 +50,15 @@ def test_card_table_compare_and_xss_in_lab(lab, page):
     except Exception:
         screenshot(page, "widgets-card-live-FAILED")
         raise
-    first = _card_points(page)
+    first, first_drawn = _card_points(page), _line_vertices(page)
     page.wait_for_timeout(2000)
-    second = _card_points(page)
+    second, second_drawn = _card_points(page), _line_vertices(page)
     page.locator(f"{NB} .nbt-card[data-status=running]").scroll_into_view_if_needed()
     screenshot(page, "widgets-card-live")
     assert first > 0 and second > first, (first, second)
-    assert page.locator(f"{NB} .nbt-card[data-status=running] svg .mark-line path").count() >= 1
+    # one line chart per key (loss, acc), and the drawn lines grow while the cell runs
+    assert page.locator(f"{NB} .nbt-card[data-status=running] svg polyline.nbt-lc-line").count() == 2
+    assert 0 < first_drawn < second_drawn, (first_drawn, second_drawn)
     (lab.root / "stop-live").write_text("")
 
     wait_cells_done(page)

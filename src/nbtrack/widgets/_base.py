@@ -10,16 +10,20 @@ import traitlets
 
 from . import protocol
 
-BUNDLE = Path(__file__).resolve().parent.parent / "static" / "widget.js"
+STATIC = Path(__file__).resolve().parent.parent / "static"
+BUNDLE = STATIC / "widget.js"       # table, compare, diff (bundles vega-embed: ~0.9 MB)
+CARD_BUNDLE = STATIC / "card.js"    # the run card alone, no vega (a few tens of KB): every
+                                    # %%track cell sends its widget's ESM to the browser
 
 
 def check_bundle() -> Path:
-    if not BUNDLE.is_file() or BUNDLE.stat().st_size < 1000:
-        raise RuntimeError(
-            f"nbtrack: the widget front end is not built ({BUNDLE} is missing). In a source "
-            "checkout run `npm install && npm run build:widgets` (or `pip install -e .`, which "
-            "builds it); installed wheels ship it."
-        )
+    for path in (BUNDLE, CARD_BUNDLE):
+        if not path.is_file() or path.stat().st_size < 1000:
+            raise RuntimeError(
+                f"nbtrack: the widget front end is not built ({path} is missing). In a source "
+                "checkout run `npm install && npm run build:widgets` (or `pip install -e .`, which "
+                "builds it); installed wheels ship it."
+            )
     return BUNDLE
 
 

@@ -3,8 +3,8 @@ bests, and a live chart of the series the cell logs while it still runs.
 
 The kernel pushes (the cell is busy, so the front end cannot ask): a ``LiveFeed`` receives the
 points the store's writer drains from the run (a batch at a time, never per ``log`` call), and a
-background thread at most ``PUSH_HZ`` times a second downsamples them to at most
-``MAX_POINTS`` per key and sets the ``series`` trait (Arrow IPC bytes, a binary buffer).
+background thread (one for all cards) at most ``PUSH_HZ`` times a second downsamples them to at
+most ``MAX_POINTS`` per key and sets the ``series`` trait (Arrow IPC bytes, a binary buffer).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import traitlets
 
 from ..capture.summary import RunSummary, format_value
 from . import protocol
-from ._base import NbtrackWidget
+from ._base import CARD_BUNDLE, NbtrackWidget
 
 PUSH_HZ = 2.0
 MAX_POINTS = 2000      # per key, sent to the browser
@@ -135,6 +135,20 @@ class LiveFeed:
         return {k: float(v[-1]) for k, (s, v) in self.series.items() if len(v)}
 
 
+_LAYOUT = None
+
+
+def _shared_layout():
+    """One ipywidgets Layout for every card: a DOMWidget otherwise opens a second widget (its
+    Layout, one more comm and state entry) per card, i.e. per tracked cell."""
+    global _LAYOUT
+    if _LAYOUT is None or getattr(_LAYOUT, "comm", None) is None:  # none yet, or closed
+        import ipywidgets
+
+        _LAYOUT = ipywidgets.Layout()
+    return _LAYOUT
+
+
 class RunCard(NbtrackWidget):
     """The card under a tracked cell. Synced traits:
 
@@ -142,7 +156,12 @@ class RunCard(NbtrackWidget):
     * ``metrics`` (list of dicts): key, value, delta, better (bool or None), best — final metrics
     * ``live`` (dict): per series key its number of points and last value, while running
     * ``series`` (bytes): Arrow IPC stream (key, step, value), at most 2,000 points per key
+
+    Its front end is ``static/card.js``, not the shared bundle: anywidget sends a widget's ESM
+    with every instance, and a card comes with every tracked cell.
     """
+
+    _esm = CARD_BUNDLE
 
     run = traitlets.Dict().tag(sync=True)
     metrics = traitlets.List().tag(sync=True)
@@ -152,57 +171,61 @@ class RunCard(NbtrackWidget):
     _handlers = {"series": "_req_series"}
 
     def __init__(self, run_obj=None, **kwargs):
+        if run_obj is not None:  # in the widget's first state: no extra message
+            kwargs.setdefault("run", self._run_state(run_obj))
+        kwargs.setdefault("layout", _shared_layout())
         super().__init__(kind="card", **kwargs)
         self._run = run_obj
         self._feed: LiveFeed | None = None
-        self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._done = threading.Event()  # the pusher is done with this card (its feed closed)
+        self._due = 0.0
+        self._ended_at: float | None = None
         self._summary: RunSummary | None = None
-        self._state_lock = threading.Lock()
+        # Held while the traits change (the live thread and finish), so that changes batched by
+        # hold_sync in one thread never mix with the other's.
+        self._state_lock = threading.RLock()
         self.pushes = 0
-        if run_obj is not None:
-            self.run = self._run_state(run_obj)
 
     # -- live ----------------------------------------------------------------------------
 
     def start_live(self) -> None:
         """Follow the run: push its series at most PUSH_HZ times a second until it ends."""
-        if self._run is None or self._thread is not None:
+        if self._run is None or self._feed is not None:
             return
         self._feed = LiveFeed(self._run)
-        self._thread = threading.Thread(target=self._loop, name="nbtrack-card", daemon=True)
-        self._thread.start()
+        self._due = time.monotonic() + 1.0 / PUSH_HZ
+        _PUSHER.add(self)
 
-    def _loop(self) -> None:
-        period = 1.0 / PUSH_HZ
+    def _step(self) -> bool:
+        """One tick of the live card (on the pusher thread); True when it is done."""
         run, feed = self._run, self._feed
-        ended_at = None
         try:
-            while not self._stop.wait(period):
-                changed = feed.update()
-                if changed:
-                    self._push(final=False)
-                else:
-                    self._tick_duration()
-                if run.status != "running":
-                    ended_at = ended_at or time.monotonic()
-                    if feed.drained_after_end or time.monotonic() - ended_at > END_WAIT_S:
-                        if feed.update():
-                            self._push(final=True)
-                        break
+            if feed.update():
+                self._push(final=False)
+            else:
+                self._tick_duration()
+            if run.status != "running":
+                self._ended_at = self._ended_at or time.monotonic()
+                if feed.drained_after_end or time.monotonic() - self._ended_at > END_WAIT_S:
+                    if feed.update():
+                        self._push(final=True)
+                    return True
+            return False
         except Exception:
-            pass  # the card is a view: never let it disturb the run
-        finally:
-            feed.close()
+            return True  # the card is a view: never let it disturb the run
 
     def _push(self, final: bool) -> None:
         feed, run = self._feed, self._run
         table = feed.table()
         last = feed.last()
-        self.series = protocol.arrow_bytes(table)
-        self.live = {"keys": {k: {"points": feed.counts.get(k, 0), "last": format_value(v)} for k, v in last.items()},
-                     "more_keys": max(0, len(feed.counts) - len(feed.series))}
-        self._tick_duration()
+        series = protocol.arrow_bytes(table)
+        live = {"keys": {k: {"points": feed.counts.get(k, 0), "last": format_value(v)} for k, v in last.items()},
+                "more_keys": max(0, len(feed.counts) - len(feed.series))}
+        with self._state_lock, self.hold_sync():  # one message per push
+            self.series = series
+            self.live = live
+            self._tick_duration()
         self.pushes += 1
 
     def _tick_duration(self) -> None:
@@ -218,22 +241,22 @@ class RunCard(NbtrackWidget):
         return protocol.Reply(tables=tables)
 
     def join(self, timeout: float | None = None) -> bool:
-        """Wait for the live thread to push the run's last points and end; True if it ended."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-            return not self._thread.is_alive()
+        """Wait for the live card to push the run's last points and end; True if it ended."""
+        if self._feed is not None:
+            return self._done.wait(timeout)
         return True
 
     def stop(self, timeout: float = 0.0) -> None:
         self._stop.set()
-        if self._thread is not None and timeout:
-            self._thread.join(timeout)
+        _PUSHER.wake()
+        if self._feed is not None and timeout:
+            self._done.wait(timeout)
 
     # -- the end ---------------------------------------------------------------------------
 
     def finish(self, summary: RunSummary) -> None:
         """The run ended: show its status, final metrics, deltas and bests."""
-        with self._state_lock:
+        with self._state_lock, self.hold_sync():  # one message for the run and its metrics
             self._summary = summary
             self.summary_text = repr(summary)
             self.metrics = summary.metric_rows()
@@ -268,6 +291,67 @@ class RunCard(NbtrackWidget):
             r = self.run
             data["text/plain"] = f"nbtrack run {r.get('run_id', '')} {r.get('status', '')}".rstrip()
         return data, meta
+
+
+class _Pusher:
+    """One daemon thread ticks every live card (at most PUSH_HZ times a second each): a thread
+    per card would cost every tracked cell a thread start."""
+
+    def __init__(self):
+        self._cards: list[RunCard] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, card: RunCard) -> None:
+        with self._lock:
+            self._cards.append(card)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="nbtrack-cards", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _done(self, card: RunCard) -> None:
+        with self._lock:
+            if card in self._cards:
+                self._cards.remove(card)
+        try:
+            card._feed.close()
+        finally:
+            card._done.set()
+
+    def _loop(self) -> None:
+        period = 1.0 / PUSH_HZ
+        while True:
+            with self._lock:
+                cards = list(self._cards)
+            now = time.monotonic()
+            for card in cards:
+                try:
+                    if card._stop.is_set():
+                        self._done(card)
+                    elif card._due <= now:
+                        card._due = now + period
+                        if card._step():
+                            self._done(card)
+                except Exception:  # never let one card stop the others
+                    with self._lock:
+                        if card in self._cards:
+                            self._cards.remove(card)
+                    card._done.set()
+            with self._lock:
+                if not self._cards:
+                    timeout = None
+                else:
+                    timeout = max(0.0, min(c._due for c in self._cards) - time.monotonic())
+            self._wake.wait(timeout)
+            self._wake.clear()
+
+
+_PUSHER = _Pusher()
 
 
 def frontend_available(shell) -> bool:
