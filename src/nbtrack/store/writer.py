@@ -98,9 +98,15 @@ class Writer:
             return self._idle.wait_for(lambda: self._generation >= target, timeout)
 
     def compact_now(self) -> int:
+        """Move the whole spool into the DuckDB file now (in batches); returns files moved."""
         self.flush()
+        total = 0
         with self._lock:
-            return self._compact()
+            while True:
+                moved = self._compact()
+                total += moved
+                if not moved or not spool.listing(self.spool_dir):
+                    return total
 
     # -- the thread -----------------------------------------------------------------------
 
@@ -116,16 +122,24 @@ class Writer:
             with self._idle:
                 self._wake.clear()
                 self._started += 1
+            wrote = False
             try:
                 with self._lock:
-                    self._pass()
+                    wrote = self._pass()
             except Exception as exc:  # never let the thread die: report and go on
                 self._problem(f"nbtrack: writing to the store failed: {exc!r}", exc)
-            with self._idle:
+            with self._idle:  # flush() waits for the spool files, not for compaction
                 self._generation = self._started
                 self._idle.notify_all()
+            if wrote:
+                try:
+                    with self._lock:
+                        self._maybe_compact()
+                except Exception as exc:
+                    self._problem(f"nbtrack: moving runs into the store failed: {exc!r}", exc)
 
-    def _pass(self) -> None:
+    def _pass(self) -> bool:
+        """Write what is pending; True when the spool is in order (compaction may follow)."""
         # Both counts first: a run whose end is counted here had its start counted too (start
         # is appended before end), so its heartbeat file is never created after its removal.
         n_start, n_ending = len(self._starting), len(self._ending)
@@ -137,7 +151,7 @@ class Writer:
             del self._starting[:n_start]
         except OSError as exc:
             self._problem(_os_message(self.store_dir, exc), exc)
-            return
+            return False
         # Series points of live runs first, then the rows queued after them (end events).
         for run_id, source in list(self._sources.items()):
             finished = source.finished
@@ -147,7 +161,7 @@ class Writer:
             if finished:
                 del self._sources[run_id]
         if not self._write_pending():
-            return
+            return False
         for run_id in self._ending[:n_ending]:
             live.end(self.live_dir, run_id)
         del self._ending[:n_ending]
@@ -155,7 +169,7 @@ class Writer:
         if self._sources and now - self._last_beat > live.HEARTBEAT_EVERY_S:
             live.beat(self.live_dir, list(self._sources))
             self._last_beat = now
-        self._maybe_compact()
+        return True
 
     def _write_pending(self) -> bool:
         n = len(self._pending)
