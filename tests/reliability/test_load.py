@@ -29,25 +29,29 @@ CELL = (
 
 
 def run_cells(kc, n: int) -> dict:
-    """Send n tracked cells at once; count replies that were not ok and any stderr/error output."""
-    ids = {kc.execute(CELL) for _ in range(n)}
-    bad, noisy, seen = [], [], set()
-    deadline = time.time() + 900
-    while len(seen) < n and time.time() < deadline:
-        reply = kc.get_shell_msg(timeout=max(1, deadline - time.time()))
-        if reply["parent_header"].get("msg_id") in ids:
-            seen.add(reply["parent_header"]["msg_id"])
-            if reply["content"]["status"] != "ok":
-                bad.append(reply["content"])
-    while True:  # drain iopub: any stderr or error output is a warning shown to the user
-        try:
-            msg = kc.get_iopub_msg(timeout=2)
-        except Exception:
-            break
-        if msg["msg_type"] == "error" or (msg["msg_type"] == "stream" and msg["content"]["name"] == "stderr"):
-            noisy.append(msg["content"])
+    """Run n tracked cells one after another, as a front end does: read each cell's output
+    (iopub) until the kernel is idle again, then its reply. Collects replies that were not ok
+    and any stderr/error output (a warning shown to the user)."""
+    bad, noisy, done = [], [], 0
+    for _ in range(n):
+        msg_id = kc.execute(CELL)
+        while True:
+            msg = kc.get_iopub_msg(timeout=120)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind = msg["msg_type"]
+            if kind == "error" or (kind == "stream" and msg["content"]["name"] == "stderr"):
+                noisy.append(msg["content"])
+            if kind == "status" and msg["content"]["execution_state"] == "idle":
+                break
+        reply = kc.get_shell_msg(timeout=120)
+        while reply["parent_header"].get("msg_id") != msg_id:
+            reply = kc.get_shell_msg(timeout=120)
+        done += 1
+        if reply["content"]["status"] != "ok":
+            bad.append(reply["content"])
     assert execute_ok(kc, "nbtrack.store().flush()")
-    return {"replies": len(seen), "bad": bad, "noisy": noisy}
+    return {"replies": done, "bad": bad, "noisy": noisy}
 
 
 def execute_ok(kc, code: str) -> bool:
@@ -93,7 +97,8 @@ class Server:
                 self.get("nbtrack/api/runs?limit=50")
             except Exception as exc:
                 self.failed += 1
-                self.errors.append(repr(exc))
+                body = exc.read().decode(errors="replace") if hasattr(exc, "read") else ""
+                self.errors.append(f"{exc!r} {body}")
             self._stop.wait(0.1)
 
     def stop(self, poller: threading.Thread):
@@ -125,7 +130,7 @@ def test_eight_kernels_500_cells_each_with_server_and_widget_readers(tmp_path, f
         widget_out: list = []
         with kernel(store.dir) as (reader_km, reader):
             assert execute_ok(reader, "%load_ext nbtrack")
-            reader.execute(WIDGET_QUERY.format(seconds=600))  # runs until we interrupt it below
+            loop_id = reader.execute(WIDGET_QUERY.format(seconds=600))  # until interrupted below
             kernels = [kernel(store.dir) for _ in range(8)]
             clients = [k.__enter__()[1] for k in kernels]
             try:
@@ -138,8 +143,9 @@ def test_eight_kernels_500_cells_each_with_server_and_widget_readers(tmp_path, f
                     k.__exit__(None, None, None)
             # Stop the widget-side reader; it must have served pages all along without error.
             time.sleep(1)
-            reader.execute("pass")  # queued behind the loop
-            os.kill(reader_km.provisioner.process.pid, 2)  # SIGINT: KeyboardInterrupt in the loop
+            reader_km.interrupt_kernel()  # KeyboardInterrupt in the loop
+            while reader.get_shell_msg(timeout=60)["parent_header"].get("msg_id") != loop_id:
+                pass
             widget = reader.execute_interactive("print(pages, flush=True)", timeout=60,
                                                 output_hook=lambda m: widget_out.append(m))
     finally:

@@ -71,7 +71,7 @@ class Store:
         return self.writer.compact_now()
 
     @contextmanager
-    def snapshot(self, timeout: float = 10.0, busy_timeout: float = 2.0, own_writes: bool = True):
+    def snapshot(self, timeout: float = 30.0, busy_timeout: float = 2.0, own_writes: bool = True):
         """A DuckDB connection whose views (runs, params, metrics, series, inputs, outputs,
         artifacts) show the file plus the spool as of now. Hold it briefly: compaction waits.
         ``own_writes``: first hand this process's pending rows to the spool, so they show."""

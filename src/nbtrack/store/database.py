@@ -102,7 +102,7 @@ def _latest(table: str, source: str) -> str:
     )
 
 
-def compact(con: duckdb.DuckDBPyConnection, store_dir: Path, max_files: int = 2000) -> int:
+def compact(con: duckdb.DuckDBPyConnection, store_dir: Path, max_files: int = 500) -> int:
     """Move spool files into the DuckDB file, exactly once. Returns how many files moved,
     0 when another process holds the lock. Raises StoreError when the file cannot be used.
     At most ``max_files`` (oldest first) per call, so readers never wait long for the lock."""
