@@ -154,25 +154,30 @@ class Run:
         if not n:
             return {}
         chunk = points[:n]
-        keys, steps, values, times = zip(*chunk)
+        # Column by column (zip(*chunk) with a million arguments cost 0.7 s per 1M points);
+        # keys as dictionary codes (encoding each str cost 0.4 s per 1M).
+        codes_of: dict[str, int] = {}
+        codes = np.fromiter((codes_of.setdefault(p[0], len(codes_of)) for p in chunk), np.int32, n)
+        keys = pa.DictionaryArray.from_arrays(codes, pa.array(list(codes_of), pa.string()))
+        steps = np.fromiter((p[1] for p in chunk), np.float64, n)
+        values = np.fromiter((p[2] for p in chunk), np.float64, n)
+        times = np.fromiter((p[3] for p in chunk), np.float64, n)
         last = {}
-        distinct = set(keys)
         for key, step, value, t in reversed(chunk):  # few keys: stops after a few points
             if key not in last:
                 last[key] = (value, step, t)
-                if len(last) == len(distinct):
+                if len(last) == len(codes_of):
                     break
-        ts = pa.array((np.asarray(times) * 1e6).astype(np.int64)).cast(TS)
+        ts = pa.array((times * 1e6).astype(np.int64)).cast(TS)
         series = pa.table(
             {
-                "run_id": pa.array([self.run_id] * n, pa.string()),
-                "key": pa.array(keys, pa.string()),
-                "step": pa.array(steps, pa.float64()),
-                "value": pa.array(values, pa.float64()),
+                "run_id": pa.DictionaryArray.from_arrays(np.zeros(n, np.int32), pa.array([self.run_id])),
+                "key": keys,
+                "step": steps,
+                "value": values,
                 "time": ts,
-            },
-            schema=TABLES["series"],
-        )
+            }
+        ).cast(TABLES["series"])
         metric_rows = pa.Table.from_pylist(
             [
                 {"run_id": self.run_id, "key": k, "value": v, "step": float(s), "time": _utc(t),
