@@ -50,6 +50,7 @@ class Store:
         self._spool_cache: dict = {}  # spool file name -> Arrow table (files are immutable)
         self._views_for: frozenset | None = None  # which spooled tables the views merge
         self._registered: dict = {}  # Arrow tables registered on the read connection
+        self._checked_version_of: tuple | None = None  # (mtime, size, inode) of a checked file
 
     def __repr__(self) -> str:
         return f"Store({str(self.dir)!r})"
@@ -92,8 +93,10 @@ class Store:
                     self._attach_for_read(con, busy_timeout)
                     try:
                         # Files a compactor moved in but died before deleting are not new.
-                        done = {r[0] for r in con.execute("SELECT file FROM s.ingested").fetchall()}
-                        names = [n for n in spool.listing(self.spool_dir) if n not in done]
+                        names = spool.listing(self.spool_dir)
+                        if names:
+                            done = {r[0] for r in con.execute("SELECT file FROM s.ingested").fetchall()}
+                            names = [n for n in names if n not in done]
                         tables, _bad = spool.read(self.spool_dir, names, self._spool_cache)
                         heartbeats = live.statuses(self.live_dir, database.STALE_HEARTBEAT_S)
                         database.register_snapshot(con, tables, heartbeats, self._registered)
@@ -127,11 +130,16 @@ class Store:
                     raise
                 time.sleep(0.05)
         try:
-            version = database.schema_version(con)
-            database.check_version(version, self.db_path)
-            if version == 0:  # created but never migrated: read it as empty
-                database.detach(con)
-                database.create_memory_store(con)
+            stat = self.db_path.stat()
+            stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+            if stamp != self._checked_version_of:  # the file changed: check its schema again
+                version = database.schema_version(con)
+                database.check_version(version, self.db_path)
+                if version == 0:  # created but never migrated: read it as empty
+                    database.detach(con)
+                    database.create_memory_store(con)
+                    return
+                self._checked_version_of = stamp
         except BaseException:
             database.detach(con)
             raise
