@@ -496,7 +496,7 @@ def main() -> int:
                 [("all runs into a pandas DataFrame (warm)", "frame_s", "s"),
                  ("... first call in a fresh process", "frame_first_s", "s"),
                  ("series of 10 runs (warm)", "series10_s", "s"),
-                 ("... first call in a fresh process", "series10_first_s", "s"),
+                 ("... series, first call in a fresh process", "series10_first_s", "s"),
                  ("runs in the store", "rows", "c"),
                  ("DataFrame columns", "columns", "c")],
                 qres,
