@@ -535,7 +535,7 @@ def main() -> int:
                  ("all runs into a DataFrame (warm)", {"nbtrack": "frame_s"}, "s", False),
                  ("... first call in a fresh process (peers: at the size reached)", "frame_first_s", "s", False),
                  ("series of 10 runs (warm)", {"nbtrack": "series10_s"}, "s", False),
-                 ("... first call in a fresh process (peers: at the size reached)", "series10_first_s", "s", False),
+                 ("... series, first call in a fresh process (peers: at the size reached)", "series10_first_s", "s", False),
                  ("store size on disk", "disk_bytes", "b", False),
                  ("store size per run", "disk_per_run_b", "b"),
                  ("peers: rate while adding runs (runs/s)", {"mlflow": "runs_per_s", "aim": "runs_per_s"}, "n", False),
