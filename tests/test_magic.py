@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import nbtrack
-from nbtrack.capture.magic import NbtrackWarning, TrackMagics
+from nbtrack.capture.magic import TrackMagics
 from nbtrack.store import query
 
 ISSUE_CELL = """%%track --name baseline --tag rf

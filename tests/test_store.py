@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 import nbtrack
-from nbtrack.store import Store, StoreVersionError, query, spool
+from nbtrack.store import StoreVersionError, query, spool
 from nbtrack.store.location import resolve_store_dir, set_override
 
 

@@ -69,7 +69,8 @@ class Run:
         self._points: list[tuple] = []
         self._next_step: float = 0
         self._last: dict[str, tuple] = {}  # key -> (value, step, time): drained so far
-        self._git = context.GitProbe.for_cwd(os.getcwd())
+        self._cwd = os.getcwd()  # once per run: where the run started
+        self._git = context.GitProbe.for_cwd(self._cwd)
         self._seq = 0
 
     # -- hot path ---------------------------------------------------------------------------
@@ -205,7 +206,7 @@ class Run:
         self._seq += 1
         git = self._git.get(0) if self.status != "running" else {}
         ctx = context.static_context()
-        ctx["cwd"] = os.getcwd()
+        ctx["cwd"] = self._cwd
         ctx["packages"] = context.packages()
         return {
             "run_id": self.run_id,

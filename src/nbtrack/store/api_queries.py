@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from . import Store
-from .database import StoreError
+from .errors import StoreError
 from .filters import FilterError, compile_filters, parse_filter, quote_ident, search_clause
 from .query import RUN_COLUMNS, STATUSES, _param_value
 

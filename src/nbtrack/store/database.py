@@ -8,14 +8,13 @@ it holds the store lock (shared to read, exclusive to compact).
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from . import spool
-from .errors import StoreBusyError, StoreCorruptError, StoreError, StoreVersionError
+from .errors import StoreBusyError, StoreCorruptError, StoreVersionError
 from .lock import store_lock
 from .schema import LATEST_BY, MIGRATIONS, SCHEMA_VERSION, TABLES
 

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import Store
-from .database import StoreError
+from .errors import StoreError
 
 RUN_COLUMNS = [
     "run_id",

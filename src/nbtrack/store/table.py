@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 

@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from . import database, live, spool
+from .errors import StoreError
 from .schema import TABLES
 
 FLUSH_EVERY_S = 0.5
@@ -215,7 +216,7 @@ class Writer:
             self._con = duckdb.connect()
         try:
             moved = database.compact(self._con, self.store_dir)
-        except database.StoreError as exc:
+        except StoreError as exc:
             self._problem(str(exc), exc)
             return 0
         except (OSError, duckdb.Error) as exc:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -216,7 +215,7 @@ class RunCard(NbtrackWidget):
             return True  # the card is a view: never let it disturb the run
 
     def _push(self, final: bool) -> None:
-        feed, run = self._feed, self._run
+        feed = self._feed
         table = feed.table()
         last = feed.last()
         series = protocol.arrow_bytes(table)
