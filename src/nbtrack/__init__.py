@@ -14,12 +14,12 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ._version import __version__
-from .capture.run import Run, log
+from .capture.run import Run, log, log_metrics, log_params
 from .store import get_store
 from .store.errors import StoreError
 
 __all__ = [
-    "__version__", "log", "start", "runs", "series", "get_run", "sql", "store",
+    "__version__", "log", "log_params", "log_metrics", "start", "runs", "series", "get_run", "sql", "store",
     "table", "compare", "diff", "charts", "Run", "StoreError",
 ]
 

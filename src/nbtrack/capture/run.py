@@ -72,6 +72,9 @@ class Run:
         self._cwd = os.getcwd()  # once per run: where the run started
         self._git = context.GitProbe.for_cwd(self._cwd)
         self._seq = 0
+        self._begun = False
+        self.param_sources: dict[str, str] = {}  # key -> rule that captured it (inherited, ...)
+        self.pending_metrics: dict[str, float] = {}  # log_metrics(): final values set by hand
 
     # -- hot path ---------------------------------------------------------------------------
 
@@ -89,6 +92,25 @@ class Run:
                 value = _check_number(key, value)
             append((key, step, value, t))
 
+    def log_params(self, params: dict[str, Any], source: str | None = None) -> None:
+        """Add parameters while the run is running (a key already set keeps its first value:
+        the params table is append-only, and the first value is what the run started with).
+        ``source`` says which rule or API produced them (shown by ``--explain``)."""
+        new = {str(k): v for k, v in params.items() if str(k) not in self.params}
+        if not new:
+            return
+        self.params.update(new)
+        if source:
+            for k in new:
+                self.param_sources[k] = source
+        if self._begun:
+            self.store.writer.put("params", [self._param_row(k, v) for k, v in new.items()])
+
+    def log_metrics(self, metrics: dict[str, Any]) -> None:
+        """Set final metric values (not series points); written when the run ends."""
+        for key, value in metrics.items():
+            self.pending_metrics[str(key)] = _check_number(str(key), value)
+
     # -- lifecycle --------------------------------------------------------------------------
 
     def begin(self) -> "Run":
@@ -96,6 +118,7 @@ class Run:
         w.put("runs", [self._row()])
         if self.params:
             w.put("params", [self._param_row(k, v) for k, v in self.params.items()])
+        self._begun = True
         w.run_started(self.run_id, self)
         _active.add(self)
         return self
@@ -121,6 +144,8 @@ class Run:
             }
         w = self.store.writer
         seq = time.time_ns()
+        if self.pending_metrics:
+            metrics = {**(metrics or {}), **self.pending_metrics}
         if metrics:
             self.metrics.update(metrics)
             w.put("metrics", [
@@ -208,6 +233,8 @@ class Run:
         ctx = context.static_context()
         ctx["cwd"] = self._cwd
         ctx["packages"] = context.packages()
+        if self.param_sources:
+            ctx["param_sources"] = self.param_sources
         return {
             "run_id": self.run_id,
             "seq": self._seq,
@@ -328,6 +355,24 @@ def log(step: Any = None, **metrics: Any) -> None:
                 "Add %%track as the cell's first line, or use `with nbtrack.start():`.",
                 stacklevel=2,
             )
+
+
+def log_params(**params: Any) -> None:
+    """Parameters no capture rule can see: ``nbtrack.log_params(lr=0.1, optimizer="adam")``."""
+    run = current()
+    if run is None:
+        warnings.warn("nbtrack.log_params() called outside a tracked cell: nothing recorded.", stacklevel=2)
+        return
+    run.log_params(params, source="log_params")
+
+
+def log_metrics(**metrics: Any) -> None:
+    """Final metric values no capture rule can see: ``nbtrack.log_metrics(auc=0.93)``."""
+    run = current()
+    if run is None:
+        warnings.warn("nbtrack.log_metrics() called outside a tracked cell: nothing recorded.", stacklevel=2)
+        return
+    run.log_metrics(metrics)
 
 
 def install_sigterm_handler() -> None:
