@@ -111,6 +111,17 @@ class Run:
         for key, value in metrics.items():
             self.pending_metrics[str(key)] = _check_number(str(key), value)
 
+    def add_artifacts(self, rows: list[dict]) -> None:
+        """Store artifact rows (``name``, ``mime``, ``size``, ``data``) now, while the run runs
+        (integrations: logged images, tables, artifact manifests)."""
+        if rows:
+            self.store.writer.put("artifacts", [{"run_id": self.run_id, **r} for r in rows])
+
+    def on_end(self, fn) -> None:
+        """Call ``fn(run, status)`` when the run ends, before its final rows are written
+        (integrations flush buffered points and summaries there). Errors in ``fn`` are ignored."""
+        self.__dict__.setdefault("_end_hooks", []).append(fn)
+
     # -- lifecycle --------------------------------------------------------------------------
 
     def begin(self) -> "Run":
@@ -134,6 +145,11 @@ class Run:
     ) -> None:
         if self.status != "running":
             return
+        for fn in self.__dict__.pop("_end_hooks", ()):
+            try:
+                fn(self, status)
+            except Exception:
+                pass
         self.ended = _time()
         self.status = status
         if exc is not None:
