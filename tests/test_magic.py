@@ -181,7 +181,9 @@ def test_odd_values_never_break_the_cell(ip, store):
     assert math.isnan(row["metrics.nan_metric"]) and row["metrics.inf_metric"] == math.inf
     assert row["metrics.caf\u00e9"] == 2
     rec = nbtrack.get_run(row.run_id)
-    assert rec.params == {"weird": "abc", "emoji": "\U0001F600" * 25_000, "rec": [1]}
+    # A 100 kB string is data typed into the cell and ``rec`` changes after its literal: neither
+    # is a setting (issue 9), and neither breaks the cell.
+    assert rec.params == {"weird": "abc"}
     assert rec.outputs["gen"]["type"] == "generator" and "fn" not in rec.outputs
 
 
@@ -190,7 +192,7 @@ def test_ten_thousand_params_in_one_cell(ip, store):
     ip.cell("%%track -q\n" + body)
     rec = nbtrack.get_run(nbtrack.runs().run_id[0])
     assert len(rec.params) == 10_000 and rec.params["p9999"] == 9999
-    assert nbtrack.runs().shape[1] == 10 + 10_000
+    assert nbtrack.runs().shape[1] == 10 + 10_000 + 2  # + metrics.sys.cpu_s, metrics.sys.peak_rss_mb
 
 
 def test_quoted_option_values_lose_their_quotes(ip, store):

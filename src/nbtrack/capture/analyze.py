@@ -1,10 +1,13 @@
 """Static analysis of a cell's source (after IPython's transforms): no execution, no store.
 
-- params: top-level assignments of literals (``lr = 1e-3``, ``layers = [64, 32]``);
-- reads: names read before the cell binds them (candidates for inputs);
-- computed: names bound at top level by a computed value (candidates for metrics);
-- assigned: every name the cell binds in its own scope (summarised as outputs);
-- not_metrics: loop targets, imports, functions, classes.
+What the code says, before it runs:
+- params: literal assignments (``lr = 1e-3``, ``a, b = 1, 2``), literal config dicts flattened
+  to dotted keys (``config.optimizer.momentum``), literal class attributes (``Config.lr``);
+- calls: every call at the cell's level with its literal keyword arguments (``test_size=0.25``)
+  and the name it is bound to; which of them are estimators is decided at run time
+  (``capture.extract``), which are presentation by ``capture.rules``;
+- reads / computed / assigned / not_metrics: inputs, metric candidates, outputs, loop names;
+- the last expression's metric name (``clf.score(X, y)`` -> ``score``).
 """
 
 from __future__ import annotations
@@ -15,15 +18,41 @@ from functools import lru_cache
 from typing import Any
 
 _NO_VALUE = object()
+MAX_CONFIG_KEYS = 200
+MAX_CONFIG_DEPTH = 5
+MAX_PARAM_LIST = 64  # a longer literal list is data, not a setting
+
+# Cell magics whose body runs in the user's namespace: analyse the body under them.
+BODY_MAGICS = ("time", "capture", "timeit", "prun", "memit", "skip")
+_MUTATORS = frozenset({"append", "extend", "insert", "update", "pop", "popitem", "setdefault",
+                       "add", "remove", "discard", "clear", "sort", "reverse"})
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call in the cell: ``callee`` as written (``SVC``, ``plt.plot``, ``SVC().fit``)."""
+
+    callee: str
+    kwargs: tuple[tuple[str, Any], ...]  # literal keyword arguments, in order
+    target: str | None  # the name the statement binds, if any (``clf = SVC(...)``)
+    line: int
+    nested_in: str | None = None  # the enclosing call's callee, if an argument of another call
 
 
 @dataclass(frozen=True)
 class Analysis:
     params: dict[str, Any] = field(default_factory=dict)
+    param_rules: dict[str, str] = field(default_factory=dict)  # key -> rule that produced it
     reads: tuple[str, ...] = ()
     computed: tuple[str, ...] = ()
     assigned: tuple[str, ...] = ()
     not_metrics: frozenset[str] = frozenset()
+    calls: tuple[Call, ...] = ()
+    mutated: frozenset[str] = frozenset()  # names changed in place (``xs.append``, ``d[k] = v``)
+    value_kind: dict[str, str] = field(default_factory=dict)  # name -> clock | size
+    producers: dict[str, str] = field(default_factory=dict)  # name -> callee of its value
+    last_expr: str | None = None  # metric name of the last expression statement
+    last_names: tuple[str, ...] = ()  # a last expression ``a, b``: the names it shows
     syntax_error: bool = False
 
 
@@ -32,8 +61,69 @@ def literal_value(node: ast.AST) -> Any:
     try:
         value = ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        if isinstance(node, ast.Call) and dotted(node.func) == "dict" and not node.args:
+            try:  # dict(lr=0.1, depth=3): a config written as a call
+                return {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg}
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                return _NO_VALUE
         return _NO_VALUE
     return _NO_VALUE if isinstance(value, (set, frozenset, bytes, complex)) else value
+
+
+def is_setting(value: Any) -> bool:
+    """Is a literal a setting (``[64, 32]``, ``"adam"``) rather than data typed in the cell (a
+    list of records, sample sentences, an empty container filled later)?"""
+    if isinstance(value, (list, tuple)):
+        if not value or len(value) > MAX_PARAM_LIST:
+            return False
+        return all(_scalar_setting(v) or (isinstance(v, (list, tuple)) and len(v) <= 8
+                                          and all(_scalar_setting(x) for x in v)) for v in value)
+    if isinstance(value, dict):
+        return bool(value)
+    if isinstance(value, str):
+        return _scalar_setting(value)
+    return True
+
+
+def _scalar_setting(v: Any) -> bool:
+    if isinstance(v, str):  # a word or identifier, not a sentence or a document
+        return len(v) <= 64 and v.count(" ") <= 2 and "\n" not in v
+    return v is None or isinstance(v, (bool, int, float))
+
+
+def flatten_config(prefix: str, value: dict, out: dict, depth: int = 0) -> bool:
+    """``{"opt": {"lr": 0.1}}`` under ``cfg`` -> ``cfg.opt.lr``. False when a cap cut it."""
+    complete = True
+    for k, v in value.items():
+        key = f"{prefix}.{k}"
+        if len(out) >= MAX_CONFIG_KEYS:
+            return False
+        if isinstance(v, dict) and v and all(isinstance(x, str) for x in v):
+            if depth + 1 >= MAX_CONFIG_DEPTH:
+                out[key] = v
+                complete = False
+            else:
+                complete &= flatten_config(key, v, out, depth + 1)
+        else:
+            out[key] = v
+    return complete
+
+
+def is_config_dict(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value) and all(isinstance(k, str) for k in value)
+
+
+def dotted(node: ast.AST) -> str:
+    """``plt.plot`` for Attribute chains, ``SVC().fit`` through calls, ``?`` for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{dotted(node.value)}.{node.attr}"
+    if isinstance(node, ast.Call):
+        return f"{dotted(node.func)}()"
+    if isinstance(node, ast.Subscript):
+        return f"{dotted(node.value)}[]"
+    return "?"
 
 
 def _target_names(target: ast.AST) -> list[str]:
@@ -111,18 +201,159 @@ def _loads(node: ast.AST) -> list[str]:
     return [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
 
 
+class _Calls(ast.NodeVisitor):
+    """Calls in a statement (not inside function bodies or lambdas), with literal kwargs."""
+
+    def __init__(self, target: str | None, calls: list, mutated: set):
+        self.target, self.calls, self.mutated = target, calls, mutated
+        self.enclosing: list[str] = []
+
+    def visit_FunctionDef(self, node):
+        for dec in node.decorator_list:
+            self.visit(dec)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node):
+        pass
+
+    def visit_Lambda(self, node):
+        pass
+
+    def visit_Call(self, node):
+        callee = dotted(node.func)
+        kwargs = []
+        for kw in node.keywords:
+            if kw.arg is None:
+                continue  # **config: its values come from the config's own capture
+            value = literal_value(kw.value)
+            if value is not _NO_VALUE:
+                kwargs.append((kw.arg, value))
+        # Seeds are positional by convention: np.random.seed(42), torch.manual_seed(0).
+        last = callee.rsplit(".", 1)[-1]
+        if last in ("seed", "manual_seed", "set_seed", "set_random_seed") and node.args:
+            value = literal_value(node.args[0])
+            if isinstance(value, int) and not isinstance(value, bool):
+                kwargs.append(("seed", value))
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATORS:
+            root = node.func.value  # xs.append, history["loss"].append, cfg.layers.extend
+            while isinstance(root, (ast.Subscript, ast.Attribute)):
+                root = root.value
+            if isinstance(root, ast.Name):
+                self.mutated.add(root.id)
+        self.calls.append(Call(callee, tuple(kwargs), self.target, getattr(node, "lineno", 0),
+                               self.enclosing[-1] if self.enclosing else None))
+        self.visit(node.func)
+        self.enclosing.append(callee)
+        for arg in node.args:
+            self.visit(arg)
+        for kw in node.keywords:
+            self.visit(kw.value)
+        self.enclosing.pop()
+
+
+def _value_kind(value: ast.AST, rules_clock, rules_size, size_attrs) -> str | None:
+    """``clock`` for a clock reading, ``size`` for a count/shape expression, else None."""
+    from .rules import matches
+
+    if isinstance(value, ast.Call) and matches(dotted(value.func), rules_clock):
+        return "clock"
+    for node in ast.walk(value):
+        if isinstance(node, ast.Call) and matches(dotted(node.func), rules_size):
+            return "size"
+        if isinstance(node, ast.Attribute) and node.attr in size_attrs:
+            return "size"
+    return None
+
+
+def metric_name(node: ast.AST) -> str | None:
+    """The name a data scientist gives the value of an expression: ``clf.score(X, y)`` ->
+    ``score``, ``accuracy_score(y, p)`` -> ``accuracy_score``, ``scores.mean()`` ->
+    ``scores.mean``, ``np.mean(scores)`` -> ``scores.mean``, ``grid.best_score_`` ->
+    ``best_score``, a bare name keeps its name."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr.rstrip("_") or None
+    if isinstance(node, ast.Subscript):
+        base = metric_name(node.value)
+        key = literal_value(node.slice)
+        return f"{base}.{key}" if base and isinstance(key, (str, int)) else base
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if name is None:
+            return None
+        reducers = {"mean", "std", "max", "min", "median", "sum", "var", "item", "round", "float"}
+        if name in reducers:
+            if isinstance(func, ast.Attribute) and not isinstance(func.value, ast.Name) \
+                    and name in ("item", "round"):
+                return metric_name(func.value)
+            receiver = None
+            if isinstance(func, ast.Attribute) and isinstance(func.value, (ast.Name, ast.Call, ast.Attribute)):
+                receiver = func.value
+                # np.mean(scores): the module is not the subject, the argument is.
+                if isinstance(receiver, ast.Name) and receiver.id in ("np", "numpy", "math", "statistics", "torch"):
+                    receiver = node.args[0] if node.args else None
+            elif node.args:
+                receiver = node.args[0]
+            base = metric_name(receiver) if receiver is not None else None
+            if name in ("item", "float", "round"):
+                return base
+            return f"{base}.{name}" if base else name
+        return name
+    if isinstance(node, ast.BinOp):
+        return None
+    return None
+
+
 @lru_cache(maxsize=256)
 def analyze(source: str) -> Analysis:
+    from .rules import CLOCK_CALLS, SIZE_ATTRS, SIZE_CALLS
+
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return Analysis(syntax_error=True)
     params: dict[str, Any] = {}
+    rules: dict[str, str] = {}
+    first_literal: dict[str, Any] = {}
     computed: list[str] = []
     reads: list[str] = []
     bound: set[str] = set()
     assigned: list[str] = []
     not_metrics: set[str] = set()
+    calls: list[Call] = []
+    mutated: set[str] = set()
+    value_kind: dict[str, str] = {}
+    producers: dict[str, str] = {}
+
+    def literal_param(name: str, value: Any, rule: str) -> None:
+        if name in first_literal or name in computed:
+            return  # the first literal is the param; later bindings do not move it
+        first_literal[name] = value
+        if is_config_dict(value):
+            flat: dict[str, Any] = {}
+            flatten_config(name, value, flat)
+            for k, v in flat.items():
+                if not isinstance(v, (list, tuple, dict, str)) or is_setting(v):
+                    params[k], rules[k] = v, "config dict, flattened"
+        elif is_setting(value):
+            params[name], rules[name] = value, rule
+
+    def class_params(stmt: ast.ClassDef) -> None:
+        if stmt.decorator_list or stmt.bases:
+            return  # dataclasses and real classes: their instances carry the values
+        for item in stmt.body:
+            if isinstance(item, (ast.Assign, ast.AnnAssign)) and item.value is not None:
+                targets = item.targets if isinstance(item, ast.Assign) else [item.target]
+                value = literal_value(item.value)
+                if value is _NO_VALUE or not is_setting(value):
+                    continue
+                for t in targets:
+                    if isinstance(t, ast.Name) and not t.id.startswith("_"):
+                        key = f"{stmt.name}.{t.id}"
+                        params[key], rules[key] = value, "class attribute (config class)"
 
     def top_level(stmts):
         for stmt in stmts:
@@ -145,21 +376,66 @@ def analyze(source: str) -> Analysis:
                 for name in _loads(node):
                     if name not in bound and name not in reads:
                         reads.append(name)
+            # Calls and their literal keyword arguments, and in-place mutations.
+            target = None
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                names = [n for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
+                         for n in _target_names(t)]
+                target = names[0] if len(names) == 1 else None
+            if not isinstance(stmt, (ast.If, ast.With, ast.AsyncWith, ast.Try, ast.ClassDef)):
+                _Calls(target, calls, mutated).visit(stmt)
+            else:
+                for node in header:
+                    _Calls(None, calls, mutated).visit(node)
+            for node in ast.walk(stmt) if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else ():
+                if isinstance(node, (ast.Assign, ast.AugAssign, ast.Delete)):
+                    for t in (node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]):
+                        root = t.value if isinstance(t, (ast.Subscript, ast.Attribute)) else None
+                        while isinstance(root, (ast.Subscript, ast.Attribute)):
+                            root = root.value
+                        if isinstance(root, ast.Name):
+                            mutated.add(root.id)
+                        if isinstance(node, ast.AugAssign) and isinstance(t, ast.Name):
+                            mutated.add(t.id)
+
             if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-                names = [n for t in targets for n in _target_names(t)]
                 value = literal_value(stmt.value)
-                simple = all(isinstance(t, ast.Name) for t in targets)
-                for name in names:
-                    if value is not _NO_VALUE and simple:
-                        params[name] = value
-                        computed[:] = [c for c in computed if c != name]
-                    else:
-                        if name not in computed:
-                            computed.append(name)
+                for t in targets:
+                    if isinstance(t, ast.Name):
+                        if value is not _NO_VALUE:
+                            literal_param(t.id, value, "literal assignment")
+                        elif t.id not in computed:
+                            computed.append(t.id)
+                        if value is _NO_VALUE:
+                            kind = _value_kind(stmt.value, CLOCK_CALLS, SIZE_CALLS, SIZE_ATTRS)
+                            if kind:
+                                value_kind[t.id] = kind
+                            if isinstance(stmt.value, ast.Call):
+                                producers[t.id] = dotted(stmt.value.func)
+                    elif isinstance(t, (ast.Tuple, ast.List)):
+                        names = _target_names(t)
+                        elts = getattr(stmt.value, "elts", None)
+                        if isinstance(stmt.value, (ast.Tuple, ast.List)) and elts is not None \
+                                and len(elts) == len(t.elts) and all(isinstance(e, ast.Name) for e in t.elts):
+                            for e, v in zip(t.elts, elts):  # a, b = 1, 2: literal unpacking
+                                lv = literal_value(v)
+                                if lv is not _NO_VALUE:
+                                    literal_param(e.id, lv, "literal assignment (unpacked)")
+                                elif e.id not in computed:
+                                    computed.append(e.id)
+                            continue
+                        kind = _value_kind(stmt.value, CLOCK_CALLS, SIZE_CALLS, SIZE_ATTRS)
+                        for name in names:
+                            if kind:
+                                value_kind[name] = kind
+                            if name not in computed:
+                                computed.append(name)
             elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
                 if stmt.target.id not in computed:
                     computed.append(stmt.target.id)
+            elif isinstance(stmt, ast.ClassDef):
+                class_params(stmt)
             elif isinstance(stmt, (ast.If, ast.With, ast.AsyncWith)):
                 # Blocks at top level still bind into the cell's namespace.
                 if isinstance(stmt, (ast.With, ast.AsyncWith)):
@@ -187,14 +463,48 @@ def analyze(source: str) -> Analysis:
             not_metrics.update(b.loop | b.defs)
 
     top_level(tree.body)
-    # A name rebound by computation later is not a parameter any more (its value moved on).
-    for name in list(params):
-        if name in computed:
-            del params[name]
+    # A literal container changed in place later (``clfs = []`` then ``clfs.append``) is state,
+    # not a setting: its literal would be a stale value.
+    for name in mutated & set(first_literal):
+        for key in [k for k in params if k == name or k.startswith(name + ".")]:
+            del params[key], rules[key]
+        if name not in computed:
+            computed.append(name)
+    # A literal later recomputed (``lr = 0.1`` then ``lr = lr * 2``): the param is the literal
+    # and the name is not a metric (its value is derived configuration).
+    literal_names = set(first_literal) - mutated
+    last_expr, last_names = None, ()
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        expr = tree.body[-1].value
+        if isinstance(expr, ast.Tuple) and all(isinstance(e, ast.Name) for e in expr.elts):
+            last_names = tuple(e.id for e in expr.elts)
+        elif not isinstance(expr, ast.Await):
+            last_expr = metric_name(expr)
     return Analysis(
         params=params,
+        param_rules=rules,
         reads=tuple(reads),
-        computed=tuple(c for c in computed if c not in not_metrics),
+        computed=tuple(c for c in computed if c not in not_metrics and c not in literal_names),
         assigned=tuple(assigned),
-        not_metrics=frozenset(not_metrics),
+        not_metrics=frozenset(not_metrics | literal_names),
+        calls=tuple(calls),
+        mutated=frozenset(mutated),
+        value_kind=value_kind,
+        producers=producers,
+        last_expr=last_expr,
+        last_names=last_names,
     )
+
+
+def inner_body(raw: str) -> str:
+    """The body under other cell magics (``%%time``, ``%%capture cap``) as the user wrote it;
+    line numbers are kept (magic lines become blank)."""
+    lines = raw.split("\n")
+    i = 0
+    while i < len(lines) and lines[i].startswith("%%"):
+        name = lines[i][2:].split(None, 1)[0] if lines[i][2:].strip() else ""
+        if name not in BODY_MAGICS:
+            break
+        lines[i] = ""
+        i += 1
+    return "\n".join(lines) if i else raw

@@ -29,7 +29,11 @@ from ..store import StoreError, get_store
 from ..store import location
 from . import context
 from . import run as runmod
-from .analyze import analyze
+from .analyze import analyze, inner_body
+from .extract import extract
+from .resources import Meter
+from .rules import project_rules
+from .values import safe_repr
 from .summary import RunSummary, lower_is_better
 from .values import as_metric, summarize
 
@@ -72,6 +76,12 @@ class TrackMagics(Magics):
         help="An explicit parameter; VALUE is read as a Python literal (else kept as text). Repeatable.",
     )
     @argument("-q", "--quiet", action="store_true", help="Show no run summary under the cell.")
+    @argument("--explain", action="store_true",
+              help="Print every captured param, metric and input and the rule that produced it.")
+    @argument("--no-param", action="append", default=[], metavar="NAME",
+              help="Never record NAME as a parameter (a variable or keyword name). Repeatable.")
+    @argument("--metric", action="append", default=[], metavar="NAME",
+              help="Record NAME as a metric whatever the rules say. Repeatable.")
     @cell_magic
     def track(self, line: str, cell: str):
         """Track this cell: every execution becomes a run in the nbtrack store.
@@ -176,6 +186,9 @@ class Tracker:
         self._history_thread: threading.Thread | None = None
         self._warned: set[str] = set()
         self._analyses: dict[str, Any] = {}
+        self.produced: dict[str, tuple[int, dict]] = {}  # name -> (id of value, params of its run)
+        self.rules = project_rules()
+        self.meter = None
 
     # -- events ----------------------------------------------------------------------------
 
@@ -200,18 +213,24 @@ class Tracker:
         store = get_store()
         store.writer.check_writable()
         analysis = self._analyze(body)
-        params = dict(analysis.params)
-        params.update(getattr(args, "params", None) or dict(_parse_param(p) for p in args.param))
+        self.rules = project_rules().with_cell(getattr(args, "no_param", ()), getattr(args, "metric", ()))
+        explicit = getattr(args, "params", None) or dict(_parse_param(p) for p in args.param)
+        skip = self.rules.noise_names
+        params = {k: v for k, v in analysis.params.items() if k.split(".")[0] not in skip}
+        params.update(explicit)
         ns = shell.user_ns
         notebook = context.notebook_path(ns)
         cell_id = context.cell_id(shell, info)
         self.inputs = []
+        self.input_values = {}
         for name in analysis.reads:
             if name in ns and name not in _SKIP_INPUTS and not name.startswith("_") and name not in params:
                 value = ns[name]
                 if _is_code_object(value):
                     continue
+                self.input_values[name] = value
                 self.inputs.append({"name": name, **summarize(value)})
+        self.meter = Meter()
         run = runmod.Run(
             store, name=args.name, experiment=args.experiment, tags=args.tag, params=params,
             notebook=notebook, cell_id=cell_id, execution_count=shell.execution_count, source=body,
@@ -242,14 +261,26 @@ class Tracker:
             else:
                 status = "finished"
             ns = self.shell.user_ns
+            cost = self.meter.stop() if getattr(self, "meter", None) is not None else {}
             metrics = run.last_values()
+            captured = self._extract(run, analysis, ns, result)
+            if captured is not None:
+                run.log_params(captured.params)
+                run.param_sources.update({k: r for k, r in captured.param_rules.items() if k in run.params
+                                          and k not in run.param_sources and r.startswith("inherited")})
+                for key, values in captured.series.items():
+                    if key not in metrics:
+                        for step, value in enumerate(values):
+                            run.log(step, {key: value})
+                metrics.update({k: v for k, v in captured.metrics.items() if k not in metrics})
+            metrics.update(cost)
             outputs = []
             for name in analysis.assigned:
                 if name.startswith("_") or name in run.params or name not in ns:
                     continue
                 value = ns[name]
-                if name in analysis.computed and (m := as_metric(value)) is not None:
-                    metrics[name] = m
+                if name in metrics:
+                    continue
                 elif not _is_code_object(value):
                     outputs.append({"name": name, **{k: v for k, v in summarize(value, fingerprint=False).items()
                                                      if k in ("type", "shape")},
@@ -259,6 +290,9 @@ class Tracker:
                 data = stdout.encode("utf-8", "replace")
                 artifacts.append({"name": "stdout", "mime": "text/plain", "size": len(data), "data": data})
             run.end(status, exc, metrics=metrics, inputs=self.inputs, outputs=outputs, artifacts=artifacts)
+            self._remember_producers(run, analysis, ns, captured)
+            if getattr(self.args, "explain", False):
+                self._explain(run, analysis, captured, cost)
             summary = self._summary(run)
         finally:
             self._report_problems(run.store)
@@ -298,6 +332,61 @@ class Tracker:
                 pass
         display(summary)
 
+    # -- capture ----------------------------------------------------------------------------
+
+    def _extract(self, run, analysis, ns, result):
+        """Params and metrics the objects reveal (capture.extract); None if that failed."""
+        last = getattr(result, "result", None)  # the value IPython displayed, if any
+        try:
+            captured = extract(analysis, ns, self.rules, inputs=getattr(self, "input_values", {}),
+                               produced=self.produced, last_value=last,
+                               skip_params=set(run.params))
+        except Exception as exc:  # a rule must never cost the user the run
+            self.warn(f"nbtrack: capturing params/metrics failed ({type(exc).__name__}: {exc}); "
+                      "the run keeps the literal params.")
+            return None
+        for problem in captured.problems[:1]:
+            self.warn(f"nbtrack: {problem}; that object's params were skipped.")
+        return captured
+
+    def _remember_producers(self, run, analysis, ns, captured) -> None:
+        """Names this run made that a later cell may read (a fitted model, a config): their
+        params flow into that cell's run, marked inherited."""
+        own = {k: v for k, v in run.params.items() if not str(run.param_sources.get(k, "")).startswith("inherited")}
+        if not own:
+            return
+        for name in analysis.assigned:
+            value = ns.get(name)
+            if value is None or name in run.metrics or _is_code_object(value) or _is_data(value):
+                continue
+            self.produced[name] = (id(value), own)
+        if len(self.produced) > 2000:
+            self.produced.clear()
+
+    def _explain(self, run, analysis, captured, cost) -> None:
+        """%%track --explain: what was captured and which rule produced it."""
+        prules = dict(analysis.param_rules)
+        mrules = {}
+        if captured is not None:
+            prules.update(captured.param_rules)
+            mrules.update(captured.metric_rules)
+        prules.update({k: r for k, r in run.param_sources.items()})
+        lines = [f"nbtrack --explain: run {run.run_id}"]
+        lines.append("  params:" if run.params else "  params: none")
+        for k, v in run.params.items():
+            lines.append(f"    {k} = {safe_repr(v, 80)}  from {prules.get(k, '--param')}")
+        lines.append("  metrics:" if run.metrics else "  metrics: none")
+        for k, v in run.metrics.items():
+            rule = mrules.get(k) or ("resource use of the cell" if k in cost else
+                                     "nbtrack.log series, last value" if k in run._last or any(p[0] == k for p in run._points)
+                                     else "log_metrics" if k in run.pending_metrics else "number computed in the cell")
+            lines.append(f"    {k} = {v:.6g}  from {rule}")
+        lines.append("  inputs:" if self.inputs else "  inputs: none")
+        for entry in self.inputs:
+            what = entry.get("value") or " ".join(str(x) for x in (entry.get("type"), entry.get("shape")) if x)
+            lines.append(f"    {entry['name']}: {safe_repr(what, 80)}  (read before the cell assigned it)")
+        print("\n".join(lines))
+
     # -- helpers ----------------------------------------------------------------------------
 
     def _analyze(self, body: str):
@@ -305,7 +394,7 @@ class Tracker:
         cached = self._analyses.get(body)
         if cached is None:
             try:
-                code = self.shell.transform_cell(body)
+                code = self.shell.transform_cell(inner_body(body))
             except Exception:
                 code = body
             cached = analyze(code)
@@ -416,6 +505,15 @@ class Tracker:
                 self.run = None
                 self._stop_capture()
             self.warn(f"nbtrack: tracking this cell failed ({type(exc).__name__}: {exc}); the cell ran untracked.")
+
+
+def _is_data(value: Any) -> bool:
+    """Values that are data rather than a model or config (their producer's params do not
+    describe them)."""
+    if isinstance(value, (str, bytes, int, float, bool, list, tuple, set, frozenset)):
+        return True
+    mod = type(value).__module__.split(".")[0]
+    return mod in ("numpy", "pandas", "polars", "pyarrow", "scipy")
 
 
 def _is_code_object(value: Any) -> bool:

@@ -1,0 +1,507 @@
+"""What the objects say after the cell ran: estimators' params, configs, and result metrics.
+
+``extract(...)`` combines the cell's static analysis with the values in the namespace:
+- estimators (anything with scikit-learn's ``get_params``: sklearn, XGBoost/LightGBM's sklearn
+  API, imbalanced-learn) bound, fitted or only constructed in the cell, nested ones under
+  scikit-learn's own ``step__param`` names; only non-default values plus the ones the cell
+  passed (the convention of scikit-learn's own repr: the table stays narrow and every column
+  is a choice somebody made);
+- literal keyword arguments of the cell's calls, except presentation, I/O and data plumbing;
+- configuration objects (dataclasses, namespaces) flattened to dotted keys;
+- params that flow in with an input (a config dict, a fitted estimator, or a name made by an
+  earlier tracked run), marked inherited;
+- metrics: computed scalars, the displayed last value, small score arrays (``.mean``/``.std``),
+  dicts of numbers, search objects (``best_score_``, ``best_params_``), training histories.
+
+Every rule is cheap (no deep walks beyond what a pipeline holds) and never raises: an odd
+object is skipped and reported once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import math
+import sys
+from functools import lru_cache
+from typing import Any
+
+from .analyze import Analysis, flatten_config, is_config_dict, is_setting
+from .rules import (BOOKKEEPING_NAME, METRIC_WORD, PLUMBING_MODULES, Rules)
+from .values import as_metric
+
+MAX_DICT_METRICS = 100
+MAX_SCORE_ARRAY = 1000
+MAX_ESTIMATOR_PARAMS = 200
+_MISSING = object()
+
+
+@dataclasses.dataclass
+class Captured:
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+    param_rules: dict[str, str] = dataclasses.field(default_factory=dict)
+    metrics: dict[str, float] = dataclasses.field(default_factory=dict)
+    metric_rules: dict[str, str] = dataclasses.field(default_factory=dict)
+    series: dict[str, list[float]] = dataclasses.field(default_factory=dict)
+    problems: list[str] = dataclasses.field(default_factory=list)
+
+    def param(self, key: str, value: Any, rule: str) -> None:
+        if key not in self.params:
+            self.params[key], self.param_rules[key] = value, rule
+
+    def metric(self, key: str, value: Any, rule: str) -> None:
+        m = as_metric(value)
+        if m is not None and key not in self.metrics:
+            self.metrics[key], self.metric_rules[key] = m, rule
+
+
+# -- estimators --------------------------------------------------------------------------------
+
+def is_estimator(value: Any) -> bool:
+    if isinstance(value, type):
+        return False
+    try:
+        return callable(getattr(type(value), "get_params", None))
+    except Exception:
+        return False
+
+
+def _is_predictor(value: Any) -> bool:
+    t = type(value)
+    return any(callable(getattr(t, m, None)) for m in ("predict", "predict_proba", "score_samples")) \
+        or hasattr(value, "best_estimator_") or hasattr(value, "steps")
+
+
+@lru_cache(maxsize=512)
+def _defaults(cls: type) -> dict[str, Any]:
+    try:
+        sig = inspect.signature(cls.__init__)
+    except (TypeError, ValueError):
+        return {}
+    return {n: p.default for n, p in sig.parameters.items()
+            if p.default is not inspect.Parameter.empty and p.kind is not p.VAR_KEYWORD}
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    if type(a) is not type(b) and not (isinstance(a, (int, float)) and isinstance(b, (int, float))):
+        return False
+    try:
+        eq = a == b
+        if isinstance(eq, bool):
+            return eq
+    except Exception:
+        pass
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isnan(a) and math.isnan(b)
+    return False
+
+
+def _plain(value: Any) -> Any:
+    """A param value the store can hold: scalars as they are, estimators by class name."""
+    if is_estimator(value):
+        return type(value).__name__
+    if callable(value) and hasattr(value, "__name__"):
+        return value.__name__
+    return value
+
+
+def _class_label(est: Any) -> str:
+    name = type(est).__name__
+    steps = getattr(est, "steps", None)
+    if isinstance(steps, list):
+        inner = ", ".join(type(s[1]).__name__ for s in steps if isinstance(s, tuple) and len(s) >= 2)
+        return f"{name}({inner})"
+    inner_est = None
+    try:
+        inner_est = est.get_params(deep=False).get("estimator")
+    except Exception:
+        pass
+    if is_estimator(inner_est):
+        return f"{name}({type(inner_est).__name__})"
+    return name
+
+
+def estimator_params(est: Any, passed: set, prefix: str = "", out: dict | None = None,
+                     depth: int = 0) -> dict[str, Any]:
+    """Non-default params (and the ones the cell passed) of ``est`` and the estimators it
+    holds, under scikit-learn's ``step__param`` names. One ``get_params(deep=False)`` per
+    estimator: the deep walk is done here, over what the pipeline holds, and capped."""
+    out = {} if out is None else out
+    if depth > 6 or len(out) >= MAX_ESTIMATOR_PARAMS:
+        return out
+    params = est.get_params(deep=False)
+    defaults = _defaults(type(est))
+    for key, value in params.items():
+        name = f"{prefix}{key}"
+        if is_estimator(value):
+            estimator_params(value, passed, f"{name}__", out, depth + 1)
+            continue
+        if isinstance(value, list) and value and all(isinstance(s, tuple) and len(s) >= 2 and isinstance(s[0], str)
+                                                     for s in value):
+            for step in value:  # Pipeline.steps, ColumnTransformer.transformers, VotingClassifier
+                if is_estimator(step[1]):
+                    estimator_params(step[1], passed, f"{prefix}{step[0]}__", out, depth + 1)
+            continue
+        default = defaults.get(key, _MISSING)
+        if default is not _MISSING and _same(value, default) and (key, _hashable(value)) not in passed:
+            continue
+        value = _plain(value)
+        if isinstance(value, dict) and is_config_dict(value):
+            flatten_config(name, value, out)  # param_grid={"C": [...]} -> param_grid.C
+        elif value is None or isinstance(value, (bool, int, float, str)) or \
+                (isinstance(value, (list, tuple)) and is_setting(value)):
+            out[name] = value
+        elif as_metric(value) is not None:
+            out[name] = as_metric(value)
+        if len(out) >= MAX_ESTIMATOR_PARAMS:
+            break
+    return out
+
+
+def _hashable(value: Any) -> Any:
+    try:
+        hash(value)
+        return value
+    except TypeError:
+        return repr(value)
+
+
+# -- resolving callees ------------------------------------------------------------------------
+
+def _resolve(callee: str, ns: dict) -> Any:
+    """The object a dotted callee names in the namespace (``plt.plot`` -> the function), or
+    _MISSING. Attribute lookups only (no calls); anything odd is _MISSING."""
+    parts = callee.split(".")
+    if not parts or parts[0] not in ns or any(p.endswith(("()", "[]")) or p == "?" for p in parts):
+        return _MISSING
+    obj = ns[parts[0]]
+    for p in parts[1:]:
+        try:
+            obj = inspect.getattr_static(obj, p)
+        except AttributeError:
+            return _MISSING
+        except Exception:
+            return _MISSING
+    return obj
+
+
+def _module_root(obj: Any) -> str | None:
+    if isinstance(obj, type(sys)):
+        return obj.__name__.split(".")[0]
+    mod = getattr(obj, "__module__", None) if not isinstance(obj, type) else obj.__module__
+    if not isinstance(mod, str):
+        mod = getattr(type(obj), "__module__", None)
+    return mod.split(".")[0] if isinstance(mod, str) else None
+
+
+def _is_plumbing(callee: str, ns: dict) -> bool:
+    """A call into pandas/matplotlib/os/... (``df.merge``, ``pd.concat``, ``ax.plot``)."""
+    head = callee.split(".")[0].rstrip("()[]")
+    base = ns.get(head, _MISSING)
+    if base is _MISSING:
+        return False
+    if "." in callee:
+        root = _module_root(base) if isinstance(base, type(sys)) else _module_root(type(base))
+    else:
+        root = _module_root(base)
+    return root in PLUMBING_MODULES
+
+
+def _estimator_class(callee: str, ns: dict) -> type | None:
+    obj = _resolve(callee, ns)
+    if isinstance(obj, type) and callable(getattr(obj, "get_params", None)):
+        return obj
+    return None
+
+
+# -- the whole extraction ------------------------------------------------------------------------
+
+def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any],
+            produced: dict[str, tuple[int, dict]], last_value: Any = _MISSING,
+            skip_params: set | frozenset = frozenset()) -> Captured:
+    """``inputs``: names the cell read that existed before (name -> value then);
+    ``produced``: name -> (id of the value, params of the tracked run that made it)."""
+    out = Captured()
+    noise = rules.noise_names
+    for key, value in analysis.params.items():
+        if key.split(".")[0] in noise or key in skip_params:
+            continue
+        out.param(key, value, analysis.param_rules.get(key, "literal assignment"))
+
+    # Configuration objects bound in the cell: dataclasses and namespaces, flattened.
+    for name in analysis.computed:
+        value = ns.get(name, _MISSING)
+        flat = _config_object(name, value)
+        if flat:
+            for k, v in flat.items():
+                out.param(k, v, f"config object {type(value).__name__}, flattened")
+
+    # Estimators: bound in the cell, or constructed unbound inside another call.
+    passed = {(k, _hashable(v)) for c in analysis.calls for k, v in c.kwargs}
+    estimators: dict[str, Any] = {}
+    for name in analysis.assigned:
+        value = ns.get(name, _MISSING)
+        if value is not _MISSING and name not in noise and is_estimator(value):
+            estimators[name] = value
+    groups: dict[str, tuple[dict, str]] = {}
+    for name, est in estimators.items():
+        try:
+            groups[name] = (estimator_params(est, passed), _class_label(est))
+        except Exception as exc:
+            out.problems.append(f"get_params() of {name} ({type(est).__name__}) failed: {type(exc).__name__}")
+    inherited: dict[str, tuple[dict, str]] = {}
+    for name, value in inputs.items():
+        if name in estimators or not is_estimator(value) or isinstance(value, type):
+            continue
+        try:
+            inherited[name] = (estimator_params(value, set()), _class_label(value))
+        except Exception as exc:
+            out.problems.append(f"get_params() of {name} ({type(value).__name__}) failed: {type(exc).__name__}")
+    _add_estimator_groups(out, groups, estimators, rule="{name}.get_params()")
+    _add_estimator_groups(out, inherited, inputs, rule="inherited: {name}.get_params() (input)",
+                          existing=set(out.params))
+    covered = {(k.rsplit("__", 1)[-1].rsplit(".", 1)[-1], _hashable(v))
+               for k, v in out.params.items()}
+
+    # Literal keyword arguments of the cell's calls.
+    kw_by_key: dict[str, list[tuple[Any, Any]]] = {}
+    unbound_models = []
+    for call in analysis.calls:
+        if rules.excluded_call(call.callee) or _is_plumbing(call.callee, ns):
+            continue
+        est_cls = _estimator_class(call.callee, ns)
+        if est_cls is not None and call.target not in estimators and call.nested_in is not None:
+            unbound_models.append(est_cls.__name__)
+        for key, value in call.kwargs:
+            if key in rules.exclude_params or key in skip_params or not is_setting(value) and not isinstance(value, dict):
+                continue
+            if (key, _hashable(value)) in covered and (est_cls is not None or call.target in estimators):
+                continue  # the estimator's own get_params already has it
+            kw_by_key.setdefault(key, []).append((value, call))
+    for key, entries in kw_by_key.items():
+        values = {repr(v) for v, _ in entries}
+        for value, call in entries:
+            name = key if len(values) == 1 else f"{call.target or call.callee.split('.')[-1].rstrip('()')}.{key}"
+            if isinstance(value, dict):
+                if is_config_dict(value):
+                    flat: dict[str, Any] = {}
+                    flatten_config(name, value, flat)
+                    for k, v in flat.items():
+                        out.param(k, v, f"keyword argument of {call.callee}(...)")
+                continue
+            out.param(name, value, f"keyword argument of {call.callee}(...)")
+    if unbound_models and "model" not in out.params:
+        out.param("model", unbound_models[0] if len(set(unbound_models)) == 1 else ", ".join(dict.fromkeys(unbound_models)),
+                  "estimator constructed in a call")
+
+    # Params that flow in with an input: a config dict, or a name a tracked run produced.
+    for name, value in inputs.items():
+        if name in noise:
+            continue
+        made = produced.get(name)
+        if made is not None and made[0] == id(value):
+            for k, v in made[1].items():
+                if k not in out.params:
+                    out.param(k, v, f"inherited from the run that produced {name}")
+            continue
+        if is_config_dict(value) and _small_config(value):
+            flat = {}
+            flatten_config(name, value, flat)
+            for k, v in flat.items():
+                if is_setting(v) or isinstance(v, (dict,)):
+                    out.param(k, v, f"inherited: config {name} (input)")
+        elif (flat := _config_object(name, value)):
+            for k, v in flat.items():
+                out.param(k, v, f"inherited: config {name} (input)")
+
+    _metrics(out, analysis, ns, rules, estimators, inputs, last_value)
+    for key in list(out.metrics):
+        if key in out.params:
+            del out.metrics[key], out.metric_rules[key]
+    return out
+
+
+def _small_config(value: dict) -> bool:
+    try:
+        return len(value) <= 100 and all(isinstance(v, (bool, int, float, str, type(None), list, tuple, dict))
+                                         for v in value.values())
+    except Exception:
+        return False
+
+
+def _config_object(name: str, value: Any) -> dict[str, Any]:
+    try:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            data = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        elif type(value).__name__ in ("Namespace", "SimpleNamespace") and hasattr(value, "__dict__"):
+            data = dict(vars(value))
+        else:
+            return {}
+        flat: dict[str, Any] = {}
+        flatten_config(name, {k: v for k, v in data.items() if isinstance(k, str) and not k.startswith("_")}, flat)
+        return {k: v for k, v in flat.items()
+                if v is None or isinstance(v, (bool, int, float, str)) or
+                (isinstance(v, (list, tuple)) and is_setting(v))}
+    except Exception:
+        return {}
+
+
+def _add_estimator_groups(out: Captured, groups: dict, objects: dict, rule: str, existing=frozenset()):
+    """Plain names (``C``, ``svc__C``) unless two estimators would collide: then the variable
+    name prefixes every key of the colliding ones (``svc.C``, ``lr.C``)."""
+    predictors = [n for n in groups if _is_predictor(objects[n])]
+    seen: dict[str, int] = {}
+    for name, (params, _label) in groups.items():
+        for k in params:
+            seen[k] = seen.get(k, 0) + 1
+    for name, (params, label) in groups.items():
+        collide = any(seen[k] > 1 or k in existing for k in params) or \
+            (name in predictors and len(predictors) > 1)
+        prefix = f"{name}." if collide else ""
+        if name in predictors:
+            out.param(f"{prefix}model", label, rule.format(name=name) + " (class)")
+        for k, v in params.items():
+            out.param(prefix + k, v, rule.format(name=name))
+        est = objects[name]
+        best = getattr(est, "best_params_", None)
+        if isinstance(best, dict):  # a fitted search: what it chose, and how well
+            for k, v in list(best.items())[:50]:
+                out.param(f"{prefix}best.{k}", _plain(v), f"{name}.best_params_")
+            n = _cv_candidates(est)
+            if n:
+                out.param(f"{prefix}n_candidates", n, f"{name}.cv_results_ (summarised)")
+        score = getattr(est, "best_score_", None) if hasattr(type(est), "best_score_") or \
+            "best_score_" in getattr(est, "__dict__", {}) else None
+        if score is not None:
+            out.metric(f"{prefix}best_score", score, f"{name}.best_score_")
+
+
+def _cv_candidates(est: Any) -> int | None:
+    try:
+        res = est.__dict__.get("cv_results_")
+        return len(res["params"]) if isinstance(res, dict) and "params" in res else None
+    except Exception:
+        return None
+
+
+# -- metrics --------------------------------------------------------------------------------
+
+def _metrics(out: Captured, a: Analysis, ns: dict, rules: Rules, estimators: dict, inputs: dict,
+             last_value: Any) -> None:
+    forced = rules.metrics
+    for name in a.computed:
+        if name in rules.no_metrics or name in rules.noise_names:
+            continue
+        value = ns.get(name, _MISSING)
+        if value is _MISSING or name.startswith("_"):
+            continue
+        if name not in forced:
+            kind = a.value_kind.get(name)
+            if kind == "clock" or BOOKKEEPING_NAME.search(name):
+                continue
+            if kind == "size" and isinstance(as_metric(value), float) and float(as_metric(value)).is_integer() \
+                    and not isinstance(value, float):
+                continue  # an integer computed from sizes is a count, not a result
+        m = as_metric(value)
+        if m is not None:
+            out.metric(name, m, "number computed in the cell")
+            continue
+        _container_metrics(out, name, value, a, forced)
+    for name in forced:  # --metric NAME and the project's `metrics` list win over every rule
+        if name in ns and as_metric(ns[name]) is not None:
+            out.metric(name, ns[name], "forced by --metric")
+    # The value the cell displays as its last expression.
+    if last_value is not _MISSING and last_value is not None:
+        if a.last_names and isinstance(last_value, tuple) and len(last_value) == len(a.last_names):
+            for n, v in zip(a.last_names, last_value):
+                if n not in rules.no_metrics:
+                    out.metric(n, v, "shown as the cell's last value")
+        elif a.last_expr and a.last_expr not in rules.no_metrics and a.last_expr.split(".")[0] not in rules.noise_names:
+            if as_metric(last_value) is not None:
+                if not BOOKKEEPING_NAME.search(a.last_expr) or a.last_expr in forced:
+                    out.metric(a.last_expr, last_value, "shown as the cell's last value")
+            elif isinstance(last_value, dict) and METRIC_WORD.search(a.last_expr or ""):
+                _dict_metrics(out, a.last_expr, last_value, "shown as the cell's last value")
+    # Training histories returned by fit (Keras' History: .history is a dict of lists).
+    for name in a.computed:
+        value = ns.get(name, _MISSING)
+        hist = getattr(value, "history", None) if value is not _MISSING and type(value).__name__ == "History" else None
+        if isinstance(hist, dict):
+            _history(out, hist, f"{name}.history (per-epoch lists)")
+
+
+def _container_metrics(out: Captured, name: str, value: Any, a: Analysis, forced) -> None:
+    producer = a.producers.get(name, "")
+    wordy = METRIC_WORD.search(name) or METRIC_WORD.search(producer) or name in forced
+    if not wordy:
+        return
+    if isinstance(value, dict):
+        if name.lower() in ("history", "hist") and _history(out, value, f"{name} (per-epoch lists)"):
+            return
+        _dict_metrics(out, name, value, f"dict of numbers {name}, flattened")
+        return
+    arr = _numbers(value)
+    if arr is not None:
+        mean, std = _mean_std(arr)
+        out.metric(f"{name}.mean", mean, f"scores {name} ({len(arr)} values): mean")
+        out.metric(f"{name}.std", std, f"scores {name} ({len(arr)} values): std")
+        if name in a.mutated and len(arr) > 1:  # built up in a loop: a curve
+            out.series[name] = list(arr)
+
+
+def _numbers(value: Any) -> list[float] | None:
+    """A short 1-D sequence of real numbers as floats, else None."""
+    np = sys.modules.get("numpy")
+    try:
+        if np is not None and isinstance(value, np.ndarray):
+            if value.ndim != 1 or not (0 < value.size <= MAX_SCORE_ARRAY) or value.dtype.kind not in "iuf":
+                return None
+            return [float(x) for x in value]
+        if isinstance(value, (list, tuple)) and 0 < len(value) <= MAX_SCORE_ARRAY:
+            nums = [as_metric(x) for x in value]
+            return None if any(n is None for n in nums) else nums
+    except Exception:
+        return None
+    return None
+
+
+def _mean_std(xs: list[float]) -> tuple[float, float]:
+    n = len(xs)
+    mean = sum(xs) / n
+    return mean, math.sqrt(sum((x - mean) ** 2 for x in xs) / n)  # numpy's default (ddof=0)
+
+
+def _dict_metrics(out: Captured, prefix: str, value: dict, rule: str, depth: int = 0) -> None:
+    try:
+        items = list(value.items())
+    except Exception:
+        return
+    for k, v in items:
+        if len(out.metrics) >= MAX_DICT_METRICS or depth > 3:
+            return
+        key = f"{prefix}.{k}"
+        if str(k).endswith(("_time", "support")):
+            continue  # fit_time/score_time are cost, support is a count
+        if as_metric(v) is not None and not isinstance(v, bool):
+            out.metric(key, v, rule)
+        elif isinstance(v, dict):
+            _dict_metrics(out, key, v, rule, depth + 1)
+        elif (arr := _numbers(v)) is not None:
+            mean, std = _mean_std(arr)
+            out.metric(f"{key}.mean", mean, rule + " (mean)")
+            out.metric(f"{key}.std", std, rule + " (std)")
+
+
+def _history(out: Captured, hist: dict, rule: str) -> bool:
+    """{"loss": [...], "val_loss": [...]}: the last value of each as a metric, each as a curve."""
+    found = False
+    for k, v in list(hist.items())[:50]:
+        arr = _numbers(v)
+        if arr is None or not isinstance(k, str):
+            continue
+        out.metric(k, arr[-1], rule + ", last value")
+        out.series[k] = arr
+        found = True
+    return found
