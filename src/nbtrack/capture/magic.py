@@ -34,7 +34,7 @@ from .extract import extract
 from .resources import Meter
 from .rules import project_rules
 from .values import safe_repr
-from .summary import RunSummary, lower_is_better
+from .summary import CellHistory, RunSummary
 from .values import as_metric, summarize
 
 MAX_STDOUT = 64 * 1024
@@ -182,8 +182,10 @@ class Tracker:
         self.images: list[dict] = []
         self.tee: _Tee | None = None
         self._publish = None
-        self.history: dict[tuple, list[dict]] = {}
-        self._history_thread: threading.Thread | None = None
+        self.history = CellHistory()  # each cell's recent runs, for the card's comparison
+        self._owner = None  # the ExecutionInfo of the cell whose run is active (see pre_run_cell)
+        self._card = None
+        self._stores_met: set[str] = set()  # stores a tracked cell of this session has used
         self._warned: set[str] = set()
         self._analyses: dict[str, Any] = {}
         self.produced: dict[str, tuple[int, dict]] = {}  # name -> (id of value, params of its run)
@@ -193,6 +195,12 @@ class Tracker:
     # -- events ----------------------------------------------------------------------------
 
     def pre_run_cell(self, info) -> None:
+        # Only the outermost cell starts and ends a run: a cell run from inside the tracked one
+        # (get_ipython().run_cell(...), %%capture, which runs its body as a cell) is part of it.
+        if self.run is not None:
+            if self._owner is _ADOPT:  # the %%track magic called directly: its cell owns the run
+                self._owner = info
+            return
         raw = getattr(info, "raw_cell", None) or ""
         if not raw.startswith("%%track"):
             return
@@ -203,8 +211,12 @@ class Tracker:
         self._guard(self.start, args, body, info)
 
     def post_run_cell(self, result) -> None:
-        if self.run is not None:
-            self._guard(self.finish, result)
+        if self.run is None:
+            return
+        info = getattr(result, "info", None)
+        if self._owner is not _ADOPT and info is not None and info is not self._owner:
+            return  # a nested cell ended, not the tracked one
+        self._guard(self.finish, result)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -220,7 +232,7 @@ class Tracker:
         params.update(explicit)
         ns = shell.user_ns
         notebook = context.notebook_path(ns)
-        cell_id = context.cell_id(shell, info)
+        cell_id = context.cell_id(shell, info, notebook)
         self.inputs = []
         self.input_values = {}
         for name in analysis.reads:
@@ -236,10 +248,11 @@ class Tracker:
             notebook=notebook, cell_id=cell_id, execution_count=shell.execution_count, source=body,
         )
         self.args, self.analysis, self.run = args, analysis, run
+        self._owner = info if info is not None else _ADOPT
         run.begin()
         self._card = self._live_card(run)
         runmod._stack.append(run)
-        self._load_history(store, notebook, cell_id)
+        self.history.load(store, notebook)  # once per store and notebook, on a thread
         self.tee = _Tee(sys.stdout)
         sys.stdout = self.tee
         self._capture_displays()
@@ -296,6 +309,16 @@ class Tracker:
             summary = self._summary(run)
         finally:
             self._report_problems(run.store)
+            if run.status == "running":  # something above failed: the run (and its card) still end
+                try:
+                    exc = getattr(result, "error_in_exec", None) or getattr(result, "error_before_exec", None)
+                    status = ("interrupted" if isinstance(exc, KeyboardInterrupt)
+                              else "failed" if exc is not None else "finished")
+                    run.end(status, exc, metrics=run.last_values())
+                except Exception:
+                    pass
+            if summary is None and self._card is not None:
+                summary = RunSummary(run, None, {})
         if summary is not None and not self.args.quiet:
             self._show_summary(summary)
 
@@ -403,52 +426,27 @@ class Tracker:
             self._analyses[body] = cached
         return cached
 
-    def _load_history(self, store, notebook, cell_id) -> None:
-        key = (notebook, cell_id)
-        if cell_id is None or key in self.history:
-            return
-        self.history[key] = []
-
-        def fetch():
-            from ..store import query
-
-            try:
-                frame = query.cell_history(store, notebook, cell_id, busy_timeout=0.3)
-            except StoreError as exc:
-                store.writer.report(str(exc))
-                return
-            except Exception:
-                return
-            runs: dict[str, dict] = {}
-            for rid, status, k, v in frame.itertuples(index=False, name=None):
-                entry = runs.setdefault(rid, {"run_id": rid, "status": status, "metrics": {}})
-                if isinstance(k, str):
-                    entry["metrics"][k] = v
-            # Runs this process made meanwhile are already in the list: keep them first.
-            known = {r["run_id"] for r in self.history[key]}
-            self.history[key].extend(r for r in runs.values() if r["run_id"] not in known)
-
-        self._history_thread = threading.Thread(target=fetch, daemon=True)
-        self._history_thread.start()
-
     def _summary(self, run) -> RunSummary:
-        if self._history_thread is not None:
-            self._history_thread.join(0.5)
-            self._history_thread = None
-        key = (run.notebook, run.cell_id)
-        earlier = [r for r in self.history.get(key, []) if r["run_id"] != run.run_id]
-        previous = next((r["metrics"] for r in earlier if r["status"] == "finished"), None)
-        best = {}
-        for k, v in run.metrics.items() if earlier else ():
-            values = [v] + [r["metrics"][k] for r in earlier if isinstance(r["metrics"].get(k), float)]
-            values = [x for x in values if x == x]
-            if values:
-                best[k] = min(values) if lower_is_better(k) else max(values)
-        if run.cell_id is not None:
-            history = self.history.setdefault(key, [])
-            history.insert(0, {"run_id": run.run_id, "status": run.status, "metrics": dict(run.metrics)})
-            del history[50:]  # enough for "previous" and a recent best
-        return RunSummary(run, previous, best)
+        """The run vs. its cell's earlier runs, from the history in memory (loaded once per
+        store and notebook, ``CellHistory``): no cell waits for a per-cell query. Waits for the
+        load (at most 0.5 s) only in the first tracked cell of a store in this session, so that
+        a store that cannot be read (held by another process, corrupt) is reported in the cell
+        that first meets it (in a kernel the load started at ``%load_ext``, so it is usually in),
+        and for a text summary (terminal: it cannot change later). A card whose history is still
+        loading gets the comparison when it is in."""
+        history, store, notebook = self.history, run.store, run.notebook
+        card = self._card[0] if self._card is not None else None
+        if not history.loaded(store, notebook):
+            first = str(store.dir) not in self._stores_met
+            self._stores_met.add(str(store.dir))
+            if first or (card is None and not self.args.quiet):
+                history.wait(store, notebook, 0.5)
+            if card is not None and history.when_loaded(store, notebook,
+                                                        lambda: card.compare(history.summary(run))):
+                pass  # the card shows the deltas when the history is in
+        summary = history.summary(run)
+        history.add(run)
+        return summary
 
     def _capture_displays(self) -> None:
         pub = getattr(self.shell, "display_pub", None)
@@ -523,6 +521,7 @@ def _is_code_object(value: Any) -> bool:
 
 
 _trackers: dict[int, Tracker] = {}
+_ADOPT = object()  # Tracker._owner of a run started by the magic: the next cell it runs owns it
 
 
 def load_ipython_extension(shell) -> None:
@@ -538,6 +537,13 @@ def load_ipython_extension(shell) -> None:
     import nbtrack
 
     shell.user_ns.setdefault("nbtrack", nbtrack)
+    # %load_ext runs in a cell, on the main thread: import here what the hooks and threads use,
+    # so that none of them is first to import pandas (context.import_on_main_thread).
+    context.import_on_main_thread(shell, widgets=getattr(shell, "kernel", None) is not None)
+    try:  # the notebook's cell histories, loaded on a thread before the first tracked cell ends
+        tracker.history.load(get_store(), context.notebook_path(shell.user_ns))
+    except Exception:
+        pass
 
 
 def unload_ipython_extension(shell) -> None:

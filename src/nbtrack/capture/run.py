@@ -125,6 +125,7 @@ class Run:
     # -- lifecycle --------------------------------------------------------------------------
 
     def begin(self) -> "Run":
+        context.import_on_main_thread()  # before the writer thread can import pandas (issue 14)
         w = self.store.writer
         w.put("runs", [self._row()])
         if self.params:

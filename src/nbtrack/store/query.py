@@ -386,6 +386,24 @@ def cell_history(
         ).df()
 
 
+def notebook_history(store: Store, notebook: str | None, per_cell: int = 50, max_runs: int = 5000,
+                     busy_timeout: float = 2.0) -> list[tuple]:
+    """Recent runs of every cell of one notebook with their metrics, as (cell_id, run_id,
+    status, key, value) tuples, newest first: at most ``per_cell`` runs per cell and
+    ``max_runs`` in all. Plain tuples (no DataFrame): the run card's history loads it on a
+    background thread."""
+    with store.snapshot(busy_timeout=busy_timeout, own_writes=False) as con:
+        return con.execute(
+            """SELECT r.cell_id, r.run_id, r.status, m.key, m.value FROM
+                 (SELECT cell_id, run_id, status FROM runs
+                  WHERE cell_id IS NOT NULL AND notebook IS NOT DISTINCT FROM ?
+                  QUALIFY row_number() OVER (PARTITION BY cell_id ORDER BY run_id DESC) <= ?
+                  ORDER BY run_id DESC LIMIT ?) r
+               LEFT JOIN metrics m USING (run_id) ORDER BY r.run_id DESC""",
+            [notebook, per_cell, max_runs],
+        ).fetchall()
+
+
 def experiments(store: Store) -> pd.DataFrame:
     with store.snapshot() as con:
         return con.execute(

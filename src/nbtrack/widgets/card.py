@@ -181,6 +181,7 @@ class RunCard(NbtrackWidget):
         self._due = 0.0
         self._ended_at: float | None = None
         self._summary: RunSummary | None = None
+        self._compared: RunSummary | None = None
         # Held while the traits change (the live thread and finish), so that changes batched by
         # hold_sync in one thread never mix with the other's.
         self._state_lock = threading.RLock()
@@ -256,10 +257,25 @@ class RunCard(NbtrackWidget):
     def finish(self, summary: RunSummary) -> None:
         """The run ended: show its status, final metrics, deltas and bests."""
         with self._state_lock, self.hold_sync():  # one message for the run and its metrics
+            if self._compared is not None:  # the comparison came in first (compare): keep it
+                summary = self._compared
             self._summary = summary
             self.summary_text = repr(summary)
             self.metrics = summary.metric_rows()
             self.run = self._run_state(summary.run)
+
+    def compare(self, summary: RunSummary) -> None:
+        """The cell's history came in after the run ended (it loads on a thread): show the
+        deltas and bests now (the live card only; the saved static fallback keeps what it
+        showed when the cell ended: a display is only updated while its cell runs)."""
+        with self._state_lock:
+            self._compared = summary
+            if self._summary is None:
+                return  # finish() will show it
+            with self.hold_sync():
+                self._summary = summary
+                self.summary_text = repr(summary)
+                self.metrics = summary.metric_rows()
 
     @staticmethod
     def _run_state(run) -> dict:
