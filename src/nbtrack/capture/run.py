@@ -252,6 +252,9 @@ class Run:
         ctx["packages"] = context.packages()
         if self.param_sources:
             ctx["param_sources"] = self.param_sources
+        extra = self.__dict__.get("extra_context")  # set by integrations (e.g. mlflow_tags)
+        if extra:
+            ctx.update(extra)
         return {
             "run_id": self.run_id,
             "seq": self._seq,
