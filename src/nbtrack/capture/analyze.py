@@ -198,7 +198,30 @@ class _Bindings(ast.NodeVisitor):
 
 
 def _loads(node: ast.AST) -> list[str]:
-    return [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+    """Names read; inside a function, only the free ones (its arguments and locals are not
+    the cell's inputs)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        args = node.args
+        local = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+        local |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+        body = node.body if isinstance(node.body, list) else [node.body]
+        for sub in body:
+            for n in ast.walk(sub):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                    local.add(n.id)
+        out = [x for d in getattr(node, "decorator_list", []) for x in _loads(d)]
+        out += [x for d in (*args.defaults, *args.kw_defaults) if d is not None for x in _loads(d)]
+        return out + [x for sub in body for x in _loads(sub) if x not in local]
+    if isinstance(node, ast.Name):
+        return [node.id] if isinstance(node.ctx, ast.Load) else []
+    out = []
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.Name):
+            if isinstance(child.ctx, ast.Load):
+                out.append(child.id)
+        else:
+            out.extend(_loads(child))
+    return out
 
 
 class _Calls(ast.NodeVisitor):
@@ -253,11 +276,17 @@ class _Calls(ast.NodeVisitor):
 
 
 def _value_kind(value: ast.AST, rules_clock, rules_size, size_attrs) -> str | None:
-    """``clock`` for a clock reading, ``size`` for a count/shape expression, else None."""
+    """``clock`` for a clock reading, ``size`` for a count/shape expression, ``derived`` for
+    integer arithmetic on names and literals (``steps = n // batch``), else None."""
     from .rules import matches
 
     if isinstance(value, ast.Call) and matches(dotted(value.func), rules_clock):
         return "clock"
+    if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.FloorDiv, ast.Mult, ast.Add, ast.Sub)) and \
+            all(isinstance(n, (ast.BinOp, ast.Name, ast.Attribute, ast.Constant, ast.Load, ast.operator))
+                for n in ast.walk(value)) and \
+            not any(isinstance(n, ast.Constant) and isinstance(n.value, float) for n in ast.walk(value)):
+        return "derived"  # checked against the value's type at run time (ints only)
     for node in ast.walk(value):
         if isinstance(node, ast.Call) and matches(dotted(node.func), rules_size):
             return "size"
@@ -472,6 +501,10 @@ def analyze(source: str) -> Analysis:
             computed.append(name)
     # A literal later recomputed (``lr = 0.1`` then ``lr = lr * 2``): the param is the literal
     # and the name is not a metric (its value is derived configuration).
+    # A literal rebound inside a loop (``velocity = 0.0`` then updated per step) is state.
+    for name in set(first_literal) & not_metrics:
+        for key in [k for k in params if k == name]:
+            del params[key], rules[key]
     literal_names = set(first_literal) - mutated
     last_expr, last_names = None, ()
     if tree.body and isinstance(tree.body[-1], ast.Expr):

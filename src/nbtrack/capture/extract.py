@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import Any
 
 from .analyze import Analysis, flatten_config, is_config_dict, is_setting
-from .rules import (BOOKKEEPING_NAME, METRIC_WORD, PLUMBING_MODULES, Rules)
+from .rules import BOOKKEEPING_NAME, CURVE_WORD, METRIC_WORD, PLUMBING_MODULES, Rules
 from .values import as_metric
 
 MAX_DICT_METRICS = 100
@@ -58,28 +58,54 @@ class Captured:
 # -- estimators --------------------------------------------------------------------------------
 
 def is_estimator(value: Any) -> bool:
+    """Has scikit-learn's ``get_params(deep=...)`` (lightgbm.Dataset's get_params takes no
+    ``deep``: not an estimator)."""
     if isinstance(value, type):
         return False
     try:
-        return callable(getattr(type(value), "get_params", None))
+        return _sklearn_get_params(type(value))
     except Exception:
         return False
 
 
+@lru_cache(maxsize=512)
+def _sklearn_get_params(cls: type) -> bool:
+    fn = getattr(cls, "get_params", None)
+    if not callable(fn):
+        return False
+    try:
+        return "deep" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return True
+
+
 def _is_predictor(value: Any) -> bool:
     t = type(value)
-    return any(callable(getattr(t, m, None)) for m in ("predict", "predict_proba", "score_samples")) \
+    return any(callable(getattr(t, m, None)) for m in ("predict", "predict_proba", "decision_function")) \
         or hasattr(value, "best_estimator_") or hasattr(value, "steps")
+
+
+def _is_predictor_class(cls: type) -> bool:
+    return any(callable(getattr(cls, m, None)) for m in ("predict", "predict_proba", "decision_function"))
 
 
 @lru_cache(maxsize=512)
 def _defaults(cls: type) -> dict[str, Any]:
-    try:
-        sig = inspect.signature(cls.__init__)
-    except (TypeError, ValueError):
-        return {}
-    return {n: p.default for n, p in sig.parameters.items()
-            if p.default is not inspect.Parameter.empty and p.kind is not p.VAR_KEYWORD}
+    """Constructor defaults, through the bases too: XGBClassifier(**kwargs) takes its
+    defaults from XGBModel.__init__."""
+    out: dict[str, Any] = {}
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        try:
+            sig = inspect.signature(init)
+        except (TypeError, ValueError):
+            continue
+        for n, p in sig.parameters.items():
+            if p.default is not inspect.Parameter.empty and n not in out:
+                out[n] = p.default
+    return out
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -124,10 +150,12 @@ def _class_label(est: Any) -> str:
 
 
 def estimator_params(est: Any, passed: set, prefix: str = "", out: dict | None = None,
-                     depth: int = 0) -> dict[str, Any]:
+                     depth: int = 0, noise: frozenset = frozenset(), seen: set | None = None) -> dict[str, Any]:
     """Non-default params (and the ones the cell passed) of ``est`` and the estimators it
     holds, under scikit-learn's ``step__param`` names. One ``get_params(deep=False)`` per
-    estimator: the deep walk is done here, over what the pipeline holds, and capped."""
+    estimator: the deep walk is done here, over what the pipeline holds, and capped.
+    ``seen`` collects the ids of the estimators held (a step bound on its own is not
+    recorded twice)."""
     out = {} if out is None else out
     if depth > 6 or len(out) >= MAX_ESTIMATOR_PARAMS:
         return out
@@ -136,17 +164,26 @@ def estimator_params(est: Any, passed: set, prefix: str = "", out: dict | None =
     for key, value in params.items():
         name = f"{prefix}{key}"
         if is_estimator(value):
-            estimator_params(value, passed, f"{name}__", out, depth + 1)
+            if seen is not None:
+                seen.add(id(value))
+            estimator_params(value, passed, f"{name}__", out, depth + 1, noise, seen)
             continue
         if isinstance(value, list) and value and all(isinstance(s, tuple) and len(s) >= 2 and isinstance(s[0], str)
                                                      for s in value):
             for step in value:  # Pipeline.steps, ColumnTransformer.transformers, VotingClassifier
                 if is_estimator(step[1]):
-                    estimator_params(step[1], passed, f"{prefix}{step[0]}__", out, depth + 1)
+                    if seen is not None:
+                        seen.add(id(step[1]))
+                    estimator_params(step[1], passed, f"{prefix}{step[0]}__", out, depth + 1, noise, seen)
             continue
+        if key in noise:
+            continue  # n_jobs, verbose: how it runs, not what it computes
         default = defaults.get(key, _MISSING)
-        if default is not _MISSING and _same(value, default) and (key, _hashable(value)) not in passed:
-            continue
+        if (key, _hashable(value)) not in passed:
+            if default is _MISSING and value is None:
+                continue  # XGBoost-style: None means "the library's default"
+            if default is not _MISSING and _same(value, default):
+                continue
         value = _plain(value)
         if isinstance(value, dict) and is_config_dict(value):
             flatten_config(name, value, out)  # param_grid={"C": [...]} -> param_grid.C
@@ -211,7 +248,7 @@ def _is_plumbing(callee: str, ns: dict) -> bool:
 
 def _estimator_class(callee: str, ns: dict) -> type | None:
     obj = _resolve(callee, ns)
-    if isinstance(obj, type) and callable(getattr(obj, "get_params", None)):
+    if isinstance(obj, type) and _sklearn_get_params(obj):
         return obj
     return None
 
@@ -226,7 +263,7 @@ def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any
     out = Captured()
     noise = rules.noise_names
     for key, value in analysis.params.items():
-        if key.split(".")[0] in noise or key in skip_params:
+        if rules.noise_name(key.split(".")[0]) or key in skip_params:
             continue
         out.param(key, value, analysis.param_rules.get(key, "literal assignment"))
 
@@ -240,23 +277,35 @@ def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any
 
     # Estimators: bound in the cell, or constructed unbound inside another call.
     passed = {(k, _hashable(v)) for c in analysis.calls for k, v in c.kwargs}
+    for value in inputs.values():  # SVC(**params): what a config dict passes counts as passed
+        if is_config_dict(value) and _small_config(value):
+            passed |= {(k, _hashable(v)) for k, v in value.items()}
     estimators: dict[str, Any] = {}
+    loop_models: list[str] = []
     for name in analysis.assigned:
         value = ns.get(name, _MISSING)
-        if value is not _MISSING and name not in noise and is_estimator(value):
-            estimators[name] = value
+        if value is _MISSING or rules.noise_name(name) or not is_estimator(value):
+            continue
+        if name in analysis.not_metrics and name not in analysis.params:
+            loop_models.append(type(value).__name__)  # rebound every iteration: last one is stale
+            continue
+        estimators[name] = value
     groups: dict[str, tuple[dict, str]] = {}
+    held: set[int] = set()
+    xnoise = rules.exclude_params
     for name, est in estimators.items():
         try:
-            groups[name] = (estimator_params(est, passed), _class_label(est))
+            groups[name] = (estimator_params(est, passed, noise=xnoise, seen=held), _class_label(est))
         except Exception as exc:
             out.problems.append(f"get_params() of {name} ({type(est).__name__}) failed: {type(exc).__name__}")
+    for name in [n for n, est in estimators.items() if id(est) in held]:
+        groups.pop(name, None)  # a step of a pipeline bound in the cell: the pipeline has it
     inherited: dict[str, tuple[dict, str]] = {}
     for name, value in inputs.items():
         if name in estimators or not is_estimator(value) or isinstance(value, type):
             continue
         try:
-            inherited[name] = (estimator_params(value, set()), _class_label(value))
+            inherited[name] = (estimator_params(value, set(), noise=xnoise), _class_label(value))
         except Exception as exc:
             out.problems.append(f"get_params() of {name} ({type(value).__name__}) failed: {type(exc).__name__}")
     _add_estimator_groups(out, groups, estimators, rule="{name}.get_params()")
@@ -268,11 +317,18 @@ def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any
     # Literal keyword arguments of the cell's calls.
     kw_by_key: dict[str, list[tuple[Any, Any]]] = {}
     unbound_models = []
+    configs = {k.split(".")[0] for k in (*out.params, *analysis.params) if "." in k}
     for call in analysis.calls:
+        seed = [(k, v) for k, v in call.kwargs if k == "seed"] if call.callee.endswith("seed") else []
         if rules.excluded_call(call.callee) or _is_plumbing(call.callee, ns):
+            for key, value in seed:  # np.random.seed(0) is numpy, but the seed is a setting
+                kw_by_key.setdefault(key, []).append((value, call))
             continue
+        if call.target in configs and call.nested_in is None:
+            continue  # cfg = TrainConfig(lr=...): the config's own flattening has these
         est_cls = _estimator_class(call.callee, ns)
-        if est_cls is not None and call.target not in estimators and call.nested_in is not None:
+        if est_cls is not None and call.target not in estimators and _is_predictor_class(est_cls) and \
+                (call.nested_in is not None or call.target is None):
             unbound_models.append(est_cls.__name__)
         for key, value in call.kwargs:
             if key in rules.exclude_params or key in skip_params or not is_setting(value) and not isinstance(value, dict):
@@ -292,13 +348,14 @@ def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any
                         out.param(k, v, f"keyword argument of {call.callee}(...)")
                 continue
             out.param(name, value, f"keyword argument of {call.callee}(...)")
-    if unbound_models and "model" not in out.params:
+    unbound_models = unbound_models or loop_models
+    if unbound_models and not any(k == "model" or k.endswith(".model") for k in out.params):
         out.param("model", unbound_models[0] if len(set(unbound_models)) == 1 else ", ".join(dict.fromkeys(unbound_models)),
                   "estimator constructed in a call")
 
     # Params that flow in with an input: a config dict, or a name a tracked run produced.
     for name, value in inputs.items():
-        if name in noise:
+        if rules.noise_name(name):
             continue
         made = produced.get(name)
         if made is not None and made[0] == id(value):
@@ -392,7 +449,7 @@ def _metrics(out: Captured, a: Analysis, ns: dict, rules: Rules, estimators: dic
              last_value: Any) -> None:
     forced = rules.metrics
     for name in a.computed:
-        if name in rules.no_metrics or name in rules.noise_names:
+        if name in rules.no_metrics or rules.noise_name(name):
             continue
         value = ns.get(name, _MISSING)
         if value is _MISSING or name.startswith("_"):
@@ -401,7 +458,7 @@ def _metrics(out: Captured, a: Analysis, ns: dict, rules: Rules, estimators: dic
             kind = a.value_kind.get(name)
             if kind == "clock" or BOOKKEEPING_NAME.search(name):
                 continue
-            if kind == "size" and isinstance(as_metric(value), float) and float(as_metric(value)).is_integer() \
+            if kind in ("size", "derived") and isinstance(as_metric(value), float) and float(as_metric(value)).is_integer() \
                     and not isinstance(value, float):
                 continue  # an integer computed from sizes is a count, not a result
         m = as_metric(value)
@@ -443,12 +500,12 @@ def _container_metrics(out: Captured, name: str, value: Any, a: Analysis, forced
         _dict_metrics(out, name, value, f"dict of numbers {name}, flattened")
         return
     arr = _numbers(value)
-    if arr is not None:
+    if arr is not None and CURVE_WORD.search(name):
+        out.series[name] = arr  # an ordered curve (loss_curve_, train_losses): a series, not folds
+    elif arr is not None:
         mean, std = _mean_std(arr)
         out.metric(f"{name}.mean", mean, f"scores {name} ({len(arr)} values): mean")
         out.metric(f"{name}.std", std, f"scores {name} ({len(arr)} values): std")
-        if name in a.mutated and len(arr) > 1:  # built up in a loop: a curve
-            out.series[name] = list(arr)
 
 
 def _numbers(value: Any) -> list[float] | None:

@@ -227,8 +227,7 @@ class Tracker:
         analysis = self._analyze(body)
         self.rules = project_rules().with_cell(getattr(args, "no_param", ()), getattr(args, "metric", ()))
         explicit = getattr(args, "params", None) or dict(_parse_param(p) for p in args.param)
-        skip = self.rules.noise_names
-        params = {k: v for k, v in analysis.params.items() if k.split(".")[0] not in skip}
+        params = {k: v for k, v in analysis.params.items() if not self.rules.noise_name(k.split(".")[0])}
         params.update(explicit)
         ns = shell.user_ns
         notebook = context.notebook_path(ns)
@@ -329,13 +328,12 @@ class Tracker:
         if getattr(self.shell, "kernel", None) is None:  # terminal IPython: text summary
             return None
         try:
-            from IPython.display import display
-
             from ..widgets.card import RunCard
 
-            card = RunCard(run)
+            card = RunCard.for_run(run)
             card.start_live()
-            return card, display(card, display_id=True)
+            card.show()
+            return card, None
         except Exception as exc:  # no widgets: the text/HTML summary comes at the end
             self.warn(f"nbtrack: the live run card is unavailable ({type(exc).__name__}: {exc}); "
                       "showing a plain summary instead.")
@@ -346,10 +344,10 @@ class Tracker:
 
         card, self._card = getattr(self, "_card", None), None
         if card is not None:
-            widget, handle = card
+            widget, _ = card
             try:
-                widget.finish(summary)
-                handle.update(widget)
+                widget.show_final(summary)
+                type(widget).prepare_spare()  # the next tracked cell's card, while the kernel idles
                 return
             except Exception:
                 pass

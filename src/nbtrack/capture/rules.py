@@ -68,9 +68,9 @@ PLUMBING_MODULES = (
 # Keyword names that route, style or report rather than configure the experiment.
 NOISE_KWARGS = frozenset({
     # presentation
-    "figsize", "dpi", "color", "colors", "c", "cmap", "palette", "hue", "alpha", "linewidth", "lw",
+    "figsize", "dpi", "color", "colors", "cmap", "palette", "hue", "linewidth", "lw",
     "linestyle", "ls", "marker", "markers", "markersize", "s", "label", "labels", "title",
-    "xlabel", "ylabel", "xlim", "ylim", "ymin", "ymax", "xmin", "xmax", "fontsize", "size",
+    "xlabel", "ylabel", "xlim", "ylim", "ymin", "ymax", "xmin", "xmax", "fontsize",
     "loc", "bbox_to_anchor", "rotation", "ha", "va", "edgecolor", "facecolor", "width", "height",
     "annot", "fmt", "square", "cbar", "legend", "grid", "kind", "bins", "aspect", "ax", "style",
     "end", "sep", "file", "flush", "format", "digits", "output_dict", "target_names", "display_labels",
@@ -97,6 +97,9 @@ NOISE_NAMES = frozenset({
     "width", "height", "dpi", "bins", "style", "path", "filename", "fname", "url", "file_path",
     "data_dir", "output_dir", "root", "verbose", "n_jobs", "device",
 })
+
+# Variable names of column and feature lists: data plumbing, not settings.
+NOISE_NAME = re.compile(r"(^|_)(cols|columns|features|feats|feature_names|col_names|colnames|vars)$", re.I)
 
 # Names whose value is book-keeping (counts, sizes, indices, clocks), not a result.
 BOOKKEEPING_NAME = re.compile(
@@ -133,6 +136,10 @@ class Rules:
     metrics: frozenset[str] = frozenset()
     no_metrics: frozenset[str] = frozenset()
     _call_cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def noise_name(self, name: str) -> bool:
+        """A variable that styles, routes or lists columns (``colors``, ``num_cols``)."""
+        return name in self.noise_names or bool(NOISE_NAME.search(name))
 
     def excluded_call(self, dotted: str) -> bool:
         hit = self._call_cache.get(dotted)
@@ -188,3 +195,6 @@ def _pyproject_settings(start: Path) -> dict:
 def project_rules() -> Rules:
     """The rules for runs started in the current working directory (cached per folder)."""
     return _project_rules(os.getcwd())
+
+# Sequences that are curves over steps or epochs (a series), not scores of folds (mean, std).
+CURVE_WORD = re.compile(r"curve|losses$|history|_hist$|per_epoch|over_time|trace", re.I)

@@ -1,0 +1,130 @@
+"""Cells written after the rules were tuned on cells.py, measured blind once (figures in the
+issue note), then kept in the corpus: Kaggle-style tabular work, tutorials' training loops,
+clustering, text features, imbalanced data."""
+
+from __future__ import annotations
+
+from corpus.cells import ANY, Cell  # noqa: F401
+
+HOLDOUT_SETUP = """
+from sklearn.cluster import KMeans
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.naive_bayes import MultinomialNB
+from sklearn.ensemble import ExtraTreesClassifier, AdaBoostClassifier, VotingClassifier
+from sklearn.metrics import silhouette_score, precision_score, recall_score, log_loss
+from sklearn.neural_network import MLPClassifier
+titanic = pd.DataFrame({
+    "Pclass": rng.integers(1, 4, 400), "Age": rng.normal(30, 12, 400).round(),
+    "Fare": rng.exponential(30, 400), "Sex": rng.choice(["male", "female"], 400),
+    "Survived": rng.integers(0, 2, 400),
+})
+texts = ["good movie", "bad movie", "great plot", "awful acting", "fine film", "terrible film"] * 10
+labels = [1, 0, 1, 0, 1, 0] * 10
+"""
+
+HOLDOUT = [
+    Cell("titanic_features", """
+titanic["Sex"] = titanic["Sex"].map({"male": 0, "female": 1})
+titanic["Age"] = titanic["Age"].fillna(titanic["Age"].median())
+features = ["Pclass", "Age", "Fare", "Sex"]
+X_t = titanic[features]
+y_t = titanic["Survived"]
+X_t.head()
+""", {}, [], ["features", "Sex"]),
+    Cell("titanic_rf", """
+X_t = titanic[["Pclass", "Age", "Fare"]]
+y_t = titanic["Survived"]
+Xt_tr, Xt_te, yt_tr, yt_te = train_test_split(X_t, y_t, test_size=0.3, random_state=1)
+forest = RandomForestClassifier(n_estimators=100, max_depth=5, min_samples_split=4, random_state=1)
+forest.fit(Xt_tr, yt_tr)
+predictions = forest.predict(Xt_te)
+print("Accuracy:", accuracy_score(yt_te, predictions))
+print("Precision:", precision_score(yt_te, predictions))
+""", {"test_size": 0.3, "random_state": 1, "n_estimators": 100, "max_depth": 5, "min_samples_split": 4,
+      "model": "RandomForestClassifier"}, ["accuracy_score", "precision_score"], ["predictions"]),
+    Cell("kmeans_elbow", """
+inertias = []
+K = range(1, 8)
+for k in K:
+    km = KMeans(n_clusters=k, n_init=10, random_state=0).fit(X[:, :2])
+    inertias.append(km.inertia_)
+""", {"n_init": 10, "random_state": 0}, [], ["k", "km", "K"], ["model", "inertias.mean", "inertias.std"]),
+    Cell("kmeans_silhouette", """
+kmeans = KMeans(n_clusters=3, n_init=10, random_state=42)
+cluster_labels = kmeans.fit_predict(X[:, :4])
+sil = silhouette_score(X[:, :4], cluster_labels)
+print(f"Silhouette: {sil:.3f}")
+""", {"n_clusters": 3, "n_init": 10, "random_state": 42, "model": "KMeans"}, ["sil"], ["cluster_labels"]),
+    Cell("tfidf_nb", """
+vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=1, max_features=500)
+Xtxt = vectorizer.fit_transform(texts)
+nb = MultinomialNB(alpha=0.1)
+nb.fit(Xtxt, labels)
+nb.score(Xtxt, labels)
+""", {"ngram_range": (1, 2), "min_df": 1, "max_features": 500, "alpha": 0.1, "model": "MultinomialNB"},
+         ["score"], [], ["vectorizer.ngram_range", "vectorizer.max_features", "nb.alpha", "nb.model",
+                         "vectorizer.min_df"]),
+    Cell("mlp", """
+mlp = MLPClassifier(hidden_layer_sizes=(32, 16), activation="relu", learning_rate_init=0.01,
+                    max_iter=300, random_state=0)
+mlp.fit(StandardScaler().fit_transform(X_train), y_train)
+loss_curve = mlp.loss_curve_
+final_loss = mlp.loss_
+""", {"hidden_layer_sizes": (32, 16), "learning_rate_init": 0.01, "max_iter": 300, "random_state": 0,
+      "model": "MLPClassifier"}, ["final_loss"], ["loss_curve.mean"], ["activation", "loss_curve"]),
+    Cell("voting", """
+voting = VotingClassifier(estimators=[
+    ("lr", LogisticRegression(max_iter=5000)),
+    ("et", ExtraTreesClassifier(n_estimators=20, random_state=0)),
+], voting="soft")
+voting.fit(X_train, y_train)
+vote_acc = voting.score(X_test, y_test)
+""", {"et__n_estimators": 20, "et__random_state": 0, "lr__max_iter": 5000, "voting": "soft",
+      "model": ANY}, ["vote_acc"], [], ["n_estimators", "random_state", "max_iter"]),
+    Cell("adaboost_logloss", """
+ada = AdaBoostClassifier(n_estimators=25, learning_rate=0.5, random_state=0)
+ada.fit(X_train, y_train)
+ll = log_loss(y_test, ada.predict_proba(X_test))
+rec = recall_score(y_test, ada.predict(X_test))
+print(ll, rec)
+""", {"n_estimators": 25, "learning_rate": 0.5, "random_state": 0, "model": "AdaBoostClassifier"},
+         ["ll", "rec"]),
+    Cell("numpy_sgd_minibatch", """
+np.random.seed(3)
+Xm = np.random.randn(256, 4)
+ym = Xm @ np.array([0.5, -1.0, 2.0, 0.0]) + 0.05 * np.random.randn(256)
+W = np.zeros(4)
+lr = 0.1
+batch_size = 32
+epochs = 10
+for epoch in range(epochs):
+    perm = np.random.permutation(len(Xm))
+    for start in range(0, len(Xm), batch_size):
+        idx = perm[start:start + batch_size]
+        W -= lr * Xm[idx].T @ (Xm[idx] @ W - ym[idx]) / len(idx)
+train_mse = np.mean((Xm @ W - ym) ** 2)
+print("train mse", train_mse)
+""", {"seed": 3, "lr": 0.1, "batch_size": 32, "epochs": 10}, ["train_mse"], ["epoch", "start", "idx", "perm"]),
+    Cell("print_metrics_only", """
+gb = GradientBoostingClassifier(n_estimators=20, max_depth=2, random_state=0).fit(X_train, y_train)
+y_hat = gb.predict(X_test)
+print(classification_report(y_test, y_hat))
+print(confusion_matrix(y_test, y_hat))
+""", {"n_estimators": 20, "max_depth": 2, "random_state": 0, "model": "GradientBoostingClassifier"}, [],
+         ["y_hat"]),
+    Cell("feature_importance", """
+importances = pd.Series(fitted_rf.feature_importances_).sort_values(ascending=False)
+top10 = importances.head(10)
+importances.plot.bar(figsize=(8, 3))
+plt.close("all")
+""", {}, [], ["ascending", "figsize", "top10"], ["n_estimators", "max_depth", "random_state", "model"]),
+    Cell("eval_function", """
+def evaluate(model, X_eval, y_eval):
+    p = model.predict(X_eval)
+    return {"acc": accuracy_score(y_eval, p), "f1": f1_score(y_eval, p)}
+
+knn3 = KNeighborsClassifier(n_neighbors=3).fit(X_train, y_train)
+eval_results = evaluate(knn3, X_test, y_test)
+eval_results
+""", {"n_neighbors": 3, "model": "KNeighborsClassifier"}, ["eval_results.acc", "eval_results.f1"]),
+]
