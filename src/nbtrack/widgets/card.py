@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 
 import numpy as np
 import pyarrow as pa
@@ -25,6 +26,7 @@ MAX_POINTS = 2000      # per key, sent to the browser
 KEEP_POINTS = 4000     # per key, kept before downsampling again
 MAX_KEYS = 12          # keys drawn live (the rest are counted)
 END_WAIT_S = 60        # after the run ends, wait this long at most for its last points
+DEFER_S = 0.03         # a cell's end hands the card thread work: it starts this much later
 
 
 def downsample(steps: np.ndarray, values: np.ndarray, points: int = MAX_POINTS):
@@ -160,7 +162,10 @@ class RunCard(NbtrackWidget):
     with every instance, and a card comes with every tracked cell.
     """
 
-    _esm = CARD_BUNDLE
+    # The ESM and anywidget's id as class traits: anywidget otherwise adds them per instance
+    # (add_traits makes a new class for every card, ~1 ms) and ties each card to a file watcher.
+    _esm = traitlets.Unicode(CARD_BUNDLE.read_text()).tag(sync=True)
+    _anywidget_id = traitlets.Unicode("nbtrack.widgets.card.RunCard").tag(sync=True)
 
     run = traitlets.Dict().tag(sync=True)
     metrics = traitlets.List().tag(sync=True)
@@ -182,10 +187,54 @@ class RunCard(NbtrackWidget):
         self._ended_at: float | None = None
         self._summary: RunSummary | None = None
         self._compared: RunSummary | None = None
+        self._display_id: str | None = None
         # Held while the traits change (the live thread and finish), so that changes batched by
         # hold_sync in one thread never mix with the other's.
         self._state_lock = threading.RLock()
         self.pushes = 0
+
+    @classmethod
+    def for_run(cls, run_obj) -> "RunCard":
+        """A card for ``run_obj``: the spare one the card thread made while the kernel was idle
+        (its widget already open in the front end: the cell only sends the run), else a new one.
+        Asks for the next spare."""
+        card = _PUSHER.take_spare()
+        if card is None:
+            card = cls(run_obj)
+        else:
+            card._run = run_obj
+            card.run = cls._run_state(run_obj)
+        return card
+
+    @classmethod
+    def prepare_spare(cls) -> None:
+        """Have the card thread open the next cell's card now (call when a cell ends)."""
+        _PUSHER.want_spare(cls)
+
+    def add_traits(self, **traits):
+        traits = {k: v for k, v in traits.items() if not self.has_trait(k)}
+        if traits:
+            super().add_traits(**traits)
+
+    # -- display -------------------------------------------------------------------------
+
+    def show(self) -> None:
+        """Display the card (the cell's output), keeping its display id for ``show_final``."""
+        self._display_id = uuid.uuid4().hex
+        data, meta = self._repr_mimebundle_()
+        _publish(data, meta, self._display_id, update=False)
+
+    def show_final(self, summary: RunSummary) -> None:
+        """The run ended: final state in the widget and in the display's static fallback (the
+        text/HTML a notebook opened without a kernel shows), replacing the display in place."""
+        with self._state_lock:
+            self._summary = summary  # what the bundle's text/HTML show
+        data, meta = self._repr_mimebundle_()
+        _publish(data, meta, self._display_id, update=True)
+        # The widget's traits (one comm message) follow from the card thread, a moment later:
+        # the cell does not wait for their serialisation.
+        if not _PUSHER.finish_later(self, summary):
+            self.finish(summary)
 
     # -- live ----------------------------------------------------------------------------
 
@@ -308,6 +357,35 @@ class RunCard(NbtrackWidget):
         return data, meta
 
 
+def _no_flush() -> None:
+    pass
+
+
+def _publish(data: dict, metadata: dict, display_id: str, update: bool) -> None:
+    """``display``/``update_display`` of a ready mime bundle, without IPython's formatters (the
+    bundle is the card's own) and, when stdout and stderr hold nothing, without ipykernel's
+    flush of them: that flush is a round trip to the IOPub thread per stream, ~0.5 ms each
+    here, made even when there is nothing to send. When something is pending, it flushes as
+    usual so that the cell's printed text keeps its place before the card."""
+    import sys
+
+    from IPython.core.display_functions import publish_display_data
+    from IPython.core.interactiveshell import InteractiveShell
+
+    transient = {"display_id": display_id}
+    pub = InteractiveShell.instance().display_pub if InteractiveShell.initialized() else None
+    idle = all(getattr(s, "_flush_pending", None) is False for s in (sys.stdout, sys.stderr))
+    if idle and pub is not None and callable(getattr(pub, "_flush_streams", None)) \
+            and "_flush_streams" not in vars(pub):
+        pub._flush_streams = _no_flush  # this one call only (an instance attribute)
+        try:
+            publish_display_data(data, metadata, transient=transient, update=update)
+        finally:
+            del pub._flush_streams
+    else:
+        publish_display_data(data, metadata, transient=transient, update=update)
+
+
 class _Pusher:
     """One daemon thread ticks every live card (at most PUSH_HZ times a second each): a thread
     per card would cost every tracked cell a thread start."""
@@ -317,6 +395,57 @@ class _Pusher:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._spare: RunCard | None = None
+        self._spare_cls: type | None = None  # set: make a spare card on the next wake-up
+        self._finishing: list[tuple] = []    # (card, summary): finish() on this thread
+        self._deferred_at = 0.0
+
+    def want_spare(self, cls: type) -> None:
+        with self._lock:
+            if self._spare is not None:
+                return
+            self._spare_cls = cls
+            self._deferred_at = time.monotonic()
+        self._ensure_thread()
+        self._wake.set()
+
+    def finish_later(self, card: "RunCard", summary) -> bool:
+        """Have the card thread call ``card.finish(summary)``; False if it cannot."""
+        if self._thread is None or not self._thread.is_alive():
+            return False
+        with self._lock:
+            self._finishing.append((card, summary))
+            self._deferred_at = time.monotonic()
+        self._wake.set()
+        return True
+
+    def take_spare(self) -> "RunCard | None":
+        with self._lock:
+            card, self._spare = self._spare, None
+        if card is not None and getattr(card, "comm", None) is None:  # closed meanwhile
+            return None
+        return card
+
+    def _make_spare(self) -> None:
+        with self._lock:
+            cls, self._spare_cls = self._spare_cls, None
+        if cls is None:
+            return
+        try:
+            card = cls()
+        except Exception:
+            return
+        with self._lock:
+            if self._spare is None:
+                self._spare, card = card, None
+        if card is not None:
+            card.close()
+
+    def _ensure_thread(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="nbtrack-cards", daemon=True)
+                self._thread.start()
 
     def add(self, card: RunCard) -> None:
         with self._lock:
@@ -341,6 +470,21 @@ class _Pusher:
     def _loop(self) -> None:
         period = 1.0 / PUSH_HZ
         while True:
+            # Work handed over at a cell's end waits until the kernel has sent the cell's reply
+            # (DEFER_S), so that it does not compete with the end of the cell for the GIL.
+            wait = self._deferred_at + DEFER_S - time.monotonic()
+            if (self._finishing or self._spare_cls is not None) and wait > 0:
+                self._wake.wait(wait)
+                self._wake.clear()
+            while self._finishing:
+                with self._lock:
+                    card, summary = self._finishing.pop(0)
+                try:
+                    card.finish(summary)
+                except Exception:
+                    pass
+            if self._spare_cls is not None:
+                self._make_spare()
             with self._lock:
                 cards = list(self._cards)
             now = time.monotonic()
