@@ -186,3 +186,169 @@ def test_finished_runs_take_tags_and_unknown_calls_say_what_is_supported(trackin
     assert client.get_run(run.info.run_id).data.tags["reviewed"] == "yes"
     with pytest.raises(NotImplementedError, match="delete_run is not supported. Supported: create_run"):
         client.delete_run(run.info.run_id)
+
+
+# -- nbtrack export --to mlflow / nbtrack import --from mlflow, against real sqlite stores -------
+
+def _cli(*argv):
+    import contextlib
+    import io
+
+    from nbtrack.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in argv])
+    return code, out.getvalue(), err.getvalue()
+
+
+def _snapshot(client, experiment_name):
+    """Everything of every run of an MLflow experiment, keyed by run name."""
+    exp = client.get_experiment_by_name(experiment_name)
+    out = {}
+    for run in client.search_runs([exp.experiment_id]):
+        files = {}
+
+        def walk(path=None):
+            for f in client.list_artifacts(run.info.run_id, path):
+                if f.is_dir:
+                    walk(f.path)
+                else:
+                    files[f.path] = None
+
+        walk()
+        if files:
+            import tempfile
+
+            with tempfile.TemporaryDirectory() as tmp:
+                local = Path(client.download_artifacts(run.info.run_id, "", tmp))
+                files = {p: (local / p).read_bytes() for p in files}
+        out[run.info.run_name] = {
+            "status": run.info.status, "start": run.info.start_time, "end": run.info.end_time,
+            "params": dict(run.data.params),
+            "tags": {k: v for k, v in run.data.tags.items() if k != "nbtrack.run_id"},
+            "history": sorted((k, m.step, m.value, m.timestamp) for k in run.data.metrics
+                              for m in client.get_metric_history(run.info.run_id, k)),
+            "artifacts": files,
+        }
+    return out
+
+
+def test_mlflow_round_trip_is_exact_and_idempotent(store_dir, tmp_path):
+    from mlflow import MlflowClient
+    from mlflow.entities import Metric, Param, RunTag
+
+    src_uri = f"sqlite:///{tmp_path / 'src.db'}"
+    src = MlflowClient(tracking_uri=src_uri)
+    exp_id = src.create_experiment("vision")
+    t0 = 1_700_000_000_123
+    art = tmp_path / "art"
+    (art / "sub").mkdir(parents=True)
+    (art / "notes.txt").write_text("hello")
+    (art / "sub" / "weights.bin").write_bytes(bytes(range(256)) * 4)
+    for i, status in enumerate(["FINISHED", "FAILED", "KILLED"]):
+        run = src.create_run(exp_id, start_time=t0 + i * 1000, run_name=f"run-{i}",
+                             tags={"team": "cv", "mlflow.source.name": "train.py", "mlflow.user": "ann"})
+        rid = run.info.run_id
+        src.log_batch(rid, params=[Param("lr", str(0.1 / (i + 1))), Param("eps", "1e-3"),
+                                   Param("optimizer", "adam"), Param("layers", "[64, 32]"),
+                                   Param("dropout", "None")],
+                      tags=[RunTag("flag", "")])
+        src.log_batch(rid, metrics=[Metric("loss", 1.0 / (s + 1), t0 + 10 * s + 7, s) for s in range(20)]
+                      + [Metric("loss", 0.01, t0 + 999, 3),  # two points at one step
+                         Metric("acc", 0.5 + i / 10, t0 + 5, 0)])
+        src.log_artifacts(rid, str(art))
+        src.set_terminated(rid, status, end_time=t0 + 60_000 + i)
+    before = _snapshot(src, "vision")
+
+    code, out, err = _cli("--store", store_dir, "import", "--from", "mlflow", src_uri, "--json")
+    assert code == 0, err
+    assert json.loads(out) == {"imported": 3, "skipped": 0}
+    code, out, _ = _cli("--store", store_dir, "import", "--from", "mlflow", src_uri, "--json")
+    assert json.loads(out) == {"imported": 0, "skipped": 3}  # idempotent
+
+    runs = nbtrack.runs()
+    assert len(runs) == 3 and set(runs.experiment) == {"vision"}
+    assert sorted(runs.status) == ["failed", "finished", "interrupted"]
+    r0 = nbtrack.get_run(runs[runs.name == "run-0"].run_id.iloc[0])
+    assert r0.params == {"lr": 0.1, "eps": "1e-3", "optimizer": "adam", "layers": [64, 32], "dropout": None}
+    assert sorted(r0.tags) == ["flag", "team=cv"]
+    assert len(nbtrack.series(r0.run_id, "loss")) == 21
+    assert {a["name"] for a in r0.artifacts} == {"mlflow/notes.txt", "mlflow/sub/weights.bin"}
+
+    dst_uri = f"sqlite:///{tmp_path / 'dst.db'}"
+    code, out, err = _cli("--store", store_dir, "export", "--to", "mlflow", dst_uri, "--json")
+    assert code == 0, err
+    assert json.loads(out) == {"exported": 3, "skipped": 0, "selected": 3}
+    code, out, _ = _cli("--store", store_dir, "export", "--to", "mlflow", dst_uri, "--json")
+    assert json.loads(out) == {"exported": 0, "skipped": 3, "selected": 3}  # idempotent
+    after = _snapshot(MlflowClient(tracking_uri=dst_uri), "vision")
+    assert after == before  # every value, step, timestamp, status, start/end, tag, artifact byte
+
+    # What went out from here never comes back in as a copy.
+    code, out, _ = _cli("--store", store_dir, "import", "--from", "mlflow", dst_uri, "--json")
+    assert json.loads(out) == {"imported": 0, "skipped": 3}
+
+
+def test_native_runs_export_with_filters_and_come_back_equal(store_dir, tmp_path):
+    from mlflow import MlflowClient
+
+    for lr in (0.1, 0.01):
+        with nbtrack.start(name=f"lr-{lr}", experiment="native", params={"lr": lr, "model": "rf"},
+                           tags=["baseline"]) as run:
+            for step in range(0, 30, 3):
+                nbtrack.log(step=step, loss=lr * step)
+            nbtrack.log_metrics(accuracy=0.9 - lr)
+    with pytest.raises(ValueError):
+        with nbtrack.start(name="broken", experiment="native", params={"lr": 0.5}):
+            nbtrack.log(loss=1.0)
+            raise ValueError("diverged")
+    nbtrack.store().flush()
+    uri = f"sqlite:///{tmp_path / 'out.db'}"
+    code, out, err = _cli("--store", store_dir, "export", "--to", "mlflow", "--experiment", "copied", "--json",
+                          uri, "params.lr >= 0.05")
+    assert code == 0, err
+    assert json.loads(out)["exported"] == 2  # lr 0.1 and the failed 0.5
+    client = MlflowClient(tracking_uri=uri)
+    got = {r.info.run_name: r for r in client.search_runs([client.get_experiment_by_name("copied").experiment_id])}
+    assert set(got) == {"lr-0.1", "broken"}
+    assert got["broken"].info.status == "FAILED"
+    assert got["broken"].data.tags["nbtrack.error"] == "ValueError: diverged"
+    mine = nbtrack.get_run(nbtrack.runs()[lambda f: f.name == "lr-0.1"].run_id.iloc[0])
+    mine_pts = nbtrack.series(mine.run_id, "loss")
+    theirs = client.get_metric_history(got["lr-0.1"].info.run_id, "loss")
+    to_ms = lambda ts: int(round(ts.timestamp() * 1000))  # noqa: E731 (naive UTC in nbtrack)
+    import datetime as dt
+
+    utc = lambda t: t.replace(tzinfo=dt.timezone.utc)  # noqa: E731
+    assert [(m.step, m.value, m.timestamp) for m in theirs] == [
+        (s, v, to_ms(utc(t.to_pydatetime()))) for s, v, t in zip(mine_pts.step, mine_pts.value, mine_pts.time)]
+    data = got["lr-0.1"].data
+    assert data.params == {"lr": "0.1", "model": "rf"} and data.tags["baseline"] == ""
+    assert data.metrics["accuracy"] == pytest.approx(0.8)
+    assert got["lr-0.1"].info.start_time == to_ms(utc(mine.started_at))
+    assert got["lr-0.1"].info.end_time == to_ms(utc(mine.ended_at))
+
+    # Into another store: the same params, points and times (to MLflow's millisecond).
+    other = tmp_path / "other"
+    code, out, err = _cli("--store", other, "import", "--from", "mlflow", uri, "--json")
+    assert code == 0 and json.loads(out)["imported"] == 2, err
+    o = nbtrack.store(str(other))
+    back = query.runs_frame(o)
+    rec = query.get_run(o, back[back.name == "lr-0.1"].run_id.iloc[0])
+    assert rec.params == mine.params and rec.status == "finished" and "baseline" in rec.tags
+    pts = query.series_frame(o, rec.run_id, "loss")
+    assert list(pts.step) == list(mine_pts.step) and list(pts.value) == list(mine_pts.value)
+
+
+def test_bad_uris_and_filters_give_one_clear_error(store_dir, tmp_path):
+    code, _, err = _cli("--store", store_dir, "import", "--from", "mlflow", f"sqlite:///{tmp_path / 'nope.db'}")
+    assert code == 1 and "no MLflow database" in err and not (tmp_path / "nope.db").exists()
+    code, _, err = _cli("--store", store_dir, "import", "--from", "mlflow", "http://127.0.0.1:9")
+    assert code == 1 and "cannot reach the MLflow tracking store" in err
+    assert len(nbtrack.runs()) == 0
+    with nbtrack.start(name="x"):
+        pass
+    code, _, err = _cli("--store", store_dir, "export", "--to", "mlflow", f"sqlite:///{tmp_path / 'o.db'}",
+                        "metrics.nope >> 1")
+    assert code == 2 and err

@@ -4,6 +4,8 @@
     nbtrack runs [-n 20]          the newest runs
     nbtrack show RUN_ID           everything captured for one run (a unique prefix is enough)
     nbtrack compact               move the spool into the DuckDB file now
+    nbtrack export --to mlflow [--experiment NAME] URI [FILTER ...]   copy runs to MLflow
+    nbtrack import --from mlflow URI [--experiment NAME]             copy runs from MLflow
 """
 
 from __future__ import annotations
@@ -22,7 +24,25 @@ def main(argv: list[str] | None = None) -> int:
     show = sub.add_parser("show", help="everything captured for one run")
     show.add_argument("run_id")
     sub.add_parser("compact", help="move spool files into the DuckDB file now")
+    export = sub.add_parser("export", help="copy runs to MLflow (idempotent)",
+                            description="Copy runs (those matching the filters) into an MLflow tracking "
+                                        "store; a second export adds nothing.")
+    export.add_argument("--to", required=True, choices=["mlflow"], dest="target")
+    export.add_argument("uri", help="MLflow tracking URI, e.g. sqlite:///mlflow.db")
+    export.add_argument("--experiment", help="MLflow experiment for all runs (default: each run's own)")
+    export.add_argument("filters", nargs="*",
+                        help="conditions as in the run table, e.g. 'metrics.acc > 0.9' (after URI, options first)")
+    export.add_argument("--json", action="store_true", help="print the counts as JSON")
+    imp = sub.add_parser("import", help="copy runs from MLflow (idempotent)",
+                         description="Copy the runs of an MLflow tracking store into this store; a "
+                                     "second import adds nothing.")
+    imp.add_argument("--from", required=True, choices=["mlflow"], dest="source")
+    imp.add_argument("uri", help="MLflow tracking URI, e.g. sqlite:///mlflow.db")
+    imp.add_argument("--experiment", help="only this MLflow experiment")
+    imp.add_argument("--json", action="store_true", help="print the counts as JSON")
     args = parser.parse_args(argv)
+    if args.command in ("export", "import"):
+        return _interop(args)
 
     import pandas as pd
 
@@ -44,6 +64,39 @@ def main(argv: list[str] | None = None) -> int:
     except (StoreError, KeyError) as exc:
         print(exc, file=sys.stderr)
         return 1
+    return 0
+
+
+def _interop(args) -> int:
+    """export / import: 0 done, 1 the other store or a run could not be used, 2 bad filters."""
+    import json
+
+    from .store import StoreError, get_store
+    from .store.filters import FilterError
+
+    try:
+        from .interop import mlflow_io
+    except ImportError:
+        print("nbtrack: MLflow is not installed; pip install 'nbtrack[mlflow]'", file=sys.stderr)
+        return 1
+    store = get_store(args.store)
+    try:
+        if args.command == "export":
+            counts = mlflow_io.export_to_mlflow(store, args.uri, experiment=args.experiment,
+                                                filters=args.filters, progress=not args.json)
+        else:
+            counts = mlflow_io.import_from_mlflow(store, args.uri, experiment=args.experiment,
+                                                  progress=not args.json)
+    except FilterError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except (mlflow_io.InteropError, StoreError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(counts))
+    else:
+        print(", ".join(f"{v} {k}" for k, v in counts.items()))
     return 0
 
 
