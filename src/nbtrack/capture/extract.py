@@ -257,7 +257,7 @@ def _estimator_class(callee: str, ns: dict) -> type | None:
 
 def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any],
             produced: dict[str, tuple[int, dict]], last_value: Any = _MISSING,
-            skip_params: set | frozenset = frozenset()) -> Captured:
+            skip_params: set | frozenset = frozenset(), printed: dict | None = None) -> Captured:
     """``inputs``: names the cell read that existed before (name -> value then);
     ``produced``: name -> (id of the value, params of the tracked run that made it)."""
     out = Captured()
@@ -374,6 +374,9 @@ def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any
                 out.param(k, v, f"inherited: config {name} (input)")
 
     _metrics(out, analysis, ns, rules, estimators, inputs, last_value)
+    for name, value in (printed or {}).items():
+        if name not in rules.no_metrics and not BOOKKEEPING_NAME.search(name):
+            out.metric(name, value, "printed by the cell")
     for key in list(out.metrics):
         if key in out.params:
             del out.metrics[key], out.metric_rules[key]

@@ -29,6 +29,7 @@ from ..store import StoreError, get_store
 from ..store import location
 from . import context
 from . import run as runmod
+from . import printed
 from .analyze import analyze, inner_body
 from .extract import extract
 from .resources import Meter
@@ -189,6 +190,7 @@ class Tracker:
         self._warned: set[str] = set()
         self._analyses: dict[str, Any] = {}
         self.produced: dict[str, tuple[int, dict]] = {}  # name -> (id of value, params of its run)
+        self.printed_scores = printed.PrintedScores()
         self.rules = project_rules()
         self.meter = None
 
@@ -242,6 +244,8 @@ class Tracker:
                 self.input_values[name] = value
                 self.inputs.append({"name": name, **summarize(value)})
         self.meter = Meter()
+        printed.printed.clear()
+        self.printed_scores.armed = True  # the next AST IPython compiles is this cell's body
         run = runmod.Run(
             store, name=args.name, experiment=args.experiment, tags=args.tag, params=params,
             notebook=notebook, cell_id=cell_id, execution_count=shell.execution_count, source=body,
@@ -359,9 +363,11 @@ class Tracker:
         """Params and metrics the objects reveal (capture.extract); None if that failed."""
         last = getattr(result, "result", None)  # the value IPython displayed, if any
         try:
+            self.printed_scores.armed = False
             captured = extract(analysis, ns, self.rules, inputs=getattr(self, "input_values", {}),
                                produced=self.produced, last_value=last,
-                               skip_params=set(run.params))
+                               skip_params=set(run.params), printed=dict(printed.printed))
+            printed.printed.clear()
         except Exception as exc:  # a rule must never cost the user the run
             self.warn(f"nbtrack: capturing params/metrics failed ({type(exc).__name__}: {exc}); "
                       "the run keeps the literal params.")
@@ -499,6 +505,7 @@ class Tracker:
         except Exception as exc:  # tracking must never break the cell
             if fn == self.start:
                 self.run = None
+                self.printed_scores.armed = False
                 self._stop_capture()
             self.warn(f"nbtrack: tracking this cell failed ({type(exc).__name__}: {exc}); the cell ran untracked.")
 
@@ -529,6 +536,7 @@ def load_ipython_extension(shell) -> None:
     _trackers[id(shell)] = tracker
     shell.register_magics(TrackMagics(shell, tracker))
     shell.input_transformers_cleanup.append(strip_track_line)
+    shell.ast_transformers.append(tracker.printed_scores)
     shell.events.register("pre_run_cell", tracker.pre_run_cell)
     shell.events.register("post_run_cell", tracker.post_run_cell)
     runmod.install_sigterm_handler()
@@ -550,5 +558,7 @@ def unload_ipython_extension(shell) -> None:
         return
     if strip_track_line in shell.input_transformers_cleanup:
         shell.input_transformers_cleanup.remove(strip_track_line)
+    if tracker.printed_scores in shell.ast_transformers:
+        shell.ast_transformers.remove(tracker.printed_scores)
     shell.events.unregister("pre_run_cell", tracker.pre_run_cell)
     shell.events.unregister("post_run_cell", tracker.post_run_cell)
