@@ -172,7 +172,7 @@ def test_odd_values_never_break_the_cell(ip, store):
         "f = open('/dev/null')\n"
         "nan_metric = float('nan') * 1\n"
         "inf_metric = math.inf * 1\n"
-        "caf\u00e9 = 2 * 1\n"
+        "caf\u00e9 = 2 * 1.0\n"
         "emoji = '" + "\U0001F600" * 25_000 + "'\n"  # a 100 kB literal
         "f.close()"
     )

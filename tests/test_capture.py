@@ -1,0 +1,138 @@
+"""Capture rules through a real IPython shell: params that flow between cells, explain and
+overrides, resource cost, and odd objects that must not cost the user anything."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+import nbtrack
+
+pytest.importorskip("sklearn")
+
+DATA = (
+    "from sklearn.datasets import load_iris\nfrom sklearn.svm import SVC\n"
+    "from sklearn.ensemble import RandomForestClassifier\n"
+    "from sklearn.metrics import accuracy_score\n"
+    "X, y = load_iris(return_X_y=True)\n"
+)
+
+
+def _last(ip):
+    return nbtrack.get_run(nbtrack.runs(limit=1).run_id[0])
+
+
+def test_params_flow_in_with_a_config_dict_and_a_fitted_model(ip, store):
+    ip.cell(DATA)
+    ip.cell('params = {"C": 3.0, "kernel": "linear"}')
+    ip.cell("%%track -q\nclf = SVC(**params).fit(X, y)\nacc = clf.score(X, y)")
+    rec = _last(ip)
+    assert rec.params["C"] == 3.0 and rec.params["kernel"] == "linear" and rec.params["model"] == "SVC"
+    assert rec.params["params.C"] == 3.0  # the input config itself, marked inherited
+    assert rec.context["param_sources"]["params.C"].startswith("inherited")
+    # A model fitted in one tracked cell and scored in another: the metric and the params it
+    # depends on land in the same run.
+    ip.cell("%%track -q\nforest = RandomForestClassifier(n_estimators=7, max_depth=2, random_state=0).fit(X, y)")
+    ip.cell("%%track -q\ntest_accuracy = accuracy_score(y, forest.predict(X))")
+    rec = _last(ip)
+    assert rec.metrics["test_accuracy"] > 0.5
+    assert rec.params["n_estimators"] == 7 and rec.params["max_depth"] == 2
+    assert rec.context["param_sources"]["n_estimators"].startswith("inherited")
+
+
+def test_explain_prints_every_capture_and_its_rule(ip, store, capsys):
+    ip.cell(DATA)
+    capsys.readouterr()
+    ip.cell("%%track -q --explain\nclf = SVC(C=10.0, gamma=0.001)\nclf.fit(X, y)\nclf.score(X, y)")
+    out = capsys.readouterr().out
+    assert "C = 10.0  from clf.get_params()" in out
+    assert "model = 'SVC'  from clf.get_params() (class)" in out
+    assert "score = " in out and "from shown as the cell's last value" in out
+    assert "X: " in out and "inputs:" in out
+    assert "sys.cpu_s = " in out
+
+
+def test_no_param_and_metric_override_the_rules(ip, store):
+    ip.cell("%%track -q --no-param lr --metric n_errors\nlr = 0.1\nepochs = 3\nn_errors = 2 + 3")
+    rec = _last(ip)
+    assert "lr" not in rec.params and rec.params["epochs"] == 3
+    assert rec.metrics["n_errors"] == 5  # an int from arithmetic is no metric unless forced
+
+
+def test_project_settings_extend_the_rules(ip, store, tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.nbtrack.capture]\nexclude_calls = ["report_*"]\nexclude_params = ["palette"]\n'
+        'metrics = ["n_ok"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    ip.cell("def report_to(**kw):\n    return kw\ndef train(**kw):\n    return kw")
+    ip.cell("%%track -q\npalette = 'dark'\nreport_to(dest='html')\ntrain(depth=3)\nn_ok = 1 + 1")
+    rec = _last(ip)
+    assert rec.params == {"depth": 3}
+    assert rec.metrics["n_ok"] == 2
+
+
+def test_log_params_and_log_metrics_record_what_no_rule_sees(ip, store):
+    ip.cell("%%track -q\nnbtrack.log_params(optimizer='adam', lr=3e-4)\nnbtrack.log_metrics(auc=0.93)")
+    rec = _last(ip)
+    assert rec.params["optimizer"] == "adam" and rec.params["lr"] == 3e-4
+    assert rec.metrics["auc"] == pytest.approx(0.93)
+
+
+def test_resource_cost_of_the_cell(ip, store):
+    ip.cell("%%track -q\nblock = bytearray(200 * 2**20)\nblock[::4096] = b'x' * len(block[::4096])\n"
+            "total = sum(range(3_000_000)) * 1.0")
+    rec = _last(ip)
+    assert rec.metrics["sys.cpu_s"] > 0
+    assert rec.metrics["sys.peak_rss_mb"] >= 150  # the 200 MB block, touched
+    assert "sys.gpu_mem_mb" not in rec.metrics  # no GPU here: no made-up figure
+    ip.user_ns.pop("block", None)
+
+
+class _Hostile:
+    def get_params(self, deep=True):
+        raise RuntimeError("no params for you")
+
+    def __eq__(self, other):
+        raise ValueError("no comparisons")
+
+    def __len__(self):
+        raise TypeError("no length")
+
+    def predict(self, X):
+        return X
+
+
+def test_odd_objects_cost_at_most_one_warning_and_the_cell_runs(ip, store):
+    ip.user_ns["_Hostile"] = _Hostile
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = ip.cell(
+            "%%track -q\nbad = _Hostile()\n"
+            "huge = {f'k{i}': i for i in range(100_000)}\n"
+            "loop = {'a': 1}\nloop['self'] = loop\n"
+            "scores = [_Hostile()] * 3\n"
+            "acc = 0.5 * 1.5"
+        )
+    assert r.success
+    ours = [w for w in caught if "nbtrack" in str(w.message)]
+    assert len(ours) <= 1, [str(w.message) for w in ours]
+    rec = _last(ip)
+    assert rec.status == "finished" and rec.metrics["acc"] == 0.75
+    assert ip.user_ns["acc"] == 0.75 and len(ip.user_ns["huge"]) == 100_000
+
+
+def test_printed_scores_are_metrics_and_output_is_unchanged(ip, store, capsys):
+    ip.cell(DATA + "clf = SVC().fit(X, y)")
+    capsys.readouterr()
+    ip.cell("%%track -q\nprint('Accuracy:', accuracy_score(y, clf.predict(X)))\n"
+            "print(f'score {clf.score(X, y):.3f}')")
+    out = capsys.readouterr().out
+    acc = ip.user_ns["clf"].score(ip.user_ns["X"], ip.user_ns["y"])
+    assert out == f"Accuracy: {acc}\nscore {acc:.3f}\n"
+    rec = _last(ip)
+    assert rec.metrics["accuracy_score"] == pytest.approx(acc) and rec.metrics["score"] == pytest.approx(acc)
+    # An untracked cell is never rewritten.
+    ip.cell("print('Accuracy:', accuracy_score(y, clf.predict(X)))")
+    assert len(nbtrack.runs()) == 1
