@@ -234,7 +234,8 @@ def _snapshot(client, experiment_name):
     return out
 
 
-def test_mlflow_round_trip_is_exact_and_idempotent(store_dir, tmp_path):
+def test_mlflow_round_trip_is_exact_and_idempotent(store_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # MLflow puts a sqlite store's artifacts in ./mlruns
     from mlflow import MlflowClient
     from mlflow.entities import Metric, Param, RunTag
 
@@ -290,7 +291,8 @@ def test_mlflow_round_trip_is_exact_and_idempotent(store_dir, tmp_path):
     assert json.loads(out) == {"imported": 0, "skipped": 3}
 
 
-def test_native_runs_export_with_filters_and_come_back_equal(store_dir, tmp_path):
+def test_native_runs_export_with_filters_and_come_back_equal(store_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # MLflow puts a sqlite store's artifacts in ./mlruns
     from mlflow import MlflowClient
 
     for lr in (0.1, 0.01):
@@ -341,7 +343,8 @@ def test_native_runs_export_with_filters_and_come_back_equal(store_dir, tmp_path
     assert list(pts.step) == list(mine_pts.step) and list(pts.value) == list(mine_pts.value)
 
 
-def test_bad_uris_and_filters_give_one_clear_error(store_dir, tmp_path):
+def test_bad_uris_and_filters_give_one_clear_error(store_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # MLflow puts a sqlite store's artifacts in ./mlruns
     code, _, err = _cli("--store", store_dir, "import", "--from", "mlflow", f"sqlite:///{tmp_path / 'nope.db'}")
     assert code == 1 and "no MLflow database" in err and not (tmp_path / "nope.db").exists()
     code, _, err = _cli("--store", store_dir, "import", "--from", "mlflow", "http://127.0.0.1:9")
