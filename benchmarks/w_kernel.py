@@ -76,10 +76,10 @@ def fill_store(store: Path, n: int) -> None:
 
 
 def measure(n: int = 10_000, reps: int = 20, gap_s: float = 0.0, store: Path | None = None,
-            notebook: str = "bench.ipynb") -> dict:
+            notebook: str = "bench.ipynb", work: Path | None = None, setup: str = "") -> dict:
     from jupyter_client.manager import KernelManager
 
-    work = Path(tempfile.mkdtemp(prefix="nbtrack-kbench-"))
+    work = Path(work or tempfile.mkdtemp(prefix="nbtrack-kbench-"))
     if store is None:
         store = work / "store"
         t = time.time()
@@ -95,6 +95,8 @@ def measure(n: int = 10_000, reps: int = 20, gap_s: float = 0.0, store: Path | N
     try:
         kc.wait_for_ready(timeout=60)
         execute(kc, "%load_ext nbtrack", None)
+        if setup:  # e.g. to take one part out and see what it costs (profiling)
+            execute(kc, setup, None)
         # Warm both paths once (first-ever tracked cell: imports, writer thread) outside the figures.
         for code in CONDITIONS.values():
             for _ in range(2):
@@ -117,7 +119,7 @@ def measure(n: int = 10_000, reps: int = 20, gap_s: float = 0.0, store: Path | N
         kc.stop_channels()
         km.shutdown_kernel(now=True)
     text = "".join(o["content"].get("text", "") for o in check["outputs"] if o["msg_type"] == "stream")
-    res: dict = {"store_runs": n, "reps": reps, "fill_s": fill_s, "card_outputs": card_outputs,
+    res: dict = {"store_runs": n, "reps": reps, "gap_s": gap_s, "fill_s": fill_s, "card_outputs": card_outputs,
                  "runs_after": text.strip()}
     for metric in ("kernel_s", "round_trip_s"):
         base = [r[metric] for r in raw["untracked"]]
@@ -136,8 +138,9 @@ def main() -> int:
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--gap", type=float, default=0.0, help="seconds between requests")
     ap.add_argument("--out")
+    ap.add_argument("--work", help="scratch folder (default: a new temporary one)")
     a = ap.parse_args()
-    res = measure(a.n, a.reps, a.gap)
+    res = measure(a.n, a.reps, a.gap, work=Path(a.work) if a.work else None)
     text = json.dumps(res, indent=1)
     if a.out:
         Path(a.out).write_text(text)

@@ -188,6 +188,7 @@ class RunCard(NbtrackWidget):
         self._summary: RunSummary | None = None
         self._compared: RunSummary | None = None
         self._display_id: str | None = None
+        self._first_state: dict | None = None  # a spare card's run, until its trait is sent
         # Held while the traits change (the live thread and finish), so that changes batched by
         # hold_sync in one thread never mix with the other's.
         self._state_lock = threading.RLock()
@@ -200,11 +201,17 @@ class RunCard(NbtrackWidget):
         Asks for the next spare."""
         card = _PUSHER.take_spare()
         if card is None:
-            card = cls(run_obj)
-        else:
-            card._run = run_obj
-            card.run = cls._run_state(run_obj)
+            return cls(run_obj)
+        card._run = run_obj
+        card._first_state = state = cls._run_state(run_obj)
+        if not _PUSHER.later(card._set_first_state, state):  # the comm message: off the cell's path
+            card.run = state
         return card
+
+    def _set_first_state(self, state: dict) -> None:
+        with self._state_lock:
+            if self._summary is None:  # else finish() (queued after this) sets the final state
+                self.run = state
 
     @classmethod
     def prepare_spare(cls) -> None:
@@ -233,7 +240,7 @@ class RunCard(NbtrackWidget):
         _publish(data, meta, self._display_id, update=True)
         # The widget's traits (one comm message) follow from the card thread, a moment later:
         # the cell does not wait for their serialisation.
-        if not _PUSHER.finish_later(self, summary):
+        if not _PUSHER.later(self.finish, summary):
             self.finish(summary)
 
     # -- live ----------------------------------------------------------------------------
@@ -352,7 +359,7 @@ class RunCard(NbtrackWidget):
             except Exception:
                 pass
         else:
-            r = self.run
+            r = self._first_state or self.run
             data["text/plain"] = f"nbtrack run {r.get('run_id', '')} {r.get('status', '')}".rstrip()
         return data, meta
 
@@ -397,7 +404,7 @@ class _Pusher:
         self._thread: threading.Thread | None = None
         self._spare: RunCard | None = None
         self._spare_cls: type | None = None  # set: make a spare card on the next wake-up
-        self._finishing: list[tuple] = []    # (card, summary): finish() on this thread
+        self._finishing: list[tuple] = []    # (fn, args) to call on this thread, in order
         self._deferred_at = 0.0
 
     def want_spare(self, cls: type) -> None:
@@ -409,12 +416,13 @@ class _Pusher:
         self._ensure_thread()
         self._wake.set()
 
-    def finish_later(self, card: "RunCard", summary) -> bool:
-        """Have the card thread call ``card.finish(summary)``; False if it cannot."""
+    def later(self, fn, *args) -> bool:
+        """Have the card thread call ``fn(*args)`` DEFER_S from now (in the order asked);
+        False if that thread is not running."""
         if self._thread is None or not self._thread.is_alive():
             return False
         with self._lock:
-            self._finishing.append((card, summary))
+            self._finishing.append((fn, args))
             self._deferred_at = time.monotonic()
         self._wake.set()
         return True
@@ -478,9 +486,9 @@ class _Pusher:
                 self._wake.clear()
             while self._finishing:
                 with self._lock:
-                    card, summary = self._finishing.pop(0)
+                    fn, args = self._finishing.pop(0)
                 try:
-                    card.finish(summary)
+                    fn(*args)
                 except Exception:
                     pass
             if self._spare_cls is not None:
