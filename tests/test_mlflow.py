@@ -355,3 +355,19 @@ def test_bad_uris_and_filters_give_one_clear_error(store_dir, tmp_path, monkeypa
     code, _, err = _cli("--store", store_dir, "export", "--to", "mlflow", f"sqlite:///{tmp_path / 'o.db'}",
                         "metrics.nope >> 1")
     assert code == 2 and err
+
+
+def test_generic_autolog(tracking):
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import Ridge
+
+    mlflow.set_experiment("generic-autolog")
+    mlflow.autolog(log_models=False, silent=True)
+    try:
+        X, y = load_diabetes(return_X_y=True)
+        Ridge(alpha=0.3).fit(X, y)
+    finally:
+        mlflow.autolog(disable=True)
+    rec = nbtrack.get_run(mlflow.last_active_run().info.run_id)
+    assert rec.experiment == "generic-autolog" and rec.params["alpha"] == 0.3
+    assert "training_r2_score" in rec.metrics and rec.status == "finished"

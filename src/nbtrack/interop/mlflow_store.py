@@ -66,6 +66,16 @@ _lock = threading.RLock()
 _live: dict[str, "runmod.Run"] = {}  # run id -> the nbtrack Run MLflow writes to, this process
 _attached: set[str] = set()  # of those, runs MLflow did not start (a %%track cell's run)
 _syncing = threading.local()
+_ended_with_cell: set[str] = set()  # cell runs MLflow still thinks are active (no end_run yet)
+
+
+def _cell_ended(nb: "runmod.Run", status: str) -> None:
+    """Run.on_end of a %%track cell's run that MLflow writes to: later writes go the finished
+    run's way, and MLflow's own end_run() keeps the status the cell gave it."""
+    with _lock:
+        if _live.pop(nb.run_id, None) is not None:
+            _ended_with_cell.add(nb.run_id)
+        _attached.discard(nb.run_id)
 
 
 def store_path(uri: str | None) -> str | None:
@@ -230,6 +240,7 @@ class NbtrackStore(FileStore):
                 if exp.name != "Default" and nb.experiment == context.experiment_default(nb.notebook):
                     nb.experiment = exp.name  # %%track -e / nbtrack.start(experiment=) win
                 _attached.add(nb.run_id)
+                nb.on_end(_cell_ended)
             else:
                 nb = runmod.Run(self.nb_store, name=run_name, experiment=exp.name, notebook=_notebook())
                 if start_time:
@@ -260,6 +271,10 @@ class NbtrackStore(FileStore):
     def update_run_info(self, run_id, run_status, end_time, run_name):
         status = RunStatus.to_string(run_status) if isinstance(run_status, int) else str(run_status)
         nb = _live.get(run_id)
+        if nb is None and run_id in _ended_with_cell:  # end_run() after its %%track cell ended it
+            if status in STATUS_FROM_MLFLOW:
+                _ended_with_cell.discard(run_id)
+            return self.get_run(run_id).info
         if nb is None:
             changes: dict[str, Any] = {}
             if run_name:
