@@ -371,3 +371,22 @@ def test_generic_autolog(tracking):
     rec = nbtrack.get_run(mlflow.last_active_run().info.run_id)
     assert rec.experiment == "generic-autolog" and rec.params["alpha"] == 0.3
     assert "training_r2_score" in rec.metrics and rec.status == "finished"
+
+
+def test_export_to_parquet_one_file_per_view(store_dir, tmp_path):
+    import pandas as pd
+
+    for lr in (0.1, 0.01):
+        with nbtrack.start(name=f"lr-{lr}", params={"lr": lr}):
+            nbtrack.log(step=0, loss=lr)
+            nbtrack.log(step=1, loss=lr / 2)
+    code, out, err = _cli("--store", store_dir, "export", "--to", "parquet", "--json", tmp_path / "pq",
+                          "params.lr > 0.05")
+    assert code == 0, err
+    counts = json.loads(out)
+    assert counts["runs"] == 1 and counts["series"] == 2 and counts["params"] == 1
+    runs = pd.read_parquet(tmp_path / "pq" / "runs.parquet")
+    series = pd.read_parquet(tmp_path / "pq" / "series.parquet")
+    assert list(runs.name) == ["lr-0.1"] and list(series.value) == [0.1, 0.05]
+    assert {p.name for p in (tmp_path / "pq").iterdir()} == {
+        f"{v}.parquet" for v in ("runs", "params", "metrics", "series", "inputs", "outputs", "artifacts")}

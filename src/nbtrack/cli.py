@@ -6,6 +6,7 @@
     nbtrack compact               move the spool into the DuckDB file now
     nbtrack export --to mlflow [--experiment NAME] URI [FILTER ...]   copy runs to MLflow
     nbtrack import --from mlflow URI [--experiment NAME]             copy runs from MLflow
+    nbtrack export --to parquet DIR [FILTER ...]                       one Parquet file per view
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     export = sub.add_parser("export", help="copy runs to MLflow (idempotent)",
                             description="Copy runs (those matching the filters) into an MLflow tracking "
                                         "store; a second export adds nothing.")
-    export.add_argument("--to", required=True, choices=["mlflow"], dest="target")
-    export.add_argument("uri", help="MLflow tracking URI, e.g. sqlite:///mlflow.db")
+    export.add_argument("--to", required=True, choices=["mlflow", "parquet"], dest="target")
+    export.add_argument("uri", help="MLflow tracking URI (e.g. sqlite:///mlflow.db), or a folder for parquet")
     export.add_argument("--experiment", help="MLflow experiment for all runs (default: each run's own)")
     export.add_argument("filters", nargs="*",
                         help="conditions as in the run table, e.g. 'metrics.acc > 0.9' (after URI, options first)")
@@ -74,12 +75,25 @@ def _interop(args) -> int:
     from .store import StoreError, get_store
     from .store.filters import FilterError
 
+    store = get_store(args.store)
+    if args.command == "export" and args.target == "parquet":
+        from .interop.parquet import export_to_parquet
+
+        try:
+            counts = export_to_parquet(store, args.uri, filters=args.filters)
+        except FilterError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        except (OSError, StoreError) as exc:
+            print(f"nbtrack: export to {args.uri} failed: {exc}", file=sys.stderr)
+            return 1
+        print(json.dumps(counts) if args.json else ", ".join(f"{v} {k}" for k, v in counts.items()))
+        return 0
     try:
         from .interop import mlflow_io
     except ImportError:
         print("nbtrack: MLflow is not installed; pip install 'nbtrack[mlflow]'", file=sys.stderr)
         return 1
-    store = get_store(args.store)
     try:
         if args.command == "export":
             counts = mlflow_io.export_to_mlflow(store, args.uri, experiment=args.experiment,

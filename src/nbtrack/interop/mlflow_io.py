@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..store import Store, query
-from ..store.filters import compile_filters
 from . import media
+from .select import select_runs  # noqa: F401 (also part of this module's API)
 from .mlflow_store import (
     STATUS_FROM_MLFLOW, STATUS_TO_MLFLOW, param_text, param_value, tags_from_nbtrack, tags_to_nbtrack,
 )
@@ -88,31 +88,6 @@ def _say(progress: bool, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
 
-# -- selection ---------------------------------------------------------------------------------
-
-def select_runs(store: Store, filters: Iterable[Any] = ()) -> list[str]:
-    """Run ids matching the table's filter grammar (``metrics.acc > 0.9``), oldest first."""
-    import duckdb
-
-    frame = query.runs_frame(store)
-    filters = list(filters or [])
-    if not filters or not len(frame):
-        return list(reversed(list(frame["run_id"])))
-    kinds = {}
-    for col in frame.columns:
-        dtype = str(frame[col].dtype)
-        kinds[col] = ("list" if col == "tags" else "number" if dtype.startswith(("int", "float"))
-                      else "time" if dtype.startswith("datetime") else "bool" if dtype == "bool" else "text")
-    where, args = compile_filters(filters, kinds)
-    con = duckdb.connect()
-    try:
-        con.register("wide", frame)
-        ids = [r[0] for r in con.execute(f"SELECT run_id FROM wide WHERE {where} ORDER BY run_id", args).fetchall()]
-    finally:
-        con.close()
-    return ids
-
-
 # -- export -----------------------------------------------------------------------------------
 
 def _valid_key(key: str) -> str:
@@ -125,7 +100,7 @@ def export_to_mlflow(store: Store, uri: str, experiment: str | None = None,
                      filters: Iterable[Any] = (), progress: bool = False) -> dict:
     """Copy the store's runs (those matching ``filters``) into the MLflow tracking store at
     ``uri``; ``experiment`` puts them all into that MLflow experiment (default: each run's own)."""
-    from mlflow.entities import Metric, Param, RunTag, ViewType
+    from mlflow.entities import Metric, Param, ViewType
 
     ids = select_runs(store, filters)
     client = _client(uri, must_exist=False)
