@@ -31,6 +31,7 @@ lab: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/capture_cost.py
 
 bench-quick: install
 	$(BIN)/python benchmarks/run.py --quick

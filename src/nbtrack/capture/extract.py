@@ -159,7 +159,7 @@ def estimator_params(est: Any, passed: set, prefix: str = "", out: dict | None =
     out = {} if out is None else out
     if depth > 6 or len(out) >= MAX_ESTIMATOR_PARAMS:
         return out
-    params = est.get_params(deep=False)
+    params = _shallow_params(est)
     defaults = _defaults(type(est))
     for key, value in params.items():
         name = f"{prefix}{key}"
@@ -195,6 +195,29 @@ def estimator_params(est: Any, passed: set, prefix: str = "", out: dict | None =
         if len(out) >= MAX_ESTIMATOR_PARAMS:
             break
     return out
+
+
+def _shallow_params(est: Any) -> dict[str, Any]:
+    """``get_params(deep=False)``; for scikit-learn's own implementation, the same dict from
+    the class's parameter names cached once (sklearn re-reads the signature every call)."""
+    names = _sklearn_param_names(type(est))
+    if names is not None:
+        try:
+            return {n: getattr(est, n) for n in names}
+        except AttributeError:
+            pass
+    return est.get_params(deep=False)
+
+
+@lru_cache(maxsize=512)
+def _sklearn_param_names(cls: type) -> tuple[str, ...] | None:
+    base = sys.modules.get("sklearn.base")
+    if base is None or getattr(cls, "get_params", None) is not base.BaseEstimator.get_params:
+        return None
+    try:
+        return tuple(cls._get_param_names())
+    except Exception:
+        return None
 
 
 def _hashable(value: Any) -> Any:

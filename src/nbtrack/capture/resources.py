@@ -1,70 +1,63 @@
 """What a cell cost: CPU time, peak RSS growth of the kernel and, with a GPU, peak GPU memory.
 
-RSS is sampled every 20 ms by one daemon thread per process, awake only while a tracked cell
-runs (reading /proc/self/statm costs microseconds); the cell's thread only reads two clocks.
-GPU figures come from ``torch.cuda`` when the user's code already imported torch and a GPU is
-there; nbtrack never imports torch for the user.
+Peak RSS is the kernel's own high-water mark, not a sample: on Linux the cell's start resets
+it (``/proc/self/clear_refs``) and its end reads it (``VmHWM`` in ``/proc/self/status``), so a
+spike between two samples is not missed and no thread wakes up (about 30 us a cell). Where
+that is not possible the lifetime peak (``getrusage``) is used, which sees growth only above
+the process's earlier peak. GPU figures come from ``torch.cuda`` when the user's code already
+imported torch and a GPU is there; nbtrack never imports torch for the user.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-import threading
 import time
 
-SAMPLE_S = 0.02
-_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+_PROC = "/proc/self"
+try:
+    import os as _os
+
+    _PAGE_KB = _os.sysconf("SC_PAGE_SIZE") // 1024
+except (AttributeError, ValueError, OSError):
+    _PAGE_KB = 4
 
 
-def _rss_bytes() -> int | None:
+def _status_kb(field: bytes) -> int | None:
     try:
-        with open("/proc/self/statm", "rb") as fh:
-            return int(fh.read().split()[1]) * _PAGE
+        with open(f"{_PROC}/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(field):
+                    return int(line.split()[1])
     except (OSError, ValueError, IndexError):
-        try:
-            import resource
-
-            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        except Exception:
-            return None
+        return None
+    return None
 
 
-class _Sampler:
-    """One thread for the process: keeps the peak RSS while at least one meter is open."""
-
-    def __init__(self):
-        self._cond = threading.Condition()
-        self._open = 0
-        self.peak = 0
-        self._thread: threading.Thread | None = None
-
-    def begin(self, start_rss: int) -> None:
-        with self._cond:
-            self._open += 1
-            self.peak = max(self.peak if self._open > 1 else 0, start_rss)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="nbtrack-resources", daemon=True)
-                self._thread.start()
-            self._cond.notify()
-
-    def end(self) -> int:
-        with self._cond:
-            self._open = max(0, self._open - 1)
-            return self.peak
-
-    def _loop(self) -> None:
-        while True:
-            with self._cond:
-                while self._open == 0:
-                    self._cond.wait()
-            rss = _rss_bytes()
-            if rss is not None and rss > self.peak:
-                self.peak = rss
-            time.sleep(SAMPLE_S)
+def _rss_kb() -> int | None:
+    try:
+        with open(f"{_PROC}/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * _PAGE_KB
+    except (OSError, ValueError, IndexError):
+        return None
 
 
-_sampler = _Sampler()
+def _reset_peak() -> bool:
+    try:
+        with open(f"{_PROC}/clear_refs", "wb") as fh:
+            fh.write(b"5")  # 5: reset the peak RSS to the current RSS (Linux >= 4.0)
+        return True
+    except OSError:
+        return False
+
+
+def _lifetime_peak_kb() -> int | None:
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak // 1024 if sys.platform == "darwin" else peak  # bytes on macOS, KiB elsewhere
+    except Exception:
+        return None
 
 
 class Meter:
@@ -72,16 +65,15 @@ class Meter:
 
     def __init__(self):
         self.cpu0 = time.process_time()
-        self.rss0 = _rss_bytes() or 0
+        self.exact = _reset_peak()
+        self.rss0 = _rss_kb() if self.exact else _lifetime_peak_kb()
         self.gpu = _gpu_begin()
-        _sampler.begin(self.rss0)
 
     def stop(self) -> dict[str, float]:
-        peak = max(_sampler.end(), _rss_bytes() or 0)
-        out = {
-            "sys.cpu_s": round(time.process_time() - self.cpu0, 6),
-            "sys.peak_rss_mb": round(max(0, peak - self.rss0) / 2**20, 3),
-        }
+        out = {"sys.cpu_s": round(time.process_time() - self.cpu0, 6)}
+        peak = _status_kb(b"VmHWM:") if self.exact else _lifetime_peak_kb()
+        if peak is not None and self.rss0 is not None:
+            out["sys.peak_rss_mb"] = round(max(0, peak - self.rss0) / 1024, 3)
         out.update(_gpu_end(self.gpu))
         return out
 
@@ -91,19 +83,18 @@ def _gpu_begin():
     try:
         if torch is not None and torch.cuda.is_available():
             torch.cuda.reset_peak_memory_stats()
-            return ("torch", torch)
+            return torch
     except Exception:
         pass
     return None
 
 
-def _gpu_end(state) -> dict[str, float]:
-    if state is None:
+def _gpu_end(torch) -> dict[str, float]:
+    if torch is None:
         return {}
-    kind, mod = state
     try:
-        out = {"sys.gpu_mem_mb": round(mod.cuda.max_memory_allocated() / 2**20, 3)}
-        util = getattr(mod.cuda, "utilization", None)
+        out = {"sys.gpu_mem_mb": round(torch.cuda.max_memory_allocated() / 2**20, 3)}
+        util = getattr(torch.cuda, "utilization", None)
         if callable(util):
             out["sys.gpu_util"] = float(util())
         return out
