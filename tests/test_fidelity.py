@@ -200,3 +200,40 @@ def test_headless_runs_key_cells_by_the_saved_notebooks_cell_ids(store_dir, tmp_
     hashed = runs[~runs.cell_id.isin(ids)]
     assert len(hashed) == 4 and hashed.cell_id.str.startswith("src-").all()
     assert hashed.cell_id.nunique() == 2
+
+
+def test_a_late_history_reaches_the_live_card_without_holding_the_cell(store_dir, tmp_path):
+    """Issue 14.2: the cell does not wait for the cell's history; when it comes in after the
+    cell ended, the card (its widget model, as the front end receives it) shows the deltas."""
+    other = tmp_path / "other-store"
+    with kernel(store_dir, JPY_SESSION_NAME="nb.ipynb") as kc:
+        assert run(kc, "%load_ext nbtrack")["status"] == "ok"
+        setup = run(kc, f"""
+import os, time, nbtrack
+from nbtrack.capture.run import Run
+from nbtrack.store import query
+earlier = Run(nbtrack.store({str(other)!r}), notebook="nb.ipynb", cell_id="C")
+earlier.begin()
+earlier.end("finished", metrics={{"acc": 0.5}})
+nbtrack.store({str(other)!r}).flush()
+_load = query.notebook_history
+def _slow_load(*a, **k):  # a store that answers slowly (a long compaction, a big file)
+    time.sleep(2.0)
+    return _load(*a, **k)
+query.notebook_history = _slow_load
+os.environ["NBTRACK_STORE"] = {str(other)!r}  # a store no cell of this session used yet
+""", cell_id=None)
+        assert setup["status"] == "ok", setup
+        t0 = time.perf_counter()
+        res = run(kc, "%%track\nacc = 0.75 + 0", cell_id="C")
+        assert time.perf_counter() - t0 < 1.5  # waited at most 0.5 s (first cell of a store)
+        assert "previous" not in fallback(res)["text/plain"]  # not in yet when the cell ended
+        deltas, deadline = [], time.time() + 10
+        while time.time() < deadline and not deltas:
+            try:
+                m = kc.get_iopub_msg(timeout=0.5)
+            except Exception:
+                continue
+            state = m["content"].get("data", {}).get("state", {}) if m["msg_type"] == "comm_msg" else {}
+            deltas = [r["delta"] for r in state.get("metrics", []) if r.get("key") == "acc" and r.get("delta")]
+    assert deltas == ["+0.25 vs. previous"]
