@@ -7,6 +7,7 @@
     nbtrack export --to mlflow [--experiment NAME] URI [FILTER ...]   copy runs to MLflow
     nbtrack import --from mlflow URI [--experiment NAME]             copy runs from MLflow
     nbtrack export --to parquet DIR [FILTER ...]                       one Parquet file per view
+    nbtrack import --from trackio PATH                               trackio's SQLite databases
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     imp = sub.add_parser("import", help="copy runs from MLflow (idempotent)",
                          description="Copy the runs of an MLflow tracking store into this store; a "
                                      "second import adds nothing.")
-    imp.add_argument("--from", required=True, choices=["mlflow"], dest="source")
-    imp.add_argument("uri", help="MLflow tracking URI, e.g. sqlite:///mlflow.db")
+    imp.add_argument("--from", required=True, choices=["mlflow", "trackio"], dest="source")
+    imp.add_argument("uri", help="MLflow tracking URI (e.g. sqlite:///mlflow.db), or a trackio .db file or folder")
     imp.add_argument("--experiment", help="only this MLflow experiment")
     imp.add_argument("--json", action="store_true", help="print the counts as JSON")
     args = parser.parse_args(argv)
@@ -86,6 +87,17 @@ def _interop(args) -> int:
             return 2
         except (OSError, StoreError) as exc:
             print(f"nbtrack: export to {args.uri} failed: {exc}", file=sys.stderr)
+            return 1
+        print(json.dumps(counts) if args.json else ", ".join(f"{v} {k}" for k, v in counts.items()))
+        return 0
+    if args.command == "import" and args.source == "trackio":
+        from .interop import InteropError
+        from .interop.trackio_io import import_from_trackio
+
+        try:
+            counts = import_from_trackio(store, args.uri, progress=not args.json)
+        except (InteropError, StoreError) as exc:
+            print(exc, file=sys.stderr)
             return 1
         print(json.dumps(counts) if args.json else ", ".join(f"{v} {k}" for k, v in counts.items()))
         return 0

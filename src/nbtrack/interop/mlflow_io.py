@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..store import Store, query
-from . import media
+from . import InteropError, media
 from .select import select_runs  # noqa: F401 (also part of this module's API)
 from .mlflow_store import (
     STATUS_FROM_MLFLOW, STATUS_TO_MLFLOW, param_text, param_value, tags_from_nbtrack, tags_to_nbtrack,
@@ -35,10 +35,6 @@ from .mlflow_store import (
 ID_TAG = "nbtrack.run_id"
 MIMES_FILE = "nbtrack/.mimes.json"  # artifact name -> mime of exported nbtrack artifacts
 BATCH = 900  # MLflow's log_batch takes at most 1000 metrics, 100 params, 100 tags per call
-
-
-class InteropError(Exception):
-    """One clear message: unreachable URI, unknown experiment, a run that could not move."""
 
 
 def _client(uri: str, must_exist: bool):
