@@ -136,3 +136,13 @@ def test_printed_scores_are_metrics_and_output_is_unchanged(ip, store, capsys):
     # An untracked cell is never rewritten.
     ip.cell("print('Accuracy:', accuracy_score(y, clf.predict(X)))")
     assert len(nbtrack.runs()) == 1
+
+
+def test_body_under_capture_and_time_magics_is_analysed(ip, store):
+    r = ip.cell("%%track -q\n%%capture cap\nlr = 0.05\nprint('hidden')\nloss = lr * 2.0")
+    assert r.success and "hidden" in ip.user_ns["cap"].stdout
+    rec = _last(ip)
+    assert rec.params == {"lr": 0.05} and rec.metrics["loss"] == pytest.approx(0.1)
+    ip.cell("%%track -q\n%%time\ndepth = 4\nscore = depth / 8")
+    rec = _last(ip)
+    assert rec.params == {"depth": 4} and rec.metrics["score"] == 0.5

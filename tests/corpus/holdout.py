@@ -127,4 +127,52 @@ knn3 = KNeighborsClassifier(n_neighbors=3).fit(X_train, y_train)
 eval_results = evaluate(knn3, X_test, y_test)
 eval_results
 """, {"n_neighbors": 3, "model": "KNeighborsClassifier"}, ["eval_results.acc", "eval_results.f1"]),
+    # -- added after the second search of public examples (same blind measurement, 2nd round) --
+    Cell("fitted_alias", """
+model = RandomForestClassifier(n_estimators=30, max_features="sqrt")
+fitted_model = model.fit(X_train, y_train)
+predictions = fitted_model.predict(X_test)
+print(confusion_matrix(y_test, predictions))
+print(accuracy_score(y_test, predictions))
+""", {"n_estimators": 30, "max_features": "sqrt", "model": "RandomForestClassifier"}, ["accuracy_score"],
+         ["fitted_model.n_estimators", "predictions"]),
+    Cell("metrics_module_prints", """
+import sklearn.metrics as skm
+classifier = DecisionTreeClassifier(max_depth=4, criterion="entropy", random_state=0)
+classifier.fit(X_train, y_train)
+y_pred = classifier.predict(X_test)
+print("Training Score: ", classifier.score(X_train, y_train) * 100)
+print("Recall:", skm.recall_score(y_test, y_pred))
+""", {"max_depth": 4, "criterion": "entropy", "random_state": 0, "model": "DecisionTreeClassifier"},
+         ["score", "recall_score"], ["y_pred"]),
+    Cell("models_dict_loop", """
+models = {"LR": LogisticRegression(max_iter=1000), "RF": RandomForestClassifier(n_estimators=20, random_state=0)}
+results = {}
+for name, mdl in models.items():
+    mdl.fit(X_train, y_train)
+    results[name] = mdl.score(X_test, y_test)
+results
+""", {"max_iter": 1000, "n_estimators": 20, "random_state": 0}, ["results.LR", "results.RF"],
+         ["name", "mdl"], ["model"]),
+    Cell("percent_format_regression", """
+regr = LinearRegression()
+regr.fit(Xr_train, yr_train)
+yr_pred = regr.predict(Xr_test)
+print("Mean squared error: %.2f" % mean_squared_error(yr_test, yr_pred))
+print("Coefficient of determination: %.2f" % r2_score(yr_test, yr_pred))
+""", {"model": "LinearRegression"}, ["mean_squared_error", "r2_score"], ["yr_pred"]),
+    # -- 3rd round: exploration cells (written before the data-statistics and path rules) --
+    Cell("eda_statistics", """
+DATA_PATH = "../input/titanic/train.csv"
+mean_fare = titanic["Fare"].mean()
+age_fare_corr = titanic["Age"].corr(titanic["Fare"])
+survival_rate = titanic["Survived"].mean()
+print(f"mean fare {mean_fare:.1f}, corr {age_fare_corr:.2f}, survival {survival_rate:.2%}")
+""", {}, [], ["DATA_PATH", "mean_fare", "age_fare_corr"], ["survival_rate"]),
+    Cell("drop_cols_list", """
+cols_to_drop = ["Fare"]
+titanic_small = titanic.drop(columns=cols_to_drop)
+threshold = 0.5
+titanic_small["old"] = (titanic_small["Age"] > 40 * threshold * 2).astype(int)
+""", {"threshold": 0.5}, [], ["cols_to_drop", "columns"]),
 ]

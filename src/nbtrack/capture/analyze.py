@@ -13,6 +13,7 @@ What the code says, before it runs:
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -51,6 +52,7 @@ class Analysis:
     mutated: frozenset[str] = frozenset()  # names changed in place (``xs.append``, ``d[k] = v``)
     value_kind: dict[str, str] = field(default_factory=dict)  # name -> clock | size
     producers: dict[str, str] = field(default_factory=dict)  # name -> callee of its value
+    receivers: dict[str, str] = field(default_factory=dict)  # name -> root of a method chain (df of df["a"].mean())
     last_expr: str | None = None  # metric name of the last expression statement
     last_names: tuple[str, ...] = ()  # a last expression ``a, b``: the names it shows
     syntax_error: bool = False
@@ -85,9 +87,13 @@ def is_setting(value: Any) -> bool:
     return True
 
 
+_PATHLIKE = re.compile(r"[/\\]|^\w+://|\.(csv|tsv|txt|json|parquet|xlsx?|pkl|pickle|h5|hdf5|npy|npz|zip|gz|"
+                       r"png|jpe?g|pt|pth|ckpt|joblib|feather|db|sqlite|yaml|yml|toml)$", re.I)
+
+
 def _scalar_setting(v: Any) -> bool:
-    if isinstance(v, str):  # a word or identifier, not a sentence or a document
-        return len(v) <= 64 and v.count(" ") <= 2 and "\n" not in v
+    if isinstance(v, str):  # a word or identifier, not a sentence, a document or a file path
+        return len(v) <= 64 and v.count(" ") <= 2 and "\n" not in v and not _PATHLIKE.search(v)
     return v is None or isinstance(v, (bool, int, float))
 
 
@@ -295,6 +301,17 @@ def _value_kind(value: ast.AST, rules_clock, rules_size, size_attrs) -> str | No
     return None
 
 
+def _receiver_root(value: ast.AST) -> str | None:
+    """``df`` for ``df["age"].mean()`` / ``df.age.corr(df.income)``: the object a method chain
+    starts from (None for a plain function call such as ``accuracy_score(...)``)."""
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)):
+        return None
+    node = value.func.value
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
 def metric_name(node: ast.AST) -> str | None:
     """The name a data scientist gives the value of an expression: ``clf.score(X, y)`` ->
     ``score``, ``accuracy_score(y, p)`` -> ``accuracy_score``, ``scores.mean()`` ->
@@ -356,6 +373,7 @@ def analyze(source: str) -> Analysis:
     mutated: set[str] = set()
     value_kind: dict[str, str] = {}
     producers: dict[str, str] = {}
+    receivers: dict[str, str] = {}
 
     def literal_param(name: str, value: Any, rule: str) -> None:
         if name in first_literal or name in computed:
@@ -442,6 +460,9 @@ def analyze(source: str) -> Analysis:
                                 value_kind[t.id] = kind
                             if isinstance(stmt.value, ast.Call):
                                 producers[t.id] = dotted(stmt.value.func)
+                            root = _receiver_root(stmt.value)
+                            if root:
+                                receivers[t.id] = root
                     elif isinstance(t, (ast.Tuple, ast.List)):
                         names = _target_names(t)
                         elts = getattr(stmt.value, "elts", None)
@@ -524,6 +545,7 @@ def analyze(source: str) -> Analysis:
         mutated=frozenset(mutated),
         value_kind=value_kind,
         producers=producers,
+        receivers=receivers,
         last_expr=last_expr,
         last_names=last_names,
     )

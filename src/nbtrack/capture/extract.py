@@ -312,6 +312,8 @@ def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any
         if name in analysis.not_metrics and name not in analysis.params:
             loop_models.append(type(value).__name__)  # rebound every iteration: last one is stale
             continue
+        if any(value is other for other in estimators.values()):
+            continue  # fitted_model = model.fit(...): one estimator under two names
         estimators[name] = value
     groups: dict[str, tuple[dict, str]] = {}
     held: set[int] = set()
@@ -489,6 +491,8 @@ def _metrics(out: Captured, a: Analysis, ns: dict, rules: Rules, estimators: dic
                 continue  # an integer computed from sizes is a count, not a result
         m = as_metric(value)
         if m is not None:
+            if name not in forced and _describes_data(name, a, ns):
+                continue
             out.metric(name, m, "number computed in the cell")
             continue
         _container_metrics(out, name, value, a, forced)
@@ -513,6 +517,16 @@ def _metrics(out: Captured, a: Analysis, ns: dict, rules: Rules, estimators: dic
         hist = getattr(value, "history", None) if value is not _MISSING and type(value).__name__ == "History" else None
         if isinstance(hist, dict):
             _history(out, hist, f"{name}.history (per-epoch lists)")
+
+
+def _describes_data(name: str, a: Analysis, ns: dict) -> bool:
+    """``mean_age = df["age"].mean()``: a statistic of a DataFrame is a description of the
+    data, not a result of the experiment (unless its name says it is a score or loss)."""
+    root = a.receivers.get(name)
+    if root is None or METRIC_WORD.search(name):
+        return False
+    mod = type(ns.get(root)).__module__.split(".")[0]
+    return mod in ("pandas", "polars")
 
 
 def _container_metrics(out: Captured, name: str, value: Any, a: Analysis, forced) -> None:

@@ -99,7 +99,8 @@ NOISE_NAMES = frozenset({
 })
 
 # Variable names of column and feature lists: data plumbing, not settings.
-NOISE_NAME = re.compile(r"(^|_)(cols|columns|features|feats|feature_names|col_names|colnames|vars)$", re.I)
+NOISE_NAME = re.compile(r"(^|_)(cols|columns|features|feats|feature_names|col_names|colnames|vars)(_|$)"
+                        r"|(^|_)(path|dir|file|url|filename|folder)$", re.I)
 
 # Names whose value is book-keeping (counts, sizes, indices, clocks), not a result.
 BOOKKEEPING_NAME = re.compile(
