@@ -8,6 +8,7 @@
     nbtrack import --from mlflow URI [--experiment NAME]             copy runs from MLflow
     nbtrack export --to parquet DIR [FILTER ...]                       one Parquet file per view
     nbtrack import --from trackio PATH                               trackio's SQLite databases
+    nbtrack import --from wandb DIR                                  W&B run folders (offline too)
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     imp = sub.add_parser("import", help="copy runs from MLflow (idempotent)",
                          description="Copy the runs of an MLflow tracking store into this store; a "
                                      "second import adds nothing.")
-    imp.add_argument("--from", required=True, choices=["mlflow", "trackio"], dest="source")
-    imp.add_argument("uri", help="MLflow tracking URI (e.g. sqlite:///mlflow.db), or a trackio .db file or folder")
+    imp.add_argument("--from", required=True, choices=["mlflow", "trackio", "wandb"], dest="source")
+    imp.add_argument("uri", help="MLflow tracking URI (e.g. sqlite:///mlflow.db), a trackio .db file or "
+                                 "folder, or a W&B run folder / wandb/ folder")
     imp.add_argument("--experiment", help="only this MLflow experiment")
     imp.add_argument("--json", action="store_true", help="print the counts as JSON")
     args = parser.parse_args(argv)
@@ -90,12 +92,15 @@ def _interop(args) -> int:
             return 1
         print(json.dumps(counts) if args.json else ", ".join(f"{v} {k}" for k, v in counts.items()))
         return 0
-    if args.command == "import" and args.source == "trackio":
+    if args.command == "import" and args.source in ("trackio", "wandb"):
         from .interop import InteropError
-        from .interop.trackio_io import import_from_trackio
 
+        if args.source == "trackio":
+            from .interop.trackio_io import import_from_trackio as importer
+        else:
+            from .interop.wandb_io import import_from_wandb as importer
         try:
-            counts = import_from_trackio(store, args.uri, progress=not args.json)
+            counts = importer(store, args.uri, progress=not args.json)
         except (InteropError, StoreError) as exc:
             print(exc, file=sys.stderr)
             return 1
