@@ -175,4 +175,21 @@ titanic_small = titanic.drop(columns=cols_to_drop)
 threshold = 0.5
 titanic_small["old"] = (titanic_small["Age"] > 40 * threshold * 2).astype(int)
 """, {"threshold": 0.5}, [], ["cols_to_drop", "columns"]),
+    Cell("eda_percent_missing", """
+pct_old = titanic["Age"].gt(60).mean() * 100
+n_classes = titanic["Pclass"].nunique()
+print(f"{pct_old:.1f}% over 60, {n_classes} classes")
+""", {}, [], ["pct_old", "n_classes"]),
+    Cell("keras_style_evaluate", """
+class TinyModel:
+    def fit(self, X, y, epochs=1, batch_size=32, verbose=0):
+        return self
+    def evaluate(self, X, y, verbose=0):
+        return [0.25, 0.91]
+
+net = TinyModel().fit(X_train, y_train, epochs=8, batch_size=64, verbose=0)
+score = net.evaluate(X_test, y_test, verbose=0)
+print("Test loss:", score[0])
+print("Test accuracy:", score[1])
+""", {"epochs": 8, "batch_size": 64}, ["score.0", "score.1"], ["verbose", "score.mean", "score.std"]),
 ]

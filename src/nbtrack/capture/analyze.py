@@ -304,6 +304,16 @@ def _value_kind(value: ast.AST, rules_clock, rules_size, size_attrs) -> str | No
 def _receiver_root(value: ast.AST) -> str | None:
     """``df`` for ``df["age"].mean()`` / ``df.age.corr(df.income)``: the object a method chain
     starts from (None for a plain function call such as ``accuracy_score(...)``)."""
+    while True:  # look through arithmetic and wrappers: df["x"].isna().mean() * 100, round(...)
+        if isinstance(value, ast.BinOp):
+            value = value.left
+        elif isinstance(value, ast.UnaryOp):
+            value = value.operand
+        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and \
+                value.func.id in ("round", "float", "int", "abs") and value.args:
+            value = value.args[0]
+        else:
+            break
     if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)):
         return None
     node = value.func.value
@@ -460,9 +470,9 @@ def analyze(source: str) -> Analysis:
                                 value_kind[t.id] = kind
                             if isinstance(stmt.value, ast.Call):
                                 producers[t.id] = dotted(stmt.value.func)
-                            root = _receiver_root(stmt.value)
-                            if root:
-                                receivers[t.id] = root
+                        root = _receiver_root(stmt.value)
+                        if root:
+                            receivers[t.id] = root
                     elif isinstance(t, (ast.Tuple, ast.List)):
                         names = _target_names(t)
                         elts = getattr(stmt.value, "elts", None)

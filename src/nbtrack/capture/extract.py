@@ -250,7 +250,7 @@ def _resolve(callee: str, ns: dict) -> Any:
 def _module_root(obj: Any) -> str | None:
     if isinstance(obj, type(sys)):
         return obj.__name__.split(".")[0]
-    mod = getattr(obj, "__module__", None) if not isinstance(obj, type) else obj.__module__
+    mod = getattr(obj, "__module__", None)
     if not isinstance(mod, str):
         mod = getattr(type(obj), "__module__", None)
     return mod.split(".")[0] if isinstance(mod, str) else None
@@ -262,10 +262,10 @@ def _is_plumbing(callee: str, ns: dict) -> bool:
     base = ns.get(head, _MISSING)
     if base is _MISSING:
         return False
-    if "." in callee:
-        root = _module_root(base) if isinstance(base, type(sys)) else _module_root(type(base))
+    if isinstance(base, (type(sys), type)) or "." not in callee:
+        root = _module_root(base)  # a module, a class (SVC().fit), a function (print)
     else:
-        root = _module_root(base)
+        root = _module_root(type(base))  # an object's method: df.merge -> pandas
     return root in PLUMBING_MODULES
 
 
@@ -542,6 +542,9 @@ def _container_metrics(out: Captured, name: str, value: Any, a: Analysis, forced
     arr = _numbers(value)
     if arr is not None and CURVE_WORD.search(name):
         out.series[name] = arr  # an ordered curve (loss_curve_, train_losses): a series, not folds
+    elif arr is not None and (len(arr) <= 2 or producer.endswith("evaluate")):
+        for i, v in enumerate(arr):  # Keras' evaluate -> [loss, acc]: values, not folds
+            out.metric(f"{name}.{i}", v, f"values of {name}")
     elif arr is not None:
         mean, std = _mean_std(arr)
         out.metric(f"{name}.mean", mean, f"scores {name} ({len(arr)} values): mean")
