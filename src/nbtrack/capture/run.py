@@ -198,12 +198,17 @@ class Run:
 
         from ..store.schema import TABLES, TS
 
-        taken, chunk = [], []
-        for run in runs:
-            n = len(run._points)
-            if n:
-                taken.append((run, n))
-                chunk.extend(run._points[:n])  # appends made meanwhile sit after index n and stay
+        # Appends made meanwhile sit after index n and stay.
+        if len(runs) == 1:  # one long run (the card's path): no second copy of its points
+            n = len(runs[0]._points)
+            taken, chunk = ([(runs[0], n)] if n else []), runs[0]._points[:n]
+        else:
+            taken, chunk = [], []
+            for run in runs:
+                n = len(run._points)
+                if n:
+                    taken.append((run, n))
+                    chunk.extend(run._points[:n])
         total = len(chunk)
         if not total:
             return {}
@@ -217,45 +222,51 @@ class Run:
         counts = np.fromiter((n for _, n in taken), np.int64, len(taken))
         run_codes = np.repeat(np.arange(len(taken), dtype=np.int32), counts)
         run_ids = pa.array([run.run_id for run, _ in taken], pa.string())
-        lasts, m_run, m_key, m_value, m_step, m_time = [], [], [], [], [], []
-        stop = 0
-        for r, (run, n) in enumerate(taken):
-            start, stop = stop, stop + n
-            wanted = len(np.unique(codes[start:stop])) if n > 8 else n
-            last: dict[str, tuple] = {}
-            for i in range(stop - 1, start - 1, -1):  # few keys: stops after a few points
-                key, step, value, t = chunk[i]
-                if key not in last:
-                    last[key] = (value, step, t)
-                    m_run.append(r), m_key.append(key), m_value.append(value)
-                    m_step.append(step), m_time.append(t)
-                    if len(last) == wanted:
-                        break
-            lasts.append(last)
+        key_names = list(codes_of)
+        # The last point of each (run, key). One run: scan back until every key is seen (a
+        # few points). Many runs: first occurrence in reversed order, vectorised.
+        if len(taken) == 1:
+            found: dict[int, int] = {}
+            for i in range(total - 1, -1, -1):
+                found.setdefault(int(codes[i]), i)
+                if len(found) == len(key_names):
+                    break
+            m_key = np.fromiter(sorted(found), np.int32, len(found))
+            last_at = np.fromiter((found[k] for k in sorted(found)), np.int64, len(found))
+            m_run = np.zeros(len(found), np.int32)
+        else:
+            combo = run_codes.astype(np.int64) * len(key_names) + codes
+            uniq, first_rev = np.unique(combo[::-1], return_index=True)
+            last_at = total - 1 - first_rev
+            m_run = (uniq // len(key_names)).astype(np.int32)
+            m_key = (uniq % len(key_names)).astype(np.int32)
+        key_dict = pa.array(key_names, pa.string())
         series = pa.table(
             {
                 "run_id": pa.DictionaryArray.from_arrays(run_codes, run_ids),
-                "key": pa.DictionaryArray.from_arrays(codes, pa.array(list(codes_of), pa.string())),
+                "key": pa.DictionaryArray.from_arrays(codes, key_dict),
                 "step": steps,
                 "value": values,
                 "time": pa.array((times * 1e6).astype(np.int64)).cast(TS),
             }
         ).cast(TABLES["series"])
-        m_times = np.array(m_time, np.float64)
+        m_times = times[last_at]
         metric_rows = pa.table(
             {
-                "run_id": run_ids.take(pa.array(m_run, pa.int32())),
-                "key": pa.array(m_key, pa.string()),
-                "value": pa.array(m_value, pa.float64()),
-                "step": pa.array(m_step, pa.float64()),
+                "run_id": pa.DictionaryArray.from_arrays(m_run, run_ids),
+                "key": pa.DictionaryArray.from_arrays(m_key, key_dict),
+                "value": values[last_at],
+                "step": steps[last_at],
                 "time": pa.array((m_times * 1e6).astype(np.int64)).cast(TS),
-                "seq": pa.array((m_times * 1e9).astype(np.int64)),
+                "seq": (m_times * 1e9).astype(np.int64),
             }
         ).cast(TABLES["metrics"])
         # Only now that the tables exist do the points leave the buffers (a failure above
         # keeps them for the next pass). _last first, so last_values() never misses a point.
-        for (run, n), last in zip(taken, lasts):
-            run._last.update(last)
+        for r, k, v, st, t in zip(m_run.tolist(), m_key.tolist(), values[last_at].tolist(),
+                                  steps[last_at].tolist(), m_times.tolist()):
+            taken[r][0]._last[key_names[k]] = (v, st, t)
+        for run, n in taken:
             del run._points[:n]
         return {"series": series, "metrics": metric_rows}
 

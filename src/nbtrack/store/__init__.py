@@ -80,11 +80,14 @@ class Store:
 
         writer = self._writer if self._writer_pid == os.getpid() else None
         if own_writes and writer is not None and writer.has_pending():
-            writer.flush()  # a process sees its own runs at once
+            # A process sees its own runs at once: write them out on this thread (never wait
+            # for the writer thread, which may be compacting).
+            if not writer.write_now():
+                _warn_pending(self, writer)
         with self._read_lock:
             if len(spool.listing(self.spool_dir)) > COMPACT_BEFORE_READ_FILES:
-                try:
-                    self.writer.compact_now()
+                try:  # one bounded batch, and only if no compaction is running: never a stall
+                    self.writer.compact_some()
                 except StoreError:
                     pass
             con = self._connection()
@@ -150,7 +153,7 @@ class Store:
         from . import database
 
         if self._con is None:
-            con = duckdb.connect()
+            con = database.connect()
             database.create_memory_store(con)
             for table, data in database.empty_tables().items():
                 con.register(f"spool_{table}", data)
@@ -161,6 +164,18 @@ class Store:
             self._views_for = None
             self._con = con
         return self._con
+
+
+def _warn_pending(store: Store, writer) -> None:
+    """A read that cannot include this process's pending rows says so."""
+    import warnings
+
+    why = writer.problems[-1] if writer.problems else "the spool folder cannot be written"
+    warnings.warn(
+        f"nbtrack: this read of {store.dir} does not include runs of this process that are not "
+        f"written yet ({why.removeprefix('nbtrack: ')})",
+        RuntimeWarning, stacklevel=4,
+    )
 
 
 _stores: dict[Path, Store] = {}

@@ -39,6 +39,14 @@ def listing(spool_dir: Path) -> list[str]:
     return sorted(n for n in names if n.endswith(SUFFIX) and not n.startswith("."))
 
 
+def created(name: str) -> float:
+    """When a spool file was written (its name starts with time.time_ns()); 0 if unknown."""
+    try:
+        return int(name[:20]) / 1e9
+    except ValueError:
+        return 0.0
+
+
 def table_of(name: str) -> str:
     stem = name[: -len(SUFFIX)]
     return stem.rsplit(".", 1)[1] if "." in stem else ""

@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from . import Store, query
+from . import Store, database, query
 from .filters import FilterError, compile_filters, quote_ident
 
 __all__ = ["RunsCache", "Page", "FilterError", "BASE_COLUMNS"]
@@ -101,7 +101,7 @@ class RunsCache:
         self._build_lock = threading.Lock()    # one build at a time
         self._table: pa.Table | None = None
         self._version = ""
-        self._con = duckdb.connect()
+        self._con = database.connect()
         self._con_lock = threading.Lock()
         self.build_seconds = 0.0
         self._hidden_cache: dict = {}
@@ -216,7 +216,7 @@ class RunsCache:
         table = to_arrow(frame).slice(offset, limit)
         kinds = {c["name"]: c["kind"] for c in self.columns(table)}
         wanted = [c for c in self._wanted(columns, kinds, strict=False)]
-        con = duckdb.connect()
+        con = database.connect()
         con.register("wide", table)
         rows = con.execute(f"SELECT {', '.join(_display(c, kinds[c]) for c in wanted)} FROM wide").fetch_arrow_table()
         total = query.sql(self.store, "SELECT count(*) AS n FROM runs").iloc[0, 0]

@@ -19,11 +19,12 @@ import pyarrow as pa
 
 from . import database, live, spool
 from .errors import StoreError
-from .schema import TABLES
+from .schema import LATEST_BY, TABLES
 
 FLUSH_EVERY_S = 0.5
 COMPACT_FILES = 64
 COMPACT_AGE_S = 3.0
+COMPACT_PAUSE_S = 0.05  # between batches, so readers get the lock
 MAX_PENDING_ROWS = 5_000_000
 PROBE_EVERY_S = 10.0
 
@@ -44,14 +45,18 @@ class Writer:
         self.live_dir = store_dir / "live"
         self._pending: list[tuple[str, list[dict]]] = []
         self._sources: dict[str, PointSource] = {}
+        self._no_heartbeat: set[str] = set()  # started and ended in one pass: no live file
         self._starting: list[str] = []
         self._ending: list[str] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one pass (spool writes) at a time
+        self._compact_lock = threading.Lock()  # compaction never blocks a pass
         self._wake = threading.Event()
         self._idle = threading.Condition()
         self._started = 0  # passes started; flush() waits for one that starts after it
         self._generation = 0  # passes done
         self._thread: threading.Thread | None = None
+        self._compactor: threading.Thread | None = None
+        self._compact_wake = threading.Event()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._last_beat = 0.0
         self._oldest_spool: float | None = None
@@ -86,6 +91,14 @@ class Writer:
         return bool(self._pending or self._starting or self._ending
                     or any(getattr(s, "_points", None) for s in list(self._sources.values())))
 
+    def write_now(self) -> bool:
+        """Write everything handed over so far to spool files on the caller's thread, now:
+        a reader in this process sees its own writes without waiting for the writer thread
+        (which may be busy compacting). False if the store cannot be written."""
+        self._ensure_thread()
+        with self._lock:  # held by the thread only for a pass (bounded by what is pending)
+            return self._pass()
+
     def wake(self) -> None:
         self._ensure_thread()
         self._wake.set()
@@ -102,12 +115,22 @@ class Writer:
         """Move the whole spool into the DuckDB file now (in batches); returns files moved."""
         self.flush()
         total = 0
-        with self._lock:
-            while True:
+        while True:
+            with self._compact_lock:
                 moved = self._compact()
-                total += moved
-                if not moved or not spool.listing(self.spool_dir):
-                    return total
+            total += moved
+            if not moved or not spool.listing(self.spool_dir):
+                return total
+            time.sleep(COMPACT_PAUSE_S)  # let readers take the lock between batches
+
+    def compact_some(self) -> int:
+        """One bounded compaction batch, unless one is running already (then 0)."""
+        if not self._compact_lock.acquire(blocking=False):
+            return 0
+        try:
+            return self._compact()
+        finally:
+            self._compact_lock.release()
 
     # -- the thread -----------------------------------------------------------------------
 
@@ -115,11 +138,20 @@ class Writer:
         if self._thread is None or not self._thread.is_alive():
             self._thread = threading.Thread(target=self._loop, name="nbtrack-writer", daemon=True)
             self._thread.start()
+        if self._compactor is None or not self._compactor.is_alive():
+            self._compactor = threading.Thread(target=self._compact_loop, name="nbtrack-compactor",
+                                               daemon=True)
+            self._compactor.start()
 
     def _loop(self) -> None:
         _warm_up()
+        last = time.monotonic()
         while True:
-            self._wake.wait(FLUSH_EVERY_S)
+            # A pass every FLUSH_EVERY_S from the start of the last one (not from its end):
+            # under a burst, a long pass is followed by the next at once, so a pass carries at
+            # most ~FLUSH_EVERY_S of new rows and spool files keep coming every ~0.5 s.
+            self._wake.wait(max(0.0, FLUSH_EVERY_S - (time.monotonic() - last)))
+            last = time.monotonic()
             with self._idle:
                 self._wake.clear()
                 self._started += 1
@@ -133,38 +165,68 @@ class Writer:
                 self._generation = self._started
                 self._idle.notify_all()
             if wrote:
-                try:
-                    with self._lock:
-                        self._maybe_compact()
-                except Exception as exc:
-                    self._problem(f"nbtrack: moving runs into the store failed: {exc!r}", exc)
+                self._compact_wake.set()
+
+    def _compact_loop(self) -> None:
+        """Compaction on its own thread: a long one never delays the next spool pass (on the
+        writer thread it held back a burst's spool files for many seconds)."""
+        while True:
+            self._compact_wake.wait(COMPACT_AGE_S)
+            self._compact_wake.clear()
+            try:
+                with self._compact_lock:
+                    again = self._maybe_compact()
+            except Exception as exc:
+                self._problem(f"nbtrack: moving runs into the store failed: {exc!r}", exc)
+                again = False
+            if again:  # more to do: let readers take the lock between batches
+                time.sleep(COMPACT_PAUSE_S)
+                self._compact_wake.set()
 
     def _pass(self) -> bool:
         """Write what is pending; True when the spool is in order (compaction may follow)."""
         # Both counts first: a run whose end is counted here had its start counted too (start
         # is appended before end), so its heartbeat file is never created after its removal.
         n_start, n_ending = len(self._starting), len(self._ending)
+        # A run that starts and ends within one pass needs no heartbeat: its final row goes
+        # into the same spool file as its first (a burst of short runs made 2 file
+        # operations per run, ~0.25 ms each here).
+        ended = set(self._ending[:n_ending])
         try:
             self.spool_dir.mkdir(parents=True, exist_ok=True)
             self.live_dir.mkdir(exist_ok=True)
             for run_id in self._starting[:n_start]:
-                live.start(self.live_dir, run_id)
+                if run_id in ended:
+                    ended.discard(run_id)
+                    self._no_heartbeat.add(run_id)
+                else:
+                    live.start(self.live_dir, run_id)
             del self._starting[:n_start]
         except OSError as exc:
             self._problem(_os_message(self.store_dir, exc), exc)
             return False
         # Series points of live runs first, then the rows queued after them (end events).
+        # Sources that allow it are drained together (one table for many runs); a source
+        # whose drain is wrapped on the instance (the run card) is drained on its own.
+        batched: dict[type, list] = {}
         for run_id, source in list(self._sources.items()):
             finished = source.finished
-            for table, data in source.drain().items():
-                if data.num_rows:
-                    self._pending.append((table, data))
+            many = getattr(type(source), "drain_many", None)
+            if many is not None and "drain" not in getattr(source, "__dict__", {}):
+                batched.setdefault(type(source), []).append(source)
+            else:
+                self._take(source.drain())
             if finished:
                 del self._sources[run_id]
+        for kind, sources in batched.items():
+            self._take(kind.drain_many(sources))
         if not self._write_pending():
             return False
         for run_id in self._ending[:n_ending]:
-            live.end(self.live_dir, run_id)
+            if run_id in self._no_heartbeat:
+                self._no_heartbeat.discard(run_id)
+            else:
+                live.end(self.live_dir, run_id)
         del self._ending[:n_ending]
         now = time.monotonic()
         if self._sources and now - self._last_beat > live.HEARTBEAT_EVERY_S:
@@ -172,20 +234,39 @@ class Writer:
             self._last_beat = now
         return True
 
+    def _take(self, drained: dict[str, pa.Table]) -> None:
+        for table, data in drained.items():
+            if data.num_rows:
+                self._pending.append((table, data))
+
     def _write_pending(self) -> bool:
+        """One spool file per table for everything pending (rows of many runs together)."""
         n = len(self._pending)
         if not n:
             return True
         batch = self._pending[:n]
-        by_table: dict[str, list] = {}
+        rows_of: dict[str, list[dict]] = {}
+        tables_of: dict[str, list[pa.Table]] = {}
         for table, rows in batch:
-            by_table.setdefault(table, []).append(rows)
+            if isinstance(rows, pa.Table):
+                tables_of.setdefault(table, []).append(rows)
+            else:
+                rows_of.setdefault(table, []).extend(rows)
         try:
-            for table, chunks in by_table.items():
-                data = pa.concat_tables(
-                    [c if isinstance(c, pa.Table) else pa.Table.from_pylist(c, TABLES[table]) for c in chunks]
-                )
-                spool.write(self.spool_dir, table, data)
+            for table in TABLES:
+                parts = tables_of.get(table, [])
+                rows = rows_of.get(table)
+                if rows:  # one conversion per table, not one per put()
+                    if table in LATEST_BY:  # e.g. a run started and ended since the last pass
+                        rows = _newest(rows, *LATEST_BY[table])
+                    parts.insert(0, pa.Table.from_pylist(rows, TABLES[table]))
+                if not parts:
+                    continue
+                data = parts[0] if len(parts) == 1 else pa.concat_tables(
+                    [p.cast(TABLES[table]) for p in parts])
+                # Contiguous columns: a file of 20,000 one-row batches took 5 s to write and
+                # made every later read of it slow (Arrow and DuckDB work per batch).
+                spool.write(self.spool_dir, table, data.combine_chunks())
         except OSError as exc:
             self._problem(_os_message(self.store_dir, exc), exc)
             self._drop_if_too_much()
@@ -203,17 +284,23 @@ class Writer:
             del self._pending[: len(self._pending) // 2]
             self._problem("nbtrack: the store has been unwritable for long; oldest pending rows dropped.")
 
-    def _maybe_compact(self) -> None:
-        if self._oldest_spool is None:
-            return
-        if time.monotonic() - self._oldest_spool < COMPACT_AGE_S:
-            if len(spool.listing(self.spool_dir)) < COMPACT_FILES:
-                return
-        self._compact()
+    def _maybe_compact(self) -> bool:
+        """Compact one batch when the spool has COMPACT_FILES files or its oldest file is
+        COMPACT_AGE_S old (any process's: names start with their creation time). True if
+        another batch is due at once."""
+        if self._oldest_spool is None:  # this process never wrote: not its job
+            return False
+        names = spool.listing(self.spool_dir)
+        if not names:
+            return False
+        if len(names) < COMPACT_FILES and time.time() - spool.created(names[0]) < COMPACT_AGE_S:
+            return False
+        moved = self._compact()
+        return bool(moved) and len(names) > moved
 
     def _compact(self) -> int:
         if self._con is None:
-            self._con = duckdb.connect()
+            self._con = database.connect()
         try:
             moved = database.compact(self._con, self.store_dir)
         except StoreError as exc:
@@ -259,6 +346,25 @@ class Writer:
         self.problems.append(message)
         if self.on_problem is not None:
             self.on_problem(message)
+
+
+def _newest(rows: list[dict], keys: tuple[str, ...], order: str) -> list[dict]:
+    """Only the newest row per key: older versions would be folded away on reading anyway
+    (a burst of short runs halves its runs rows: the 'running' row never reaches disk)."""
+    newest: dict = {}
+    if len(keys) == 1:
+        (k,) = keys
+        for r in rows:
+            old = newest.get(r[k])
+            if old is None or (r[order] or 0) >= (old[order] or 0):
+                newest[r[k]] = r
+    else:
+        for r in rows:
+            key = tuple(r[k] for k in keys)
+            old = newest.get(key)
+            if old is None or (r[order] or 0) >= (old[order] or 0):
+                newest[key] = r
+    return list(newest.values()) if len(newest) < len(rows) else rows
 
 
 def _warm_up() -> None:

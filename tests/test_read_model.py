@@ -1,0 +1,134 @@
+"""What a reader sees (issue 13): its own writes at once, another process's burst soon, no
+DuckDB output in the user's stdout. Behaviour only; timings live in benchmarks/w_burst.py (the
+bounds below only catch a hang or the old minutes-long lag)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+import nbtrack
+from nbtrack.store import Store, database, query, spool
+
+BURST = textwrap.dedent("""
+    import sys, time, nbtrack
+    store, n = sys.argv[1], int(sys.argv[2])
+    for i in range(n):
+        with nbtrack.start(name=f"r{i}", params={f"p{k}": k * i for k in range(10)}, store_path=store):
+            nbtrack.log(loss=1.0 / (i + 1))
+    print("done", flush=True)
+    time.sleep(600)  # alive: nothing is flushed at exit
+""")
+
+
+def _burst(store_dir, n):
+    child = subprocess.Popen([sys.executable, "-c", BURST, str(store_dir), str(n)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = child.stdout.readline()
+    assert line.strip() == "done", child.stderr.read()
+    return child
+
+
+def _count(store_dir) -> tuple[int, int]:
+    counts = query.sql(Store(store_dir), "SELECT (SELECT count(*) FROM runs) AS runs, "
+                       "(SELECT count(*) FROM params) AS params").iloc[0]
+    return int(counts["runs"]), int(counts["params"])
+
+
+def test_a_read_right_after_a_burst_in_the_same_process_sees_every_run(store):
+    n = 20_000
+    for i in range(n):
+        with nbtrack.start(name=f"r{i}", params={f"p{k}": k * i for k in range(10)},
+                           store_path=str(store.dir)):
+            nbtrack.log(loss=1.0 / (i + 1))
+    started = time.monotonic()
+    frame = query.runs_frame(store)
+    assert time.monotonic() - started < 60  # only a hang fails here; figures in benchmarks/
+    assert len(frame) == n
+    assert set(frame.status) == {"finished"}
+    assert frame["params.p3"].sum() == 3 * sum(range(n))
+    assert frame["metrics.loss"].notna().all()
+    assert query.sql(store, "SELECT count(*) AS n FROM series").n[0] == n
+
+
+def test_a_read_shows_what_this_process_just_logged_while_the_writer_thread_is_busy(store):
+    """The reader writes its own pending rows out itself: it does not wait for the writer
+    thread (held here as if it were in a long compaction)."""
+    run = nbtrack.start(name="live", store_path=str(store.dir))
+    with run:
+        nbtrack.log(loss=0.5)
+        writer = store.writer
+        with writer._compact_lock:  # the writer thread may be compacting meanwhile
+            frame = query.runs_frame(store)
+            assert list(frame.run_id) == [run.run_id] and frame.status[0] == "running"
+            assert len(query.series_frame(store, run.run_id)) == 1
+    with writer._compact_lock:
+        assert query.runs_frame(store).status[0] == "finished"
+
+
+def test_another_process_sees_a_burst_and_a_kill_9_loses_none_of_it(tmp_path):
+    """A burst of 20,000 runs in a process that stays alive becomes visible to another
+    process within a bounded time (1-2 s in benchmarks/; the old writer took 45 s and, at
+    100,000, wrote nothing for a minute), and kill -9 then loses none of it."""
+    store_dir = tmp_path / "store"
+    n = 20_000
+    child = _burst(store_dir, n)
+    try:
+        deadline = time.monotonic() + 30
+        while _count(store_dir) != (n, 10 * n) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _count(store_dir) == (n, 10 * n)
+        assert len(spool.listing(store_dir / "spool")) + 0 < n  # rows of many runs per file
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert _count(store_dir) == (n, 10 * n)
+    assert set(query.sql(Store(store_dir), "SELECT DISTINCT status FROM runs").status) == {"finished"}
+
+
+def test_a_kill_9_a_few_seconds_after_a_burst_keeps_every_run(tmp_path):
+    store_dir = tmp_path / "store"
+    n = 5_000
+    child = _burst(store_dir, n)
+    time.sleep(4)  # the writer's promise is about 1 s
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert _count(store_dir) == (n, 10 * n)
+
+
+def test_internal_queries_never_print_a_progress_bar(tmp_path):
+    """DuckDB prints a progress bar into stdout for queries over 2 s unless told not to."""
+    code = textwrap.dedent("""
+        import sys, nbtrack
+        nbtrack.store(sys.argv[1])
+        with nbtrack.start(name="x", store_path=sys.argv[1]):
+            pass
+        print(nbtrack.sql("SELECT count(*) AS n FROM range(12000) a, range(12000) b "
+                          "WHERE (a.range * 7 + b.range) % 1000003 = 0").n[0])
+    """)
+    env = {**os.environ, "NBTRACK_STORE": str(tmp_path / "store")}
+    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "store")], capture_output=True,
+                       text=True, timeout=300, env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().isdigit(), r.stdout  # the count, nothing else
+    assert "\u2595" not in r.stdout + r.stderr and "elapsed" not in r.stdout + r.stderr
+
+
+def test_every_connection_nbtrack_opens_has_the_progress_bar_off(store):
+    from nbtrack.store.table import RunsCache
+
+    settings = "SELECT current_setting('enable_progress_bar') AS a, current_setting('enable_progress_bar_print') AS b"
+    con = database.connect()
+    assert con.execute(settings).fetchall() == [(False, False)]
+    with nbtrack.start(name="x", store_path=str(store.dir)):
+        pass
+    assert query.sql(store, settings).iloc[0].tolist() == [False, False]  # the read connection
+    store.compact()
+    assert store.writer._con.execute(settings).fetchall() == [(False, False)]  # the compactor
+    assert RunsCache(store)._con.execute(settings).fetchall() == [(False, False)]  # the table
