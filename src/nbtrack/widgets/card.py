@@ -26,7 +26,8 @@ MAX_POINTS = 2000      # per key, sent to the browser
 KEEP_POINTS = 4000     # per key, kept before downsampling again
 MAX_KEYS = 12          # keys drawn live (the rest are counted)
 END_WAIT_S = 60        # after the run ends, wait this long at most for its last points
-DEFER_S = 0.03         # a cell's end hands the card thread work: it starts this much later
+DEFER_S = 0.03         # a spare card is made at least this long after a cell's end asked for it
+IDLE_POLL_S = 0.25     # the card thread looks for new cards this often: a cell never wakes it
 
 
 def downsample(steps: np.ndarray, values: np.ndarray, points: int = MAX_POINTS):
@@ -188,7 +189,6 @@ class RunCard(NbtrackWidget):
         self._summary: RunSummary | None = None
         self._compared: RunSummary | None = None
         self._display_id: str | None = None
-        self._first_state: dict | None = None  # a spare card's run, until its trait is sent
         # Held while the traits change (the live thread and finish), so that changes batched by
         # hold_sync in one thread never mix with the other's.
         self._state_lock = threading.RLock()
@@ -203,15 +203,8 @@ class RunCard(NbtrackWidget):
         if card is None:
             return cls(run_obj)
         card._run = run_obj
-        card._first_state = state = cls._run_state(run_obj)
-        if not _PUSHER.later(card._set_first_state, state):  # the comm message: off the cell's path
-            card.run = state
+        card.run = cls._run_state(run_obj)
         return card
-
-    def _set_first_state(self, state: dict) -> None:
-        with self._state_lock:
-            if self._summary is None:  # else finish() (queued after this) sets the final state
-                self.run = state
 
     @classmethod
     def prepare_spare(cls) -> None:
@@ -234,14 +227,9 @@ class RunCard(NbtrackWidget):
     def show_final(self, summary: RunSummary) -> None:
         """The run ended: final state in the widget and in the display's static fallback (the
         text/HTML a notebook opened without a kernel shows), replacing the display in place."""
-        with self._state_lock:
-            self._summary = summary  # what the bundle's text/HTML show
+        self.finish(summary)
         data, meta = self._repr_mimebundle_()
         _publish(data, meta, self._display_id, update=True)
-        # The widget's traits (one comm message) follow from the card thread, a moment later:
-        # the cell does not wait for their serialisation.
-        if not _PUSHER.later(self.finish, summary):
-            self.finish(summary)
 
     # -- live ----------------------------------------------------------------------------
 
@@ -359,7 +347,7 @@ class RunCard(NbtrackWidget):
             except Exception:
                 pass
         else:
-            r = self._first_state or self.run
+            r = self.run
             data["text/plain"] = f"nbtrack run {r.get('run_id', '')} {r.get('status', '')}".rstrip()
         return data, meta
 
@@ -404,7 +392,6 @@ class _Pusher:
         self._thread: threading.Thread | None = None
         self._spare: RunCard | None = None
         self._spare_cls: type | None = None  # set: make a spare card on the next wake-up
-        self._finishing: list[tuple] = []    # (fn, args) to call on this thread, in order
         self._deferred_at = 0.0
 
     def want_spare(self, cls: type) -> None:
@@ -413,19 +400,7 @@ class _Pusher:
                 return
             self._spare_cls = cls
             self._deferred_at = time.monotonic()
-        self._ensure_thread()
-        self._wake.set()
-
-    def later(self, fn, *args) -> bool:
-        """Have the card thread call ``fn(*args)`` DEFER_S from now (in the order asked);
-        False if that thread is not running."""
-        if self._thread is None or not self._thread.is_alive():
-            return False
-        with self._lock:
-            self._finishing.append((fn, args))
-            self._deferred_at = time.monotonic()
-        self._wake.set()
-        return True
+        self._ensure_thread()  # no wake-up: the thread polls (IDLE_POLL_S)
 
     def take_spare(self) -> "RunCard | None":
         with self._lock:
@@ -461,7 +436,8 @@ class _Pusher:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name="nbtrack-cards", daemon=True)
                 self._thread.start()
-        self._wake.set()
+        # No wake-up: the card's first push is due in 1/PUSH_HZ and the thread looks for new cards
+        # every IDLE_POLL_S (waking it from the cell's thread cost the cell ~0.5 ms in the GIL).
 
     def wake(self) -> None:
         self._wake.set()
@@ -480,18 +456,7 @@ class _Pusher:
         while True:
             # Work handed over at a cell's end waits until the kernel has sent the cell's reply
             # (DEFER_S), so that it does not compete with the end of the cell for the GIL.
-            wait = self._deferred_at + DEFER_S - time.monotonic()
-            if (self._finishing or self._spare_cls is not None) and wait > 0:
-                self._wake.wait(wait)
-                self._wake.clear()
-            while self._finishing:
-                with self._lock:
-                    fn, args = self._finishing.pop(0)
-                try:
-                    fn(*args)
-                except Exception:
-                    pass
-            if self._spare_cls is not None:
+            if self._spare_cls is not None and time.monotonic() - self._deferred_at >= DEFER_S:
                 self._make_spare()
             with self._lock:
                 cards = list(self._cards)
@@ -509,11 +474,12 @@ class _Pusher:
                         if card in self._cards:
                             self._cards.remove(card)
                     card._done.set()
-            with self._lock:
-                if not self._cards:
-                    timeout = None
-                else:
-                    timeout = max(0.0, min(c._due for c in self._cards) - time.monotonic())
+            with self._lock:  # no wake-ups from the cell's thread: it polls (see add)
+                timeout = IDLE_POLL_S
+                if self._cards:
+                    timeout = min(timeout, max(0.0, min(c._due for c in self._cards) - time.monotonic()))
+                if self._spare_cls is not None:
+                    timeout = min(timeout, max(0.0, self._deferred_at + DEFER_S - time.monotonic()))
             self._wake.wait(timeout)
             self._wake.clear()
 
