@@ -19,7 +19,7 @@ from .store import get_store
 from .store.errors import StoreError
 
 __all__ = [
-    "__version__", "log", "log_params", "log_metrics", "start", "runs", "series", "get_run", "sql", "store",
+    "__version__", "log", "log_params", "log_metrics", "start", "sweep", "runs", "series", "get_run", "sql", "store",
     "table", "compare", "diff", "charts", "Run", "StoreError",
 ]
 
@@ -66,6 +66,30 @@ def series(run_ids, keys=None):
     from .store import query
 
     return query.series_frame(get_store(), run_ids, keys)
+
+
+def sweep(sweep_id: str | None = None):
+    """The trials of a ``%%track --sweep`` (default: this kernel's last sweep), one row per
+    trial with ``sweep_id`` and ``trial`` columns, in trial order."""
+    from .store import query
+
+    if sweep_id is None:
+        from .capture.magic import _trackers
+
+        sweep_id = next((t.last_sweep for t in _trackers.values() if getattr(t, "last_sweep", None)), None)
+        if sweep_id is None:
+            raise ValueError("nbtrack.sweep(): no sweep has run in this kernel; pass a sweep id")
+    store = get_store()
+    store.flush()
+    trials = query.sql(
+        store,
+        "SELECT run_id, CAST(json_extract_string(context, '$.trial') AS INTEGER) AS trial FROM runs "
+        "WHERE json_extract_string(context, '$.sweep_id') = ?", [str(sweep_id)])
+    frame = query.runs_frame(store)
+    frame = frame[frame.run_id.isin(set(trials.run_id))].merge(trials, on="run_id")
+    frame.insert(1, "sweep_id", str(sweep_id))
+    frame.insert(2, "trial", frame.pop("trial"))
+    return frame.sort_values("trial").reset_index(drop=True)
 
 
 def get_run(id_or_prefix: str):

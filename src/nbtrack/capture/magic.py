@@ -83,6 +83,13 @@ class TrackMagics(Magics):
               help="Never record NAME as a parameter (a variable or keyword name). Repeatable.")
     @argument("--metric", action="append", default=[], metavar="NAME",
               help="Record NAME as a metric whatever the rules say. Repeatable.")
+    @argument("--sweep", metavar="SPACE",
+              help='Run the cell once per trial: "lr=[0.1, 0.01]; depth=int(2, 12); opt=choice(\'a\', \'b\')"; '
+                   "also range(..), uniform(lo, hi), loguniform(lo, hi).")
+    @argument("--trials", type=int, help="Number of trials (default: the whole grid, or 10).")
+    @argument("--optimize", metavar='"metrics.NAME max|min"', help="The sweep's objective.")
+    @argument("--seed", type=int, help="Seed of the sweep's sampler (repeatable trial sequence).")
+    @argument("--stop-on-error", action="store_true", help="Stop the sweep at the first failed trial.")
     @cell_magic
     def track(self, line: str, cell: str):
         """Track this cell: every execution becomes a run in the nbtrack store.
@@ -92,8 +99,14 @@ class TrackMagics(Magics):
         scalars the cell computes at top level, and nbtrack.log series), other outputs
         (type/shape), stdout and images, code, notebook, cell id, git and environment.
         """
-        # Normally the transformer runs the body as a plain cell; this path serves direct calls.
+        # Normally the transformer runs the body as a plain cell; this path serves direct calls
+        # and sweeps (a sweep cell keeps its %%track line, so IPython calls this magic).
         args = parse_options(line)
+        if args.sweep:
+            from .sweep import run_sweep
+
+            run_sweep(self.tracker, args, cell)
+            return
         self.tracker.start(args, cell, info=None)
         self.shell.run_cell(cell, store_history=False)  # its post_run_cell event ends the run
 
@@ -146,7 +159,8 @@ def parse_options(text: str):
 
 def strip_track_line(lines: list[str]) -> list[str]:
     """IPython cleanup transformer: blank a valid ``%%track`` line, keeping line numbers."""
-    if lines and parse_track_line(lines[0]) is not None:
+    args = parse_track_line(lines[0]) if lines else None
+    if args is not None and not args.sweep:  # a sweep runs through the magic itself
         if len(lines) > 1 and lines[1].startswith("%%"):
             return lines[1:]  # another cell magic must come first
         return ["\n"] + lines[1:]
@@ -207,7 +221,7 @@ class Tracker:
         if not raw.startswith("%%track"):
             return
         args = parse_track_line(raw.split("\n", 1)[0])
-        if args is None:
+        if args is None or args.sweep:  # a sweep makes one run per trial, from the magic
             return
         body = raw.split("\n", 1)[1] if "\n" in raw else ""
         self._guard(self.start, args, body, info)
