@@ -45,14 +45,14 @@ MODES = {
         log_n=100_000, log_cap=0.5, log_goal_n=1_000_000, log_goal_reps=1,
         many_n=50, fill_cap=dict(mlflow=40, aim=40, wandb=4), query_reps=2, query_cap=3,
         big_n=10_000, big_cap=0, goal_small=2_000, browser=False, compare_steps=100_000,
-        kernel_n=10_000, kernel_cells=20,
+        kernel_n=10_000, kernel_cells=20, burst_sizes=(2_000, 20_000),
     ),
     "full": dict(
         reps=3, per_run_n=dict(nbtrack=300, mlflow=100, aim=60, wandb=20), per_run_cap=5.0, spaced_n=12,
         log_n=100_000, log_cap=2.0, log_goal_n=1_000_000, log_goal_reps=3,
         many_n=2_000, fill_cap=dict(mlflow=120, aim=120, wandb=20), query_reps=2, query_cap=15,
         big_n=100_000, big_cap=30, goal_small=2_000, browser=True, compare_steps=1_000_000,
-        kernel_n=10_000, kernel_cells=40,
+        kernel_n=10_000, kernel_cells=40, burst_sizes=(2_000, 20_000, 100_000),
     ),
 }
 
@@ -169,7 +169,8 @@ class Runner:
         env = {**os.environ, **PEER_ENV, "HOME": str(workdir)}
         env.pop("NBTRACK_STORE", None)
         if tool == "nbtrack":
-            py, script = sys.executable, HERE / ("w_browser.py" if workload.startswith("browser") else "w_nbtrack.py")
+            py, script = sys.executable, HERE / ("w_browser.py" if workload.startswith("browser") else
+                                                 "w_burst.py" if workload.startswith("burst") else "w_nbtrack.py")
             env["NBTRACK_STORE"] = str(workdir / ".nbtrack")
         else:
             py, script = str(PEERS_VENV / "bin" / "python"), HERE / "w_peers.py"
@@ -337,7 +338,7 @@ class Report:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes and budgets (< 3 minutes)")
-    ap.add_argument("--only", default="", help="comma list of W1..W6,K,G (default: all)")
+    ap.add_argument("--only", default="", help="comma list of W1..W7,K,G (default: all)")
     ap.add_argument("--tools", default=",".join(ALL_TOOLS), help="comma list of tools")
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -665,6 +666,32 @@ def main() -> int:
                 {"nbtrack": goal_res["compare"]},
                 note="What the kernel does when `nbtrack.compare(ids)` is shown; the browser "
                      "figure is in the W6 Chromium table (full mode).")
+
+        # W7: bursts of runs (issue 13): read your writes, spool lag under a burst ---------------
+        if want("W7") and "nbtrack" in tools:
+            sizes = cfg["burst_sizes"]
+            log(f"W7 bursts of {', '.join(f'{n:,}' for n in sizes)} runs")
+            same = {n: run.worker("nbtrack", "burst_same", n=n, timeout=600) for n in sizes if n <= 20_000}
+            other = {n: run.worker("nbtrack", "burst_other", n=n, cap=180, timeout=600) for n in sizes}
+            lines = ["### W7. Bursts of runs: what readers see (issue 13)", "",
+                     "Runs made in a loop (`with nbtrack.start(...)`, 10 params and one logged point "
+                     "each). Same process: `nbtrack.runs()` right after the loop. Other process: "
+                     "polls the store every 0.2 s while the loop's process stays alive; \"largest "
+                     "unseen age\" is the oldest finished run a poll did not see (what a `kill -9` "
+                     "then would lose; the goal is about 1 s), lower bound by 1/200 of the burst.", "",
+                     "| runs | loop (runs/s) | same process: 1st `runs()` (rows) | 2nd | other "
+                     "process: all visible after the loop | largest unseen age | runs per spool file |",
+                     "|---|---|---|---|---|---|---|"]
+            for n in sizes:
+                a, b = same.get(n) or {}, other.get(n) or {}
+                first = (f"{fmt_time(a['read1_s'])} ({a['read1_rows']:,})" if a else "—")
+                lines.append(" | ".join([
+                    f"| {n:,}", fmt_num(b.get("loop_runs_per_s") or a.get("loop_runs_per_s") or float("nan")),
+                    first, fmt_time(a["read2_s"]) if a else "—",
+                    fmt_time(b["all_visible_after_loop_s"]) if b else "—",
+                    fmt_time(b["max_unseen_age_s"]) if b else "—",
+                    fmt_num(b["runs_per_spool_file"]) if b else "—"]) + " |")
+            rep.text("\n".join(lines))
         goals = goal_rows(rep, goal_res, cfg, tools)
     finally:
         if not args.keep:

@@ -257,7 +257,7 @@ class Writer:
                 parts = tables_of.get(table, [])
                 rows = rows_of.get(table)
                 if rows:  # one conversion per table, not one per put()
-                    if table in LATEST_BY:  # e.g. a run started and ended since the last pass
+                    if table == "runs":  # a run started and ended since the last pass
                         rows = _newest(rows, *LATEST_BY[table])
                     parts.insert(0, pa.Table.from_pylist(rows, TABLES[table]))
                 if not parts:
@@ -352,18 +352,11 @@ def _newest(rows: list[dict], keys: tuple[str, ...], order: str) -> list[dict]:
     """Only the newest row per key: older versions would be folded away on reading anyway
     (a burst of short runs halves its runs rows: the 'running' row never reaches disk)."""
     newest: dict = {}
-    if len(keys) == 1:
-        (k,) = keys
-        for r in rows:
-            old = newest.get(r[k])
-            if old is None or (r[order] or 0) >= (old[order] or 0):
-                newest[r[k]] = r
-    else:
-        for r in rows:
-            key = tuple(r[k] for k in keys)
-            old = newest.get(key)
-            if old is None or (r[order] or 0) >= (old[order] or 0):
-                newest[key] = r
+    for r in rows:
+        key = r[keys[0]] if len(keys) == 1 else tuple(r[k] for k in keys)
+        old = newest.get(key)
+        if old is None or (r[order] or 0) >= (old[order] or 0):
+            newest[key] = r
     return list(newest.values()) if len(newest) < len(rows) else rows
 
 
