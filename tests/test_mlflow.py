@@ -399,3 +399,33 @@ def test_export_to_parquet_one_file_per_view(store_dir, tmp_path):
     assert list(runs.name) == ["lr-0.1"] and list(series.value) == [0.1, 0.05]
     assert {p.name for p in (tmp_path / "pq").iterdir()} == {
         f"{v}.parquet" for v in ("runs", "params", "metrics", "series", "inputs", "outputs", "artifacts")}
+
+
+def test_autolog_in_a_tracked_cell_through_a_real_kernel(store_dir, tmp_path):
+    """Unchanged MLflow cells in a notebook, one of them tracked: the plugin is found through
+    its entry point by the kernel's own MLflow."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    cells = [
+        "%load_ext nbtrack",
+        f"import mlflow\nmlflow.set_tracking_uri('nbtrack:{store_dir}')\nmlflow.set_experiment('kernel')\n"
+        "mlflow.sklearn.autolog(log_models=False, log_datasets=False, silent=True)",
+        "%%track --name tracked-autolog\n"
+        "from sklearn.datasets import load_iris\nfrom sklearn.tree import DecisionTreeClassifier\n"
+        "X, y = load_iris(return_X_y=True)\nmodel = DecisionTreeClassifier(max_depth=2).fit(X, y)\n"
+        "accuracy = model.score(X, y)\n",
+        "with mlflow.start_run(run_name='plain'):\n    mlflow.log_metric('m', 1.5, step=2)\n",
+        "print(len(mlflow.search_runs(experiment_names=['kernel'])))",
+    ]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert [o for c in nb.cells for o in c.outputs if o.output_type == "error"] == []
+    assert "2" in "".join(o.get("text", "") for o in nb.cells[4].outputs)
+    runs = nbtrack.runs()
+    assert sorted(runs.name) == ["plain", "tracked-autolog"] and set(runs.status) == {"finished"}
+    rec = nbtrack.get_run(runs[runs.name == "tracked-autolog"].run_id.iloc[0])
+    assert rec.cell_id is not None and rec.experiment == "kernel"
+    assert rec.params["max_depth"] == 2 and "training_accuracy_score" in rec.metrics
+    assert rec.metrics["accuracy"] == pytest.approx(rec.metrics["training_accuracy_score"])
