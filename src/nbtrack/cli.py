@@ -1,8 +1,8 @@
 """``nbtrack`` on the command line: look at a store without starting Python or Jupyter.
 
     nbtrack store                 where the store is and what it holds
-    nbtrack runs [-n 20]          the newest runs
-    nbtrack show RUN_ID           everything captured for one run (a unique prefix is enough)
+    nbtrack runs [-n 20] [FILTER ...] [--json]   the newest runs ('metrics.acc > 0.9')
+    nbtrack show RUN_ID [--json]  everything captured for one run (a unique prefix is enough)
     nbtrack compact               move the spool into the DuckDB file now
     nbtrack export --to mlflow [--experiment NAME] URI [FILTER ...]   copy runs to MLflow
     nbtrack import --from mlflow URI [--experiment NAME]             copy runs from MLflow
@@ -21,24 +21,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nbtrack", description=__doc__.split("\n\n")[0])
     parser.add_argument("--store", help="store folder (default: found as in a notebook)")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("store", help="where the store is and what it holds")
+    store_p = sub.add_parser("store", help="where the store is and what it holds")
+    store_p.add_argument("--json", action="store_true", help="print it as JSON")
     runs = sub.add_parser("runs", help="the newest runs")
     runs.add_argument("-n", "--limit", type=int, default=20)
+    runs.add_argument("filters", nargs="*", help="conditions as in the run table, e.g. 'metrics.acc > 0.9'")
+    runs.add_argument("--json", action="store_true", help="one JSON object per line")
     show = sub.add_parser("show", help="everything captured for one run")
     show.add_argument("run_id")
+    show.add_argument("--json", action="store_true", help="print it as JSON")
     sub.add_parser("compact", help="move spool files into the DuckDB file now")
-    export = sub.add_parser("export", help="copy runs to MLflow (idempotent)",
+    export = sub.add_parser("export", help="copy runs to MLflow (idempotent) or Parquet files",
                             description="Copy runs (those matching the filters) into an MLflow tracking "
-                                        "store; a second export adds nothing.")
+                                        "store (a second export adds nothing), or write one Parquet file "
+                                        "per view into a folder.")
     export.add_argument("--to", required=True, choices=["mlflow", "parquet"], dest="target")
     export.add_argument("uri", help="MLflow tracking URI (e.g. sqlite:///mlflow.db), or a folder for parquet")
     export.add_argument("--experiment", help="MLflow experiment for all runs (default: each run's own)")
     export.add_argument("filters", nargs="*",
                         help="conditions as in the run table, e.g. 'metrics.acc > 0.9' (after URI, options first)")
     export.add_argument("--json", action="store_true", help="print the counts as JSON")
-    imp = sub.add_parser("import", help="copy runs from MLflow (idempotent)",
-                         description="Copy the runs of an MLflow tracking store into this store; a "
-                                     "second import adds nothing.")
+    imp = sub.add_parser("import", help="copy runs from MLflow, trackio or W&B folders (idempotent)",
+                         description="Copy the runs of an MLflow tracking store, of trackio databases or "
+                                     "of W&B run folders into this store; a second import adds nothing.")
     imp.add_argument("--from", required=True, choices=["mlflow", "trackio", "wandb"], dest="source")
     imp.add_argument("uri", help="MLflow tracking URI (e.g. sqlite:///mlflow.db), a trackio .db file or "
                                  "folder, or a W&B run folder / wandb/ folder")
@@ -51,24 +56,81 @@ def main(argv: list[str] | None = None) -> int:
     import pandas as pd
 
     from .store import StoreError, get_store, query
+    from .store.filters import FilterError
 
     store = get_store(args.store)
     try:
         if args.command == "store":
-            for key, value in query.store_info(store).items():
-                print(f"{key:15} {value}")
+            info = query.store_info(store)
+            if args.json:
+                print(_json(info))
+            else:
+                for key, value in info.items():
+                    print(f"{key:15} {value}")
         elif args.command == "runs":
-            frame = query.runs_frame(store, limit=args.limit)
-            with pd.option_context("display.width", 200, "display.max_columns", 12):
-                print(frame.to_string(index=False) if len(frame) else "no runs yet")
+            if args.filters:
+                from .interop.select import select_runs
+
+                ids = list(reversed(select_runs(store, args.filters)))[:args.limit]
+                frame = query.runs_frame(store, run_ids=ids)
+            else:
+                frame = query.runs_frame(store, limit=args.limit)
+            if args.json:
+                for row in frame.to_dict(orient="records"):
+                    print(_json({k: v for k, v in row.items() if not _missing(v)}))
+            else:
+                with pd.option_context("display.width", 200, "display.max_columns", 12):
+                    print(frame.to_string(index=False) if len(frame) else "no runs yet")
         elif args.command == "show":
-            print(repr(query.get_run(store, args.run_id)))
+            record = query.get_run(store, args.run_id)
+            if args.json:
+                import dataclasses
+
+                print(_json(dataclasses.asdict(record)))
+            else:
+                print(repr(record))
         elif args.command == "compact":
             print(f"moved {store.compact()} spool files into {store.db_path}")
+    except FilterError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     except (StoreError, KeyError) as exc:
         print(exc, file=sys.stderr)
         return 1
     return 0
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def _json(obj) -> str:
+    """JSON for the terminal: times as ISO text, numpy values as numbers, NaN as null."""
+    import datetime as dt
+    import json
+    import math
+
+    def default(v):
+        if isinstance(v, (dt.datetime, dt.date)):
+            return v.isoformat()
+        if hasattr(v, "isoformat"):  # pandas Timestamp
+            return v.isoformat()
+        if hasattr(v, "tolist"):  # numpy scalars and arrays
+            return v.tolist()
+        return str(v)
+
+    def clean(v):
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        if isinstance(v, dict):
+            return {str(k): clean(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        if hasattr(v, "tolist") and not isinstance(v, (str, bytes)):
+            return clean(v.tolist())
+        return v
+
+    return json.dumps(clean(obj), default=default)
 
 
 def _interop(args) -> int:
