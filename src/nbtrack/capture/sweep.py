@@ -227,6 +227,12 @@ def run_sweep(tracker, args, body: str) -> str:
                 break
             if err is not None and args.stop_on_error:
                 break
+    except KeyboardInterrupt:  # Ctrl-C between two trials' cells: the open trial is interrupted
+        if tracker.run is not None:
+            from types import SimpleNamespace
+
+            tracker.finish(SimpleNamespace(error_in_exec=KeyboardInterrupt(), error_before_exec=None,
+                                           execution_count=None, result=None, info=None))
     finally:
         if bar is not None:
             bar.close()
