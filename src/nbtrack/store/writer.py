@@ -97,7 +97,11 @@ class Writer:
         (which may be busy compacting). False if the store cannot be written."""
         self._ensure_thread()
         with self._lock:  # held by the thread only for a pass (bounded by what is pending)
-            return self._pass()
+            try:
+                return self._pass()
+            except Exception as exc:  # a read must not fail because a write did
+                self._problem(f"nbtrack: writing to the store failed: {exc!r}", exc)
+                return False
 
     def wake(self) -> None:
         self._ensure_thread()
