@@ -301,7 +301,7 @@ def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any
     # Estimators: bound in the cell, or constructed unbound inside another call.
     passed = {(k, _hashable(v)) for c in analysis.calls for k, v in c.kwargs}
     for value in inputs.values():  # SVC(**params): what a config dict passes counts as passed
-        if is_config_dict(value) and _small_config(value):
+        if isinstance(value, dict) and _small_config(value) and is_config_dict(value):
             passed |= {(k, _hashable(v)) for k, v in value.items()}
     estimators: dict[str, Any] = {}
     loop_models: list[str] = []
@@ -388,7 +388,7 @@ def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any
                 if k not in out.params:
                     out.param(k, v, f"inherited from the run that produced {name}")
             continue
-        if is_config_dict(value) and _small_config(value):
+        if isinstance(value, dict) and _small_config(value) and is_config_dict(value):
             flat = {}
             flatten_config(name, value, flat)
             for k, v in flat.items():
@@ -449,18 +449,25 @@ def _add_estimator_groups(out: Captured, groups: dict, objects: dict, rule: str,
             out.param(f"{prefix}model", label, rule.format(name=name) + " (class)")
         for k, v in params.items():
             out.param(prefix + k, v, rule.format(name=name))
-        est = objects[name]
-        best = getattr(est, "best_params_", None)
-        if isinstance(best, dict):  # a fitted search: what it chose, and how well
-            for k, v in list(best.items())[:50]:
-                out.param(f"{prefix}best.{k}", _plain(v), f"{name}.best_params_")
-            n = _cv_candidates(est)
-            if n:
-                out.param(f"{prefix}n_candidates", n, f"{name}.cv_results_ (summarised)")
-        score = getattr(est, "best_score_", None) if hasattr(type(est), "best_score_") or \
-            "best_score_" in getattr(est, "__dict__", {}) else None
-        if score is not None:
-            out.metric(f"{prefix}best_score", score, f"{name}.best_score_")
+        try:
+            _search_results(out, name, prefix, objects[name])
+        except Exception as exc:  # an estimator's properties may raise anything
+            out.problems.append(f"reading {name}'s search results failed: {type(exc).__name__}")
+
+
+def _search_results(out: Captured, name: str, prefix: str, est: Any) -> None:
+    """A fitted search: what it chose (``best.*`` params) and how well (``best_score``)."""
+    attrs = getattr(est, "__dict__", {})
+    best = attrs.get("best_params_")
+    if isinstance(best, dict):
+        for k, v in list(best.items())[:50]:
+            out.param(f"{prefix}best.{k}", _plain(v), f"{name}.best_params_")
+        n = _cv_candidates(est)
+        if n:
+            out.param(f"{prefix}n_candidates", n, f"{name}.cv_results_ (summarised)")
+    score = attrs.get("best_score_")
+    if score is not None:
+        out.metric(f"{prefix}best_score", score, f"{name}.best_score_")
 
 
 def _cv_candidates(est: Any) -> int | None:
