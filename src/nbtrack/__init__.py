@@ -20,7 +20,7 @@ from .store.errors import StoreError
 
 __all__ = [
     "__version__", "log", "log_params", "log_metrics", "start", "sweep", "runs", "series", "get_run", "sql", "store",
-    "table", "compare", "diff", "charts", "Run", "StoreError",
+    "table", "compare", "diff", "charts", "report", "Run", "StoreError",
 ]
 
 
@@ -131,6 +131,14 @@ def diff(a: str, b: str):
     from .widgets import diff as _diff
 
     return _diff(a, b)
+
+
+def report(runs, path: str = "report.html", title: str | None = None, keys=None):
+    """One self-contained HTML file (no server, no network) with the run table, overlaid
+    curves, param/metric scatters and the differences of ``runs``; returns its path."""
+    from .html_report import report as _report
+
+    return _report(runs, path, title=title, keys=keys)
 
 
 def load_ipython_extension(shell) -> None:

@@ -4,6 +4,7 @@
     nbtrack runs [-n 20] [FILTER ...] [--json]   the newest runs ('metrics.acc > 0.9')
     nbtrack show RUN_ID [--json]  everything captured for one run (a unique prefix is enough)
     nbtrack compact               move the spool into the DuckDB file now
+    nbtrack report [RUN_ID ...] [-w FILTER] [-n 10] -o report.html   one self-contained HTML report
     nbtrack export --to mlflow [--experiment NAME] URI [FILTER ...]   copy runs to MLflow
     nbtrack import --from mlflow URI [--experiment NAME]             copy runs from MLflow
     nbtrack export --to parquet DIR [FILTER ...]                       one Parquet file per view
@@ -31,6 +32,15 @@ def main(argv: list[str] | None = None) -> int:
     show.add_argument("run_id")
     show.add_argument("--json", action="store_true", help="print it as JSON")
     sub.add_parser("compact", help="move spool files into the DuckDB file now")
+    rep = sub.add_parser("report", help="one self-contained HTML report of runs",
+                         description="Write one HTML file (no server, no network) with the run table, "
+                                     "curves, scatters and differences of the runs.")
+    rep.add_argument("run_ids", nargs="*", help="run ids or prefixes (default: the newest runs)")
+    rep.add_argument("-w", "--where", action="append", default=[],
+                     help="a filter as in the run table, e.g. 'metrics.acc > 0.9' (repeatable)")
+    rep.add_argument("-n", "--limit", type=int, default=10, help="at most this many runs (default 10)")
+    rep.add_argument("-o", "--output", default="report.html")
+    rep.add_argument("--title")
     export = sub.add_parser("export", help="copy runs to MLflow (idempotent) or Parquet files",
                             description="Copy runs (those matching the filters) into an MLflow tracking "
                                         "store (a second export adds nothing), or write one Parquet file "
@@ -89,6 +99,20 @@ def main(argv: list[str] | None = None) -> int:
                 print(_json(dataclasses.asdict(record)))
             else:
                 print(repr(record))
+        elif args.command == "report":
+            from .html_report import report
+            from .interop.select import select_runs
+
+            ids = [query.resolve_run_id(store, r) for r in args.run_ids]
+            if args.where or not ids:
+                chosen = list(reversed(select_runs(store, args.where)))
+                ids = [r for r in chosen if r in ids] if ids else chosen
+            ids = ids[:args.limit]
+            if not ids:
+                print("nbtrack: no runs match", file=sys.stderr)
+                return 1
+            path = report(ids, args.output, title=args.title, store=store)
+            print(f"wrote {path} ({len(ids)} runs)")
         elif args.command == "compact":
             print(f"moved {store.compact()} spool files into {store.db_path}")
     except FilterError as exc:
