@@ -34,3 +34,15 @@ def test_json_filters_and_exit_codes(store):
     assert cli("runs", "--limit", "x", store_dir=store.dir).returncode == 2     # bad usage
     for command in ("runs", "show", "store", "compact", "export", "import"):
         assert cli(command, "--help", store_dir=store.dir).returncode == 0
+
+
+def test_tag_adds_and_removes(store):
+    with nbtrack.start(name="t", tags=["old", "keep"], store_path=str(store.dir)) as run:
+        pass
+    store.flush()
+    out = cli("tag", run.run_id[:10], "new", "-r", "old", "--json", store_dir=store.dir)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == ["keep", "new"]
+    rec = json.loads(cli("show", run.run_id, "--json", store_dir=store.dir).stdout)
+    assert rec["tags"] == ["keep", "new"] and rec["status"] == "finished" and rec["name"] == "t"
+    assert cli("tag", "zzzz", "x", store_dir=store.dir).returncode == 1

@@ -4,6 +4,7 @@
     nbtrack runs [-n 20] [FILTER ...] [--json]   the newest runs ('metrics.acc > 0.9')
     nbtrack show RUN_ID [--json]  everything captured for one run (a unique prefix is enough)
     nbtrack compact               move the spool into the DuckDB file now
+    nbtrack tag RUN_ID [TAG ...] [-r TAG]   add / remove tags of an ended run
     nbtrack report [RUN_ID ...] [-w FILTER] [-n 10] -o report.html   one self-contained HTML report
     nbtrack export --to mlflow [--experiment NAME] URI [FILTER ...]   copy runs to MLflow
     nbtrack import --from mlflow URI [--experiment NAME]             copy runs from MLflow
@@ -32,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     show.add_argument("run_id")
     show.add_argument("--json", action="store_true", help="print it as JSON")
     sub.add_parser("compact", help="move spool files into the DuckDB file now")
+    tag = sub.add_parser("tag", help="add or remove tags of an ended run")
+    tag.add_argument("run_id")
+    tag.add_argument("tags", nargs="*", help="tags to add")
+    tag.add_argument("-r", "--remove", action="append", default=[], help="a tag to remove (repeatable)")
+    tag.add_argument("--json", action="store_true", help="print the run's tags as JSON")
     rep = sub.add_parser("report", help="one self-contained HTML report of runs",
                          description="Write one HTML file (no server, no network) with the run table, "
                                      "curves, scatters and differences of the runs.")
@@ -113,6 +119,19 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             path = report(ids, args.output, title=args.title, store=store)
             print(f"wrote {path} ({len(ids)} runs)")
+        elif args.command == "tag":
+            from .interop.rows import RunningRunError, rewrite_run
+
+            record = query.get_run(store, args.run_id)
+            tags = [t for t in record.tags if t not in set(args.remove)]
+            tags += [t for t in args.tags if t not in tags]
+            try:
+                rewrite_run(store, record.run_id, tags=tags)
+            except RunningRunError as exc:
+                print(exc, file=sys.stderr)
+                return 1
+            store.flush()
+            print(_json(tags) if args.json else f"{record.run_id}: {' '.join(tags) or '(no tags)'}")
         elif args.command == "compact":
             print(f"moved {store.compact()} spool files into {store.db_path}")
     except FilterError as exc:

@@ -458,40 +458,26 @@ class NbtrackStore(FileStore):
 
     def _rewrite(self, run_id: str, name: str | None = None, status: str | None = None,
                  ended: float | None = None, tags: dict | None = None) -> None:
-        """A new version of a finished run's row (name, status, tags): never of a run that is
-        still running in another process, whose own next version would lose to this one."""
-        record = query.get_run(self.nb_store, run_id)
-        if record.status == "running":
-            raise MlflowException(
-                f"nbtrack: run {run_id} is running in another process; change its name, status or tags "
-                "from that process.", INVALID_PARAMETER_VALUE)
+        """A new version of a finished run's row (name, status, tags); see ``interop.rows``."""
         from ..capture.run import _utc
+        from .rows import RunningRunError, rewrite_run
 
-        ctx = dict(record.context)
-        cols = {k: ctx.pop(k, None) for k in ("execution_count", "host", "pid", "git_commit", "git_dirty")}
-        nb_tags = list(record.tags)
+        record = query.get_run(self.nb_store, run_id)
+        nb_tags, ctx = None, None
         if tags:
-            kept = dict(ctx.get("mlflow_tags") or {})
+            kept = dict(record.context.get("mlflow_tags") or {})
             kept.update({str(k): str(v) for k, v in tags.items()})
-            ctx["mlflow_tags"] = kept
-            user = tags_from_nbtrack(nb_tags)
+            ctx = {"mlflow_tags": kept}
+            user = tags_from_nbtrack(list(record.tags))
             user.update({k: v for k, v in tags.items() if not k.startswith("mlflow.")})
             nb_tags = tags_to_nbtrack(user)
             if tags.get("mlflow.runName"):
                 name = tags["mlflow.runName"]
-        started = record.started_at
-        ended_at = _utc(ended) if ended is not None else record.ended_at
-        err = record.error or {}
-        self.nb_store.writer.put("runs", [{
-            "run_id": run_id, "seq": time.time_ns(), "name": name or record.name,
-            "experiment": record.experiment, "notebook": record.notebook, "cell_id": record.cell_id,
-            "execution_count": cols["execution_count"], "source": record.source,
-            "status": status or record.status, "started_at": started, "ended_at": ended_at,
-            "duration_s": (ended_at - started).total_seconds() if ended_at is not None and started is not None else None,
-            "tags": nb_tags, "host": cols["host"], "pid": cols["pid"], "git_commit": cols["git_commit"],
-            "git_dirty": cols["git_dirty"], "error_type": err.get("type"), "error_message": err.get("message"),
-            "traceback": err.get("traceback"), "context": json.dumps(ctx),
-        }])
+        try:
+            rewrite_run(self.nb_store, run_id, name=name, status=status,
+                        ended_at=_utc(ended) if ended is not None else None, tags=nb_tags, context_update=ctx)
+        except RunningRunError as exc:
+            raise MlflowException(str(exc), INVALID_PARAMETER_VALUE) from None
 
     def log_inputs(self, run_id, datasets=None, models=None):
         rows = []
