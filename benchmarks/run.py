@@ -431,7 +431,11 @@ def main() -> int:
                      ("`%%track -q` added, kernel side", "track_q_added_kernel_s", "s"),
                      ("... p90", "track_q_added_kernel_s_p90", "s"),
                      ("`%%track` added, client round trip", "track_added_round_trip_s", "s"),
-                     ("`%%track -q` added, client round trip", "track_q_added_round_trip_s", "s")],
+                     ("`%%track -q` added, client round trip", "track_q_added_round_trip_s", "s"),
+                     ("`%%track`: nbtrack's hooks, wall time in the kernel", "track_hooks_wall_s", "s"),
+                     ("... main thread CPU time", "track_hooks_cpu_s", "s"),
+                     ("`%%track -q`: nbtrack's hooks, wall time in the kernel", "track_q_hooks_wall_s", "s"),
+                     ("... main thread CPU time", "track_q_hooks_cpu_s", "s")],
                     {"nbtrack": res[gap]},
                     note=f"`benchmarks/w_kernel.py`: an IPython kernel started by `jupyter_client`, a store "
                          f"already holding {cfg['kernel_n']:,} runs of the same notebook, `lr = 0.1; acc = lr * 2` "

@@ -31,6 +31,34 @@ CELL = "lr = 0.1; acc = lr * 2"
 CONDITIONS = {"untracked": CELL, "track": "%%track\n" + CELL, "track_q": "%%track -q\n" + CELL}
 
 
+# Timed inside the kernel: nbtrack's start (pre_run_cell) + finish (post_run_cell) per cell, wall
+# time and the main thread's CPU time (the latter barely moves when other processes load the machine).
+HOOK_TIMER = """
+import time as _t
+from nbtrack.capture import magic as _m
+_nbt_tr = _m._trackers[id(get_ipython())]
+_nbt_hook_times = {}
+_nbt_acc = {}
+def _nbt_timed(name, f):
+    def run(*a, **k):
+        w, c = _t.perf_counter(), _t.thread_time()
+        quiet = bool(getattr(_nbt_tr.args, "quiet", False)) if name == "finish" else None
+        try:
+            return f(*a, **k)
+        finally:
+            dw, dc = _t.perf_counter() - w, _t.thread_time() - c
+            if name == "start":
+                _nbt_acc["w"], _nbt_acc["c"] = dw, dc
+            else:
+                key = "track_q" if quiet else "track"
+                _nbt_hook_times.setdefault(key + "_wall", []).append(dw + _nbt_acc.pop("w", 0.0))
+                _nbt_hook_times.setdefault(key + "_cpu", []).append(dc + _nbt_acc.pop("c", 0.0))
+    return run
+_nbt_tr.start = _nbt_timed("start", _nbt_tr.start)
+_nbt_tr.finish = _nbt_timed("finish", _nbt_tr.finish)
+"""
+
+
 def _ts(value) -> float:
     if isinstance(value, dt.datetime):
         return value.timestamp()
@@ -102,6 +130,7 @@ def measure(n: int = 10_000, reps: int = 20, gap_s: float = 0.0, store: Path | N
             for _ in range(2):
                 execute(kc, code, str(uuid.uuid4()))
         time.sleep(1.0)
+        execute(kc, HOOK_TIMER, None)
         names = list(CONDITIONS)
         raw: dict[str, list[dict]] = {k: [] for k in names}
         for rep in range(reps):
@@ -115,11 +144,19 @@ def measure(n: int = 10_000, reps: int = 20, gap_s: float = 0.0, store: Path | N
                     time.sleep(gap_s)
         card_outputs = sum(1 for o in raw["track"][-1]["outputs"] if o["msg_type"] == "display_data")
         check = execute(kc, "import nbtrack; _r = nbtrack.runs(); print(len(_r), (_r.status == 'finished').sum())", None)
+        hooks = execute(kc, "print(__import__('json').dumps(_nbt_hook_times))", None)
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
     text = "".join(o["content"].get("text", "") for o in check["outputs"] if o["msg_type"] == "stream")
-    res: dict = {"store_runs": n, "reps": reps, "gap_s": gap_s, "fill_s": fill_s, "card_outputs": card_outputs,
+    hook_text = "".join(o["content"].get("text", "") for o in hooks["outputs"] if o["msg_type"] == "stream")
+    hook_times = json.loads(hook_text.strip().splitlines()[-1])
+    res_hooks = {}
+    for name in ("track", "track_q"):
+        for kind in ("wall", "cpu"):
+            xs = hook_times.get(f"{name}_{kind}") or [float("nan")]
+            res_hooks[f"{name}_hooks_{kind}_s"] = statistics.median(xs)
+    res: dict = {**res_hooks, "store_runs": n, "reps": reps, "gap_s": gap_s, "fill_s": fill_s, "card_outputs": card_outputs,
                  "runs_after": text.strip()}
     for metric in ("kernel_s", "round_trip_s"):
         base = [r[metric] for r in raw["untracked"]]
