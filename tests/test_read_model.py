@@ -167,3 +167,80 @@ def test_kill_9_during_a_burst_loses_only_the_last_moments(tmp_path):
     safe = max(n for n, t in marks if t < killed_at - 2.5)
     runs, params = _count(store_dir)
     assert runs >= safe and params >= 10 * safe, (runs, params, safe, marks[-1])
+
+
+# -- one grammar: the table, the sidebar's GET runs and runs() agree ---------------------------
+
+def _make_varied_runs(store):
+    from nbtrack.capture.run import Run
+
+    specs = [
+        ("alpha", ["baseline"], "a.ipynb", {"lr": 0.1, "model": "rf", "depth": 3}, 0.91, None),
+        ("beta", ["sweep"], "a.ipynb", {"lr": 0.01, "model": "gb", "depth": 5}, 0.85, None),
+        ("gamma", ["sweep", "late"], "sub/b.ipynb", {"lr": 0.2, "model": "rf", "depth": 8}, 0.70, None),
+        ("delta base", [], "sub/b.ipynb", {"lr": 0.05, "model": "lin", "depth": 1}, None, ValueError),
+        ("Epsilon", ["baseline"], None, {"lr": 0.3, "model": "gb", "depth": 2}, 0.99, None),
+    ]
+    for name, tags, notebook, params, acc, fail in specs:
+        try:
+            with Run(store, name=name, tags=tags, params=params, notebook=notebook) as run:
+                if acc is not None:
+                    run.log_metrics({"acc": acc})
+                if fail:
+                    raise fail("boom")
+        except ValueError:
+            pass
+
+
+CASES = [
+    dict(),
+    dict(q="base"),  # a name ("delta base") and a tag ("baseline")
+    dict(q="sub/b"),  # a notebook: the sidebar found it, the table did not
+    dict(q="FAILED"),  # a status
+    dict(q="sweep late"),  # every word must match: gamma's two tags
+    dict(q="sweep alpha"),  # ... so no run
+    dict(filters=["metrics.acc > 0.8"], sort="-metrics.acc"),
+    dict(filters=[("params.model", "not in", ["rf"])], sort="name"),
+    dict(filters=["tags contains sweep"], sort=[("params.depth", "desc")]),
+    dict(filters=["params.lr <= 0.1", "status == finished"], q="a", sort="-params.lr"),
+    dict(sort="name,-duration_s"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[repr(c) for c in CASES])
+def test_the_table_and_the_server_give_the_same_runs_for_the_same_query(store, case):
+    from nbtrack.store import api_queries
+    from nbtrack.store.table import RunsCache
+
+    _make_varied_runs(store)
+    cache = RunsCache(store)
+    cache.refresh()
+    page = cache.page(filters=case.get("filters"), search=case.get("q"), sort=case.get("sort"))
+    table_ids = page.rows.column("run_id").to_pylist()
+    listed = api_queries.list_runs(store, filters=case.get("filters"), q=case.get("q"),
+                                   sort=case.get("sort"))
+    server_ids = [r["run_id"] for r in listed.runs]
+    assert table_ids == server_ids
+    assert page.total == listed.total
+    expected = {"q='base'": 3, "q='sub/b'": 2, "q='FAILED'": 1, "q='sweep late'": 1, "q='sweep alpha'": 0}
+    key = ", ".join(f"{k}={v!r}" for k, v in case.items())
+    if key in expected:  # the cases are not vacuous
+        assert len(table_ids) == expected[key], key
+    if not case:  # runs(): the same runs in the same default order (newest first)
+        assert list(query.runs_frame(store).run_id) == table_ids and len(table_ids) == 5
+
+
+def test_one_sort_grammar_rejects_the_same_things(store):
+    from nbtrack.store import api_queries
+    from nbtrack.store.filters import FilterError
+    from nbtrack.store.table import RunsCache
+
+    _make_varied_runs(store)
+    cache = RunsCache(store)
+    cache.refresh()
+    for bad in ["nope", "-metrics.ac", "run_id; DROP TABLE runs", [("name", "sideways")]]:
+        with pytest.raises(FilterError) as table_err:
+            cache.page(sort=bad)
+        with pytest.raises(api_queries.QueryError) as server_err:
+            api_queries.list_runs(store, sort=bad)
+        assert str(table_err.value) == str(server_err.value)

@@ -8,34 +8,24 @@ keys and patterns always travel as parameters.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from . import Store
 from .errors import StoreError
 from .filters import FilterError, compile_filters, parse_filter, quote_ident, search_clause
-from .query import RUN_COLUMNS, STATUSES, _param_value
+from .query import _param_value
+from .runs_view import (COLUMN_KINDS, RUN_COLUMNS, SEARCH_COLUMNS, STATUSES, order_sql,
+                        param_kind, parse_sort as _parse_sort)
 
 # Columns of a listed run (``source_head`` is the start of the cell source, for titles).
 LIST_COLUMNS = RUN_COLUMNS + ["execution_count", "error_type", "error_message"]
-SORTABLE = ["run_id", "name", "experiment", "notebook", "cell_id", "status", "started_at",
-            "ended_at", "duration_s", "execution_count"]
-# Free text (``q``): every word must occur (case-insensitively) in one of these.
-SEARCH_COLUMNS = {"name": "text", "run_id": "text", "tags": "list", "experiment": "text",
-                  "notebook": "text", "status": "text", "source": "text"}
+SORTABLE = [c for c, kind in COLUMN_KINDS.items() if kind != "list"]
 MAX_LIMIT = 1000
 
 
 class QueryError(ValueError):
     """A bad request parameter (unknown column, malformed filter); the message says which."""
-
-
-def _param_kind(kinds: Iterable[str]) -> str:
-    kinds = set(kinds)
-    if kinds == {"bool"}:
-        return "bool"
-    return "number" if kinds <= {"int", "float", "bool"} else "text"
 
 
 @dataclass
@@ -48,15 +38,13 @@ class RunPage:
 
 def columns(store: Store) -> dict[str, str]:
     """Every filterable/sortable column: name -> 'text' | 'number' | 'time' | 'list'."""
-    out: dict[str, str] = {c: "text" for c in SORTABLE}
-    out.update(started_at="time", ended_at="time", duration_s="number", execution_count="number",
-               tags="list")
+    out: dict[str, str] = dict(COLUMN_KINDS)
     with store.snapshot() as con:
         params = con.execute(
             "SELECT key, list(DISTINCT kind) FROM params GROUP BY key ORDER BY key").fetchall()
         metrics = con.execute("SELECT DISTINCT key FROM metrics ORDER BY key").fetchall()
     for key, kinds in params:
-        out[f"params.{key}"] = _param_kind(kinds)
+        out[f"params.{key}"] = param_kind(kinds)
     for (key,) in metrics:
         out[f"metrics.{key}"] = "number"
     return out
@@ -72,19 +60,13 @@ def _extra_column(name: str, kind: str) -> tuple[str, list]:
     return (f"({sql} <> 0)" if kind == "bool" else sql), [name[len("params."):]]
 
 
-def parse_sort(sort: str | None, cols: dict[str, str]) -> tuple[str, bool]:
-    """``-metrics.accuracy`` -> ('metrics.accuracy', descending)."""
-    if not sort:
-        return "run_id", True
-    desc = sort.startswith("-")
-    name = sort.lstrip("+-")
-    if name not in cols or cols[name] == "list":
-        close = difflib.get_close_matches(name, [c for c, k in cols.items() if k != "list"], n=3, cutoff=0.6)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise QueryError(
-            f"nbtrack: cannot sort by {name!r}; use one of {', '.join(SORTABLE)}, "
-            f"params.<key> or metrics.<key>, with a leading '-' for descending.{hint}")
-    return name, desc
+def parse_sort(sort: Any, cols: dict[str, str]) -> list[tuple[str, bool]]:
+    """``-metrics.accuracy`` -> [('metrics.accuracy', True)]: the read model's sort grammar
+    (``runs_view.parse_sort``: also ``name,-duration_s``), errors as ``QueryError``."""
+    try:
+        return _parse_sort(sort, cols)
+    except FilterError as exc:
+        raise QueryError(str(exc)) from None
 
 
 def list_runs(
@@ -104,9 +86,13 @@ def list_runs(
     metrics, and the total count of matching runs."""
     limit = max(0, min(int(limit), MAX_LIMIT))
     offset = max(0, int(offset))
-    cols = columns(store) if (filters or (sort and sort.lstrip("+-") not in SORTABLE)) else {
-        c: "text" for c in SORTABLE}
-    sort_col, desc = parse_sort(sort, cols)
+    plain = dict(COLUMN_KINDS)
+    try:
+        sort_keys = _parse_sort(sort, plain)  # run columns only: no store read needed
+        cols = columns(store) if filters else plain
+    except FilterError:
+        cols = columns(store)
+        sort_keys = parse_sort(sort, cols)
 
     conds: list[str] = []
     args: list[Any] = []
@@ -134,7 +120,7 @@ def list_runs(
     # Filters first: the shared grammar's messages name the column and suggest close ones.
     filter_sql, filter_args = _compile(compile_filters, filters, cols)
     # Columns beyond the runs view that a filter or the sort needs.
-    needed = {sort_col} | set(_filter_columns(filters))
+    needed = {c for c, _ in sort_keys} | set(_filter_columns(filters))
     extra = sorted(c for c in needed if c.startswith(("params.", "metrics.")))
     extra_sql, extra_args = [], []
     for name in extra:
@@ -150,9 +136,7 @@ def list_runs(
     where = (" WHERE " + " AND ".join(conds)) if conds else ""
     wide = ("SELECT r.*, left(r.source, 400) AS source_head"
             + "".join(", " + s for s in extra_sql) + " FROM runs r")
-    order = f"{quote_ident(sort_col)} {'DESC' if desc else 'ASC'} NULLS LAST"
-    if sort_col != "run_id":
-        order += ", run_id DESC"
+    order = order_sql(sort_keys, quote_ident)
     select = ", ".join(LIST_COLUMNS + ["source_head"])
     with store.snapshot() as con:
         total = con.execute(f"SELECT count(*) FROM ({wide}) w{where}", extra_args + args).fetchall()[0][0]

@@ -18,21 +18,7 @@ import pyarrow as pa
 
 from . import Store
 from .errors import StoreError
-
-RUN_COLUMNS = [
-    "run_id",
-    "name",
-    "experiment",
-    "notebook",
-    "cell_id",
-    "status",
-    "started_at",
-    "ended_at",
-    "duration_s",
-    "tags",
-]
-
-STATUSES = ("running", "finished", "failed", "interrupted", "crashed")
+from .runs_view import RUN_COLUMNS, STATUSES  # noqa: F401  (defined once, in the read model)
 
 
 class UnknownRunError(KeyError, StoreError):

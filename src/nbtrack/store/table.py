@@ -21,13 +21,14 @@ import pyarrow as pa
 
 from . import Store, database, query
 from .filters import FilterError, compile_filters, quote_ident
+from .runs_view import SEARCH_COLUMNS, order_sql, parse_sort
 
 __all__ = ["RunsCache", "Page", "FilterError", "BASE_COLUMNS"]
 
 # The leading columns (in this order); params.* and metrics.* follow.
 BASE_COLUMNS = ["run_id", "status", "name", "experiment", "notebook", "started_at", "duration_s", "tags"]
 MAX_PAGE = 1000
-SEARCH_COL = "__search"  # hidden: lower(name | tags | run_id), built once per cache build
+SEARCH_COL = "__search"  # hidden: lower() of the SEARCH_COLUMNS, built once per cache build
 
 
 @dataclass
@@ -131,9 +132,7 @@ class RunsCache:
             with self._con_lock:
                 con = self._con
                 con.register("wide_src", table)
-                search = ("lower(concat_ws(chr(31), coalesce(name, ''), "
-                          "coalesce(array_to_string(tags, chr(31)), ''), run_id))"
-                          if {"name", "tags", "run_id"} <= set(table.column_names) else "''")
+                search = _search_expr(table.column_names)
                 con.execute(f'CREATE OR REPLACE TABLE wide AS SELECT *, {search} AS "{SEARCH_COL}" FROM wide_src')
                 con.unregister("wide_src")
             with self._lock:
@@ -237,24 +236,7 @@ class RunsCache:
 
     @staticmethod
     def _order(sort, kinds: dict[str, str]) -> str:
-        parts = []
-        for item in list(sort or [])[:5]:
-            if isinstance(item, dict):
-                col, direction = item.get("column"), item.get("dir", "asc")
-            elif isinstance(item, (list, tuple)) and len(item) == 2:
-                col, direction = item
-            elif isinstance(item, str):
-                col, direction = (item[1:], "desc") if item.startswith("-") else (item, "asc")
-            else:
-                raise FilterError("nbtrack: sort by (column, 'asc'|'desc')")
-            if col not in kinds:
-                raise FilterError(f"nbtrack: cannot sort by {str(col)[:80]!r}: no such column")
-            direction = str(direction).lower()
-            if direction not in ("asc", "desc"):
-                raise FilterError(f"nbtrack: sort direction is 'asc' or 'desc', not {direction[:10]!r}")
-            parts.append(f"{quote_ident(col)} {direction.upper()} NULLS LAST")
-        parts.append("run_id DESC")
-        return ", ".join(parts)
+        return order_sql(parse_sort(sort, kinds), quote_ident)  # the read model's sort grammar
 
     @staticmethod
     def _same_everywhere(con, where_sql: str, params: list, wanted: list[str], kinds) -> list[str]:
@@ -271,8 +253,20 @@ class RunsCache:
         return [c for c, same in zip(cand, row) if same]
 
 
+def _search_expr(names: list[str]) -> str:
+    """lower() of the read model's SEARCH_COLUMNS joined by a separator no word contains."""
+    parts = []
+    for col, kind in SEARCH_COLUMNS.items():
+        if col in names:
+            q = quote_ident(col)
+            parts.append(f"coalesce(array_to_string({q}, chr(31)), '')" if kind == "list"
+                         else f"coalesce(CAST({q} AS VARCHAR), '')")
+    return f"lower(concat_ws(chr(31), {', '.join(parts)}))" if parts else "''"
+
+
 def _search(text: str | None) -> tuple[str, list]:
-    """Every whitespace-separated word must occur in the name, a tag or the run id."""
+    """Every whitespace-separated word must occur in one of the SEARCH_COLUMNS (as the
+    sidebar's search: ``filters.search_clause``), here over one precomputed column."""
     words = (text or "").lower().split()[:20]
     if any(len(w) > 1000 for w in words):
         raise FilterError("nbtrack: a search word is limited to 1000 characters")
