@@ -192,4 +192,68 @@ score = net.evaluate(X_test, y_test, verbose=0)
 print("Test loss:", score[0])
 print("Test accuracy:", score[1])
 """, {"epochs": 8, "batch_size": 64}, ["score.0", "score.1"], ["verbose", "score.mean", "score.std"]),
+    # -- 4th round, measured blind (figures in the issue note) --
+    Cell("text_pipeline_grid", """
+from sklearn.svm import LinearSVC
+text_clf = Pipeline([("tfidf", TfidfVectorizer(sublinear_tf=True)), ("svm", LinearSVC(C=0.5))])
+gs = GridSearchCV(text_clf, {"tfidf__ngram_range": [(1, 1), (1, 2)], "svm__C": [0.1, 1.0]}, cv=2)
+gs.fit(texts, labels)
+print("best:", gs.best_params_, gs.best_score_)
+""", {"estimator__tfidf__sublinear_tf": True, "estimator__svm__C": 0.5, "cv": 2,
+      "param_grid.tfidf__ngram_range": ANY, "param_grid.svm__C": [0.1, 1.0], "best.tfidf__ngram_range": ANY,
+      "best.svm__C": ANY, "model": ANY}, ["best_score"], [],
+         ["n_candidates", "sublinear_tf", "C", "text_clf.model"]),
+    Cell("best_estimator_score", """
+best_model = grid.best_estimator_ if "grid" in dir() else SVC(C=1.0).fit(X_train, y_train)
+holdout_acc = best_model.score(X_test, y_test)
+""", {"model": "SVC"}, ["holdout_acc"], [],
+         # grid (an input) brings the search it ran: inherited, and what the holdout score depends on
+         ["C", "kernel", "best.C", "best.kernel", "cv", "n_candidates", "param_grid.C", "param_grid.kernel",
+          "best_score"]),
+    Cell("hist_gb_early_stop", """
+from sklearn.ensemble import HistGradientBoostingClassifier
+hgb = HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, early_stopping=True,
+                                     validation_fraction=0.2, random_state=0)
+hgb.fit(X_train, y_train)
+print(f"stopped after {hgb.n_iter_} iterations, accuracy {hgb.score(X_test, y_test):.3f}")
+""", {"max_iter": 100, "learning_rate": 0.1, "early_stopping": True, "validation_fraction": 0.2,
+      "random_state": 0, "model": "HistGradientBoostingClassifier"}, ["score"], ["n_iter"]),
+    Cell("lr_loop_records", """
+rows = []
+for lr_ in [0.01, 0.1, 0.3]:
+    gbm_ = GradientBoostingClassifier(learning_rate=lr_, n_estimators=10, random_state=0).fit(X_train, y_train)
+    rows.append({"lr": lr_, "acc": gbm_.score(X_test, y_test)})
+results_df = pd.DataFrame(rows).sort_values("acc", ascending=False)
+results_df
+""", {"n_estimators": 10, "random_state": 0}, [], ["rows", "lr_", "gbm_", "ascending"], ["model"]),
+    Cell("manual_mse", """
+lin2 = LinearRegression(fit_intercept=False).fit(Xr_train, yr_train)
+residuals = lin2.predict(Xr_test) - yr_test
+mse_manual = (residuals ** 2).mean()
+rmse_manual = np.sqrt(mse_manual)
+""", {"fit_intercept": False, "model": "LinearRegression"}, ["mse_manual", "rmse_manual"], ["residuals"]),
+    Cell("lgb_callbacks", """
+dtrain2 = lgb.Dataset(X_train, label=y_train)
+dvalid2 = lgb.Dataset(X_test, label=y_test, reference=dtrain2)
+booster2 = lgb.train({"objective": "binary", "metric": "auc", "learning_rate": 0.05, "verbose": -1},
+                     dtrain2, num_boost_round=50, valid_sets=[dvalid2],
+                     callbacks=[lgb.early_stopping(10, verbose=False)])
+best_iter = booster2.best_iteration
+valid_auc = booster2.best_score["valid_0"]["auc"]
+""", {"objective": "binary", "metric": "auc", "learning_rate": 0.05, "num_boost_round": 50}, ["valid_auc"],
+         ["verbose", "label"], ["best_iter"]),
+    Cell("xgb_cv_frame", """
+cv_hist = xgb.cv({"max_depth": 2, "eta": 0.5, "objective": "binary:logistic"}, xgb.DMatrix(X_train, label=y_train),
+                 num_boost_round=10, nfold=3, metrics="auc", seed=0)
+final_cv_auc = cv_hist["test-auc-mean"].iloc[-1]
+""", {"max_depth": 2, "eta": 0.5, "objective": "binary:logistic", "num_boost_round": 10, "nfold": 3,
+      "metrics": "auc", "seed": 0}, ["final_cv_auc"], ["label"]),
+    Cell("threshold_tuning", """
+probs = fitted_rf.predict_proba(X_test)[:, 1]
+threshold = 0.35
+preds_t = (probs >= threshold).astype(int)
+recall_at_t = recall_score(y_test, preds_t)
+precision_at_t = precision_score(y_test, preds_t)
+""", {"threshold": 0.35, "n_estimators": 20, "max_depth": 4, "random_state": 0, "model": "RandomForestClassifier"},
+         ["recall_at_t", "precision_at_t"], ["probs", "preds_t"]),
 ]

@@ -38,6 +38,7 @@ class Call:
     target: str | None  # the name the statement binds, if any (``clf = SVC(...)``)
     line: int
     nested_in: str | None = None  # the enclosing call's callee, if an argument of another call
+    configs: tuple[dict, ...] = ()  # literal config dicts passed positionally: lgb.train({...}, data)
 
 
 @dataclass(frozen=True)
@@ -270,8 +271,14 @@ class _Calls(ast.NodeVisitor):
                 root = root.value
             if isinstance(root, ast.Name):
                 self.mutated.add(root.id)
+        configs = []
+        for arg in node.args:
+            if isinstance(arg, ast.Dict):
+                value = literal_value(arg)
+                if is_config_dict(value):
+                    configs.append(value)
         self.calls.append(Call(callee, tuple(kwargs), self.target, getattr(node, "lineno", 0),
-                               self.enclosing[-1] if self.enclosing else None))
+                               self.enclosing[-1] if self.enclosing else None, tuple(configs)))
         self.visit(node.func)
         self.enclosing.append(callee)
         for arg in node.args:

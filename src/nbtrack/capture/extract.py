@@ -355,7 +355,10 @@ def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any
         if est_cls is not None and call.target not in estimators and _is_predictor_class(est_cls) and \
                 (call.nested_in is not None or call.target is None):
             unbound_models.append(est_cls.__name__)
-        for key, value in call.kwargs:
+        # A config passed positionally to an estimator (GridSearchCV(est, {"C": [...]})) is one
+        # of its get_params (param_grid.C); to a function (lgb.train({...}, data)) it is the call's.
+        positional = [] if est_cls is not None else [(k, v) for cfg in call.configs for k, v in flatten_items(cfg)]
+        for key, value in [*call.kwargs, *positional]:
             if key in rules.exclude_params or key in skip_params or not is_setting(value) and not isinstance(value, dict):
                 continue
             if (key, _hashable(value)) in covered and (est_cls is not None or call.target in estimators):
@@ -406,6 +409,18 @@ def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any
         if key in out.params:
             del out.metrics[key], out.metric_rules[key]
     return out
+
+
+def flatten_items(config: dict) -> list[tuple[str, Any]]:
+    """A config dict passed positionally (``lgb.train({"objective": "binary", ...}, data)``):
+    its keys as the call's own parameters (nested dicts dotted)."""
+    flat: dict[str, Any] = {}
+    for k, v in config.items():
+        if isinstance(v, dict) and is_config_dict(v):
+            flatten_config(k, v, flat)
+        else:
+            flat[k] = v
+    return list(flat.items())
 
 
 def _small_config(value: dict) -> bool:
