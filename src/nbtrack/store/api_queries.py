@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable
 
 from . import Store
 from .errors import StoreError
-from .filters import FilterError, compile_filters, parse_filter, quote_ident, search_clause
+from .filters import FilterError, compile_filters, filter_columns, quote_ident, search_clause
 from .query import _param_value
 from .runs_view import (COLUMN_KINDS, RUN_COLUMNS, SEARCH_COLUMNS, STATUSES, order_sql,
                         param_kind, parse_sort as _parse_sort)
@@ -120,7 +120,11 @@ def list_runs(
     # Filters first: the shared grammar's messages name the column and suggest close ones.
     filter_sql, filter_args = _compile(compile_filters, filters, cols)
     # Columns beyond the runs view that a filter or the sort needs.
-    needed = {c for c, _ in sort_keys} | set(_filter_columns(filters))
+    try:
+        named = filter_columns(filters)
+    except FilterError as exc:
+        raise QueryError(str(exc)) from None
+    needed = {c for c, _ in sort_keys} | set(named)
     extra = sorted(c for c in needed if c.startswith(("params.", "metrics.")))
     extra_sql, extra_args = [], []
     for name in extra:
@@ -161,22 +165,6 @@ def list_runs(
     for rid, key, value in metrics:
         by_id[rid]["metrics"][key] = value
     return RunPage(rows, int(total), limit, offset)
-
-
-def _filter_columns(filters: list | None) -> list[str]:
-    """The columns the filters name (to add params./metrics. columns to the query)."""
-    out = []
-    for f in filters or []:
-        if isinstance(f, str):
-            try:
-                out.append(parse_filter(f)[0])
-            except FilterError as exc:
-                raise QueryError(str(exc)) from None
-        elif isinstance(f, (list, tuple)) and f and isinstance(f[0], str):
-            out.append(f[0])
-        elif isinstance(f, dict) and isinstance(f.get("column"), str):
-            out.append(f["column"])
-    return out
 
 
 def _compile(fn: Callable, value: Any, cols: Any) -> tuple[str, list]:

@@ -25,7 +25,8 @@ import math
 import re
 from typing import Any, Iterable, Mapping
 
-__all__ = ["FilterError", "OPERATORS", "compile_filters", "parse_filter", "search_clause", "quote_ident"]
+__all__ = ["FilterError", "OPERATORS", "compile_filters", "filter_columns", "parse_filter",
+           "search_clause", "quote_ident"]
 
 # Column kinds: what a column holds. Unknown columns kinds default to "text".
 KINDS = ("number", "text", "time", "list", "bool")
@@ -212,6 +213,12 @@ def _list(col: str, value: Any, kind: str) -> list:
     if not isinstance(value, (list, tuple, set)) or not value:
         raise FilterError(f"nbtrack: 'in' takes a non-empty list, e.g. {col} in ['a', 'b']")
     return [_scalar(col, kind, v) for v in value]
+
+
+def filter_columns(filters: Iterable[Any] | None) -> list[str]:
+    """The column each filter names (any accepted shape), e.g. to know which params./metrics.
+    columns a query must bring along. Raises ``FilterError`` for a malformed filter."""
+    return [str(_as_triple(f)[0]) for f in list(filters or [])[:MAX_FILTERS]]
 
 
 def compile_filters(
