@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def tracking(store_dir, monkeypatch):
     """MLflow pointed at this test's store (an explicit path: MLflow caches a store per URI)."""
     uri = f"nbtrack:{store_dir}"
+    # set_experiment() exports MLFLOW_EXPERIMENT_ID for child processes: undone after the test.
+    monkeypatch.setenv("MLFLOW_EXPERIMENT_ID", "0")
     mlflow.set_tracking_uri(uri)
     mlflow.set_experiment("Default")  # the fluent API remembers the last test's experiment id
     yield uri
@@ -31,7 +33,7 @@ def tracking(store_dir, monkeypatch):
 
 def test_the_plugin_is_registered_through_entry_points(tracking):
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert meta["entry-points"]["mlflow.tracking_store"]["nbtrack"] == "nbtrack.interop.mlflow_store:NbtrackStore"
+    assert meta["entry-points"]["mlflow.tracking_store"]["nbtrack"] == "nbtrack.interop.mlflow_plugin:tracking_store"
     assert "nbtrack" in meta["entry-points"]["mlflow.artifact_repository"]
     assert any("mlflow" in d for d in meta["optional-dependencies"]["mlflow"])
     from mlflow.tracking._tracking_service.utils import _get_store
@@ -429,3 +431,22 @@ def test_autolog_in_a_tracked_cell_through_a_real_kernel(store_dir, tmp_path):
     assert rec.cell_id is not None and rec.experiment == "kernel"
     assert rec.params["max_depth"] == 2 and "training_accuracy_score" in rec.metrics
     assert rec.metrics["accuracy"] == pytest.approx(rec.metrics["training_accuracy_score"])
+
+
+def test_plugin_registers_whichever_is_imported_first(tmp_path):
+    """nbtrack's MLflow modules imported before mlflow (as the CLI does): MLflow still finds the
+    plugin (its entry points are light and load the store on first use)."""
+    import subprocess
+    import sys
+
+    code = ("import nbtrack.interop.mlflow_io\nimport mlflow\n"
+            f"mlflow.set_tracking_uri('nbtrack:{tmp_path / 's'}')\n"
+            "with mlflow.start_run(run_name='x'):\n    mlflow.log_metric('m', 1.0)\n"
+            "print(mlflow.search_runs(experiment_names=['Default'])['tags.mlflow.runName'].tolist())\n")
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert out.returncode == 0, out.stderr
+    assert "Failure attempting to register" not in out.stderr
+    assert "['x']" in out.stdout

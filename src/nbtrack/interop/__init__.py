@@ -13,3 +13,31 @@ Everything enters at ``capture.run`` (the active run), nothing bypasses the stor
 
 class InteropError(Exception):
     """One clear message: an unreachable URI, an unknown schema, a run that could not move."""
+
+
+class Progress:
+    """A tqdm bar on stderr for long imports and exports (a no-op when disabled or when tqdm is
+    missing): ``with Progress(total, "exporting") as bar: ... bar.update()``."""
+
+    def __init__(self, total: int | None, desc: str, enabled: bool = True):
+        self._bar = None
+        if enabled:
+            try:
+                import sys
+
+                from tqdm import tqdm
+
+                self._bar = tqdm(total=total, desc=desc, unit="run", file=sys.stderr, leave=False)
+            except ImportError:
+                pass
+
+    def update(self, n: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.update(n)
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.close()

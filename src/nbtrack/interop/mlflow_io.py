@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..store import Store, query
-from . import InteropError, media
+from . import InteropError, Progress, media
 from .select import select_runs  # noqa: F401 (also part of this module's API)
 from .mlflow_store import (
     STATUS_FROM_MLFLOW, STATUS_TO_MLFLOW, param_text, param_value, tags_from_nbtrack, tags_to_nbtrack,
@@ -79,11 +79,6 @@ def _ms(ts: Any) -> int | None:
     return int(round(ts.timestamp() * 1000))
 
 
-def _say(progress: bool, text: str) -> None:
-    if progress:
-        print(text, file=sys.stderr, flush=True)
-
-
 # -- export -----------------------------------------------------------------------------------
 
 def _valid_key(key: str) -> str:
@@ -96,63 +91,68 @@ def export_to_mlflow(store: Store, uri: str, experiment: str | None = None,
                      filters: Iterable[Any] = (), progress: bool = False) -> dict:
     """Copy the store's runs (those matching ``filters``) into the MLflow tracking store at
     ``uri``; ``experiment`` puts them all into that MLflow experiment (default: each run's own)."""
-    from mlflow.entities import Metric, Param, ViewType
-
     ids = select_runs(store, filters)
     client = _client(uri, must_exist=False)
     exp_ids: dict[str, str] = {}
-    done = skipped = 0
-    for i, run_id in enumerate(ids, 1):
-        rec = query.get_run(store, run_id)
-        name = experiment or rec.experiment or "Default"
-        if name not in exp_ids:
-            exp = client.get_experiment_by_name(name)
-            exp_ids[name] = exp.experiment_id if exp is not None else client.create_experiment(name)
-        exp_id = exp_ids[name]
-        if client.search_runs([exp_id], f"tags.`{ID_TAG}` = '{run_id}'", run_view_type=ViewType.ACTIVE_ONLY,
-                              max_results=1):
-            skipped += 1
-            continue
-        if rec.context.get("mlflow_import", {}).get("uri") == uri and _exists(client, rec.context["mlflow_import"]["run_id"]):
-            skipped += 1  # it came from there
-            continue
-        tags = dict(rec.context.get("mlflow_tags") or {})
-        for k, v in tags_from_nbtrack(rec.tags).items():
-            tags.setdefault(k, v)
-        tags[ID_TAG] = run_id
-        if rec.notebook:
-            tags.setdefault("mlflow.source.name", rec.notebook)
-        if rec.cell_id:
-            tags.setdefault("nbtrack.cell_id", rec.cell_id)
-        if rec.error:
-            tags.setdefault("nbtrack.error", f"{rec.error.get('type')}: {rec.error.get('message')}"[:5000])
-        params = [Param(k, param_text(v)[:6000]) for k, v in rec.params.items()]
-        metrics = _metrics_of(store, run_id)
-        created = None
-        try:
-            created = client.create_run(exp_id, start_time=_ms(rec.started_at),
-                                        tags={k: str(v) for k, v in tags.items() if k != "mlflow.runName"},
-                                        run_name=rec.name)
-            rid = created.info.run_id
-            for j in range(0, len(params), 90):
-                client.log_batch(rid, params=params[j:j + 90])
-            for j in range(0, len(metrics), BATCH):
-                client.log_batch(rid, metrics=[Metric(*m) for m in metrics[j:j + BATCH]])
-            _export_artifacts(client, store, rid, run_id, rec.artifacts)
-            status = STATUS_TO_MLFLOW.get(rec.status, "RUNNING")
-            if status != "RUNNING":
-                client.set_terminated(rid, status, end_time=_ms(rec.ended_at))
-        except Exception as exc:
-            if created is not None:
-                try:
-                    client.delete_run(created.info.run_id)
-                except Exception:
-                    pass
-            raise InteropError(f"nbtrack: exporting run {run_id} failed, nothing of it was kept: "
-                               f"{type(exc).__name__}: {exc}") from None
-        done += 1
-        _say(progress, f"exported {i}/{len(ids)} {run_id} -> {created.info.run_id}")
-    return {"exported": done, "skipped": skipped, "selected": len(ids)}
+    counts = {"exported": 0, "skipped": 0}
+    with Progress(len(ids), "exporting to MLflow", progress) as bar:
+        for run_id in ids:
+            counts[_export_one(client, store, uri, experiment, exp_ids, run_id)] += 1
+            bar.update()
+    return {**counts, "selected": len(ids)}
+
+
+def _export_one(client, store: Store, uri: str, experiment: str | None, exp_ids: dict, run_id: str) -> str:
+    """Export one run: "exported", or "skipped" when the target already has it."""
+    from mlflow.entities import Metric, Param, ViewType
+
+    rec = query.get_run(store, run_id)
+    name = experiment or rec.experiment or "Default"
+    if name not in exp_ids:
+        exp = client.get_experiment_by_name(name)
+        exp_ids[name] = exp.experiment_id if exp is not None else client.create_experiment(name)
+    exp_id = exp_ids[name]
+    if client.search_runs([exp_id], f"tags.`{ID_TAG}` = '{run_id}'", run_view_type=ViewType.ACTIVE_ONLY,
+                          max_results=1):
+        return "skipped"
+    source = rec.context.get("mlflow_import") or {}
+    if source.get("uri") == uri and _exists(client, source.get("run_id")):
+        return "skipped"  # it came from there
+    tags = dict(rec.context.get("mlflow_tags") or {})
+    for k, v in tags_from_nbtrack(rec.tags).items():
+        tags.setdefault(k, v)
+    tags[ID_TAG] = run_id
+    if rec.notebook:
+        tags.setdefault("mlflow.source.name", rec.notebook)
+    if rec.cell_id:
+        tags.setdefault("nbtrack.cell_id", rec.cell_id)
+    if rec.error:
+        tags.setdefault("nbtrack.error", f"{rec.error.get('type')}: {rec.error.get('message')}"[:5000])
+    params = [Param(k, param_text(v)[:6000]) for k, v in rec.params.items()]
+    metrics = _metrics_of(store, run_id)
+    created = None
+    try:
+        created = client.create_run(exp_id, start_time=_ms(rec.started_at),
+                                    tags={k: str(v) for k, v in tags.items() if k != "mlflow.runName"},
+                                    run_name=rec.name)
+        rid = created.info.run_id
+        for j in range(0, len(params), 90):
+            client.log_batch(rid, params=params[j:j + 90])
+        for j in range(0, len(metrics), BATCH):
+            client.log_batch(rid, metrics=[Metric(*m) for m in metrics[j:j + BATCH]])
+        _export_artifacts(client, store, rid, run_id, rec.artifacts)
+        status = STATUS_TO_MLFLOW.get(rec.status, "RUNNING")
+        if status != "RUNNING":
+            client.set_terminated(rid, status, end_time=_ms(rec.ended_at))
+    except Exception as exc:
+        if created is not None:
+            try:
+                client.delete_run(created.info.run_id)
+            except Exception:
+                pass
+        raise InteropError(f"nbtrack: exporting run {run_id} failed, nothing of it was kept: "
+                           f"{type(exc).__name__}: {exc}") from None
+    return "exported"
 
 
 def _exists(client, mlflow_run_id: str) -> bool:
@@ -253,6 +253,7 @@ def import_from_mlflow(store: Store, uri: str, experiment: str | None = None,
         experiments = client.search_experiments(view_type=ViewType.ACTIVE_ONLY)
     seen, ours = _imported(store)
     done = skipped = 0
+    bar = Progress(None, "importing from MLflow", progress)
     for exp in experiments:
         token = None
         while True:
@@ -268,10 +269,11 @@ def import_from_mlflow(store: Store, uri: str, experiment: str | None = None,
                         store.writer.put(table, rows[table])  # ... then all of it to the writer
                 seen.add(run.info.run_id)
                 done += 1
-                _say(progress, f"imported {done} {run.info.run_id} -> {rows['runs'][0]['run_id']}")
+                bar.update()
             token = page.token
             if not token:
                 break
+    bar.__exit__()
     store.flush()
     return {"imported": done, "skipped": skipped}
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..store import Store, query
-from . import InteropError
+from . import InteropError, Progress
 
 REQUIRED = {"configs": {"run_id", "run_name", "config"},
             "metrics": {"run_id", "timestamp", "run_name", "step", "metrics"}}
@@ -105,6 +105,7 @@ def import_from_trackio(store: Store, path: str | Path, progress: bool = False) 
     cons = [(db, _open(db)) for db in dbs]  # every schema checked before anything is imported
     seen = _imported(store)
     done = skipped = skipped_values = 0
+    bar = Progress(None, "importing from trackio", progress)
     for db, con in cons:
         project = db.stem
         try:
@@ -163,11 +164,9 @@ def import_from_trackio(store: Store, path: str | Path, progress: bool = False) 
                         store.writer.put(table, table_rows)
                 seen.add((project, rid))
                 done += 1
-                if progress:
-                    import sys
-
-                    print(f"imported {project}/{name} -> {run_id}", file=sys.stderr, flush=True)
+                bar.update()
         finally:
             con.close()
+    bar.__exit__()
     store.flush()
     return {"imported": done, "skipped": skipped, "skipped_values": skipped_values}

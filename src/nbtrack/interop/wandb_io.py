@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..store import Store, query
-from . import InteropError
+from . import InteropError, Progress
 
 BLOCK = 32 * 1024
 HEADER = 7
@@ -223,6 +223,7 @@ def import_from_wandb(store: Store, path: str | Path, progress: bool = False) ->
     seen = _imported(store)
     done = skipped = 0
     readers: dict[str, int] = {}
+    bar = Progress(len(runs), "importing W&B runs", progress)
     for run in runs:
         if run["id"] in seen:
             skipped += 1
@@ -275,9 +276,7 @@ def import_from_wandb(store: Store, path: str | Path, progress: bool = False) ->
         seen.add(run["id"])
         done += 1
         readers[run["reader"]] = readers.get(run["reader"], 0) + 1
-        if progress:
-            import sys
-
-            print(f"imported {run['id']} ({run['reader']}) -> {run_id}", file=sys.stderr, flush=True)
+        bar.update()
+    bar.__exit__()
     store.flush()
     return {"imported": done, "skipped": skipped, **{f"read_from_{k}": v for k, v in readers.items()}}
