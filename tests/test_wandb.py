@@ -411,3 +411,44 @@ def test_disabled_mode_records_nothing(ip, wandb):
     assert wandb.config["a"] == 1
     wandb.finish()
     assert len(nbtrack.runs()) == 0 and wandb.run is None and run.disabled
+
+
+def test_images_from_arrays_pil_and_figures_and_save(ip, wandb, tmp_path):
+    import io
+
+    import numpy as np
+    from PIL import Image as PILImage
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nbtrack.store import query
+
+    rgb = np.zeros((6, 4, 3), dtype=np.uint8)
+    rgb[1, 2] = [255, 10, 20]
+    chw = np.random.default_rng(0).random((3, 5, 7))  # torch layout, floats in [0, 1]
+    fig, ax = plt.subplots()
+    ax.plot([1, 2])
+    run = wandb.init(project="media")
+    wandb.log({"rgb": wandb.Image(rgb), "chw": wandb.Image(chw), "gray": wandb.Image(np.eye(3)),
+               "pil": wandb.Image(PILImage.new("RGB", (9, 2), "red")), "fig": wandb.Image(fig)})
+    (tmp_path / "ckpt.pt").write_bytes(b"x" * 10)
+    assert wandb.save(str(tmp_path / "*.pt")) == [str(tmp_path / "ckpt.pt")]
+    wandb.finish()
+    store = nbtrack.store()
+
+    def decoded(name):
+        mime, data = query.artifact(store, run.id, name)
+        assert mime == "image/png"
+        return PILImage.open(io.BytesIO(data))
+
+    img = decoded("rgb/step-0.png")
+    assert img.size == (4, 6) and img.getpixel((2, 1)) == (255, 10, 20)
+    assert decoded("chw/step-0.png").size == (7, 5)
+    assert decoded("gray/step-0.png").getpixel((1, 1)) == 255
+    assert decoded("pil/step-0.png").size == (9, 2)
+    assert decoded("fig/step-0.png").size[0] > 100
+    manifest = json.loads(query.artifact(store, run.id, "files:files-0")[1])
+    assert manifest["files"][0]["path"] == "ckpt.pt" and manifest["files"][0]["size"] == 10

@@ -61,7 +61,7 @@ def png_bytes(array: Any) -> bytes:
         a = np.nan_to_num(a * scale)
     a = np.clip(a, 0, 255).astype(np.uint8)
     height, width = a.shape[:2]
-    color = {2: 0, 3: 2, 4: 6}[a.ndim if a.ndim == 2 else 1 + a.shape[-1]]
+    color = 0 if a.ndim == 2 else {3: 2, 4: 6}[a.shape[-1]]  # PNG colour type: grey, RGB, RGBA
     raw = b"".join(b"\x00" + a[y].tobytes() for y in range(height))
 
     def chunk(tag: bytes, data: bytes) -> bytes:

@@ -472,7 +472,7 @@ class Run:
         self._fast = nb is not None
         self._append = nb._points.append if nb is not None else None
         self._init_cell = False  # started by a plain (untracked) notebook cell now running
-        self._summary_keys: set[str] = set()
+        self._saved = 0  # save() calls: artifact names files-0, files-1, ...
         self.config = Config(self)
         self.summary = Summary(self)
         if nb is not None:
@@ -763,9 +763,8 @@ class Run:
             return [str(p) for p in paths]
         base = Path(base_path) if base_path else None
         entries = [(str(p.relative_to(base)) if base and p.is_relative_to(base) else p.name, p) for p in paths]
-        row = media.store_files(self._nb.store.dir, self._nb.run_id, f"files-{len(self._summary_keys)}",
-                                entries, kind="files")
-        self._summary_keys.add(str(glob_str))
+        row = media.store_files(self._nb.store.dir, self._nb.run_id, f"files-{self._saved}", entries, kind="files")
+        self._saved += 1
         self._nb.add_artifacts([row])
         return [str(p) for p in paths]
 
