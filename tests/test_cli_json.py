@@ -46,3 +46,21 @@ def test_tag_adds_and_removes(store):
     rec = json.loads(cli("show", run.run_id, "--json", store_dir=store.dir).stdout)
     assert rec["tags"] == ["keep", "new"] and rec["status"] == "finished" and rec["name"] == "t"
     assert cli("tag", "zzzz", "x", store_dir=store.dir).returncode == 1
+
+
+def test_diff(store):
+    ids = []
+    for lr, model in ((0.1, "rf"), (0.01, "rf")):
+        with nbtrack.start(name=f"lr-{lr}", params={"lr": lr, "model": model}, store_path=str(store.dir)) as run:
+            nbtrack.log(loss=lr)
+        ids.append(run.run_id)
+    store.flush()
+    out = cli("diff", ids[0][:10], ids[1][:10], "--json", store_dir=store.dir)
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert d["params"] == {"lr": [0.1, 0.01]} and d["metrics"] == {"loss": [0.1, 0.01]}
+    assert d["run"]["name"] == ["lr-0.1", "lr-0.01"]
+    text = cli("diff", ids[0], ids[1], store_dir=store.dir).stdout
+    assert "~ params.lr: 0.1 -> 0.01" in text and "model" not in text
+    assert "  params.model: 'rf' -> 'rf'" in cli("diff", ids[0], ids[1], "--all", store_dir=store.dir).stdout
+    assert cli("diff", ids[0], "zzzz", store_dir=store.dir).returncode == 1

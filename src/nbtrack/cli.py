@@ -5,6 +5,7 @@
     nbtrack show RUN_ID [--json]  everything captured for one run (a unique prefix is enough)
     nbtrack compact               move the spool into the DuckDB file now
     nbtrack tag RUN_ID [TAG ...] [-r TAG]   add / remove tags of an ended run
+    nbtrack diff A B [--all] [--json]        what differs between two runs
     nbtrack report [RUN_ID ...] [-w FILTER] [-n 10] -o report.html   one self-contained HTML report
     nbtrack export --to mlflow [--experiment NAME] URI [FILTER ...]   copy runs to MLflow
     nbtrack import --from mlflow URI [--experiment NAME]             copy runs from MLflow
@@ -33,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     show.add_argument("run_id")
     show.add_argument("--json", action="store_true", help="print it as JSON")
     sub.add_parser("compact", help="move spool files into the DuckDB file now")
+    diff = sub.add_parser("diff", help="what differs between two runs")
+    diff.add_argument("a")
+    diff.add_argument("b")
+    diff.add_argument("--all", action="store_true", help="also list what is the same")
+    diff.add_argument("--json", action="store_true", help="print it as JSON")
     tag = sub.add_parser("tag", help="add or remove tags of an ended run")
     tag.add_argument("run_id")
     tag.add_argument("tags", nargs="*", help="tags to add")
@@ -119,6 +125,19 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             path = report(ids, args.output, title=args.title, store=store)
             print(f"wrote {path} ({len(ids)} runs)")
+        elif args.command == "diff":
+            a, b = query.get_run(store, args.a), query.get_run(store, args.b)
+            result = _diff(a, b, args.all)
+            if args.json:
+                print(_json(result))
+            else:
+                print(f"--- {a.run_id} {a.name or ''}\n+++ {b.run_id} {b.name or ''}")
+                for section in ("run", "params", "metrics", "inputs"):
+                    for key, (va, vb) in result[section].items():
+                        mark = " " if va == vb else "~"
+                        print(f"{mark} {section}.{key}: {_short(va)} -> {_short(vb)}")
+                if result["source"]:
+                    print("\n".join(result["source"]))
         elif args.command == "tag":
             from .interop.rows import RunningRunError, rewrite_run
 
@@ -141,6 +160,37 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 1
     return 0
+
+
+def _diff(a, b, include_same: bool = False) -> dict:
+    """Differences of two RunRecords: run fields, params, metrics, inputs (by fingerprint or
+    value) and a unified diff of the source."""
+    import difflib
+
+    def pairs(da: dict, db: dict) -> dict:
+        out = {}
+        for key in sorted(set(da) | set(db)):
+            va, vb = da.get(key), db.get(key)
+            if include_same or va != vb:
+                out[key] = (va, vb)
+        return out
+
+    fields = ("name", "status", "experiment", "notebook", "cell_id", "duration_s")
+    inputs = {k: v.get("fingerprint") or v.get("value") for k, v in a.inputs.items()}
+    inputs_b = {k: v.get("fingerprint") or v.get("value") for k, v in b.inputs.items()}
+    return {
+        "a": a.run_id, "b": b.run_id,
+        "run": pairs({f: getattr(a, f) for f in fields}, {f: getattr(b, f) for f in fields}),
+        "params": pairs(a.params, b.params), "metrics": pairs(a.metrics, b.metrics),
+        "inputs": pairs(inputs, inputs_b),
+        "source": list(difflib.unified_diff((a.source or "").splitlines(), (b.source or "").splitlines(),
+                                            f"a/{a.run_id}", f"b/{b.run_id}", lineterm="")),
+    }
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _missing(value) -> bool:
