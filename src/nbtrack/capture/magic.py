@@ -258,7 +258,7 @@ class Tracker:
                 self.input_values[name] = value
                 self.inputs.append({"name": name, **summarize(value)})
         self.meter = Meter()
-        printed.printed.clear()
+        printed.reset()
         self.printed_scores.armed = True  # the next AST IPython compiles is this cell's body
         run = runmod.Run(
             store, name=args.name, experiment=args.experiment, tags=args.tag, params=params,
@@ -376,12 +376,14 @@ class Tracker:
     def _extract(self, run, analysis, ns, result):
         """Params and metrics the objects reveal (capture.extract); None if that failed."""
         last = getattr(result, "result", None)  # the value IPython displayed, if any
+        if last is None and printed.last[0] is not printed.NOTHING:
+            last = printed.last[0]  # hidden by ';' or by a capture: still the cell's result
         try:
             self.printed_scores.armed = False
             captured = extract(analysis, ns, self.rules, inputs=getattr(self, "input_values", {}),
                                produced=self.produced, last_value=last,
                                skip_params=set(run.params), printed=dict(printed.printed))
-            printed.printed.clear()
+            printed.reset()
         except Exception as exc:  # a rule must never cost the user the run
             self.warn(f"nbtrack: capturing params/metrics failed ({type(exc).__name__}: {exc}); "
                       "the run keeps the literal params.")

@@ -18,6 +18,20 @@ from .values import as_metric
 
 printed: dict[str, float] = {}  # name -> value, for the tracked cell now running
 MAX_PRINTED = 50
+NOTHING = object()
+last = [NOTHING]  # the value of the tracked cell's last expression, displayed or not
+
+
+def seen_last(value):
+    """Identity, keeping the last expression's value (a cell's ``clf.score(X, y);`` or a
+    trial of a sweep whose display is captured still has a result)."""
+    last[0] = value
+    return value
+
+
+def reset() -> None:
+    printed.clear()
+    last[0] = NOTHING
 
 
 def seen(name: str, value):
@@ -32,15 +46,18 @@ def seen(name: str, value):
     return value
 
 
-def _wrap(call: ast.Call, name: str) -> ast.Call:
+def _wrap(node: ast.expr, name: str | None) -> ast.Call:
+    """``seen(name, node)`` (or ``seen_last(node)``) through this module, found by import so
+    nothing is added to the user's namespace."""
+    fn = "seen" if name is not None else "seen_last"
     importer = ast.Call(
         func=ast.Name(id="__import__", ctx=ast.Load()),
         args=[ast.Constant(__name__)],
-        keywords=[ast.keyword(arg="fromlist", value=ast.List(elts=[ast.Constant("seen")], ctx=ast.Load()))],
+        keywords=[ast.keyword(arg="fromlist", value=ast.List(elts=[ast.Constant(fn)], ctx=ast.Load()))],
     )
-    new = ast.Call(func=ast.Attribute(value=importer, attr="seen", ctx=ast.Load()),
-                   args=[ast.Constant(name), call], keywords=[])
-    ast.copy_location(new, call)
+    args = [ast.Constant(name), node] if name is not None else [node]
+    new = ast.Call(func=ast.Attribute(value=importer, attr=fn, ctx=ast.Load()), args=args, keywords=[])
+    ast.copy_location(new, node)
     return ast.fix_missing_locations(new)
 
 
@@ -81,6 +98,10 @@ def rewrite(tree: ast.Module) -> ast.Module:
                 block(stmt.finalbody)
 
     block(tree.body)
+    tail = tree.body[-1] if tree.body else None
+    if isinstance(tail, ast.Expr) and not _is_print(tail) and not any(
+            isinstance(n, (ast.Await, ast.Yield, ast.YieldFrom)) for n in ast.walk(tail)):
+        tail.value = _wrap(tail.value, None)  # still the last expression: IPython displays it
     return tree
 
 

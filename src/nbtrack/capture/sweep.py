@@ -22,6 +22,7 @@ from html import escape
 from typing import Any
 
 from IPython.core.error import UsageError
+from IPython.utils.capture import capture_output
 
 from .analyze import _NO_VALUE as NOT_LITERAL
 from .analyze import literal_value
@@ -207,12 +208,16 @@ def run_sweep(tracker, args, body: str) -> str:
             trial_body, inject = substitute(body, values)
             shell.user_ns.update(inject)
             trial_args = _trial_args(args, sweep_id, i, values, inject)
-            tracker.start(trial_args, trial_body, info=None)
-            run = tracker.run
+            # One view for the sweep, not each trial's prints and plots (they are kept in the
+            # trial's run as stdout and images); warnings and tracebacks still show.
+            with capture_output(stderr=False):
+                tracker.start(trial_args, trial_body, info=None)
+                run = tracker.run
+                if run is not None:
+                    run.__dict__.setdefault("extra_context", {}).update({"sweep_id": sweep_id, "trial": i})
+                    result = shell.run_cell(trial_body, store_history=False)
             if run is None:  # start failed and warned: nothing more to try
                 break
-            run.__dict__.setdefault("extra_context", {}).update({"sweep_id": sweep_id, "trial": i})
-            result = shell.run_cell(trial_body, store_history=False)
             err = result.error_in_exec or result.error_before_exec
             value = run.metrics.get(objective) if objective else None
             if objective and value is not None and math.isfinite(value):
@@ -237,13 +242,6 @@ def run_sweep(tracker, args, body: str) -> str:
         if bar is not None:
             bar.close()
     tracker.last_sweep = sweep_id
-    if rows and getattr(shell, "kernel", None) is not None:
-        try:  # parallel coordinates, curves and a table of the trials, in the compare widget
-            from ..widgets import compare
-
-            display(compare([r["run_id"] for r in rows]))
-        except Exception as exc:
-            tracker.warn(f"nbtrack: the sweep's compare view is unavailable ({type(exc).__name__}: {exc}).")
     print(f"nbtrack sweep {sweep_id}: {len(rows)} trials in {time.time() - t0:.1f}s"
           + (f", best {objective} = {best:.6g}" if best is not None else "")
           + f"; nbtrack.sweep({sweep_id!r}) lists them")
@@ -303,5 +301,73 @@ def _table_html(sweep_id: str, rows: list[dict], objective: str | None, directio
     title = f"nbtrack sweep {escape(sweep_id)}: {len(rows)}/{n} trials"
     if objective:
         title += f", sorted by {escape(objective)} ({'max' if direction == 'maximize' else 'min'})"
-    return (f"<div class='nbtrack-sweep'><b>{title}</b><table><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table></div>")
+    axes = names + ([objective] if objective in keys else [])
+    chart = _parallel_svg(rows, names, axes, objective, direction) if rows and len(axes) >= 2 else ""
+    return (f"<div class='nbtrack-sweep'><b>{title}</b>"
+            f"<div style='display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap'>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{chart}</div></div>")
+
+
+def _parallel_svg(rows, names, axes, objective, direction, width=460, height=220) -> str:
+    """Parallel coordinates of the trials as inline SVG (no script, every label escaped):
+    one axis per swept name and the objective; the better a trial, the darker its line."""
+    from .summary import format_value
+
+    pad, top, bottom = 40, 24, 30
+    span = (width - 2 * pad) / max(1, len(axes) - 1)
+
+    def column(axis):
+        return [r["values"].get(axis) if axis in names else r["metrics"].get(axis) for r in rows]
+
+    scales = []
+    for axis in axes:
+        vals = column(axis)
+        nums = [v for v in vals if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]
+        if len(nums) == len(vals):
+            lo, hi = min(nums), max(nums)
+            scales.append(("num", lo, hi))
+        else:
+            cats = list(dict.fromkeys(map(str, vals)))
+            scales.append(("cat", cats, None))
+
+    def y(i, v):
+        kind, a, b = scales[i]
+        if kind == "num":
+            frac = 0.5 if b == a else (v - a) / (b - a)
+        else:
+            frac = 0.5 if len(a) == 1 else a.index(str(v)) / (len(a) - 1)
+        return top + (1 - frac) * (height - top - bottom)
+
+    objs = [r["metrics"].get(objective) for r in rows] if objective else []
+    finite = [v for v in objs if isinstance(v, float) and math.isfinite(v)]
+    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
+             "style='font:11px sans-serif' role='img' aria-label='parallel coordinates'>"]
+    for j, r in enumerate(rows):
+        if r["status"] != "finished":
+            continue
+        pts = []
+        for i, axis in enumerate(axes):
+            v = r["values"].get(axis) if axis in names else r["metrics"].get(axis)
+            if v is None:
+                break
+            pts.append(f"{pad + i * span:.1f},{y(i, v):.1f}")
+        if len(pts) != len(axes):
+            continue
+        shade = 0.5
+        if finite and isinstance(objs[j], float):
+            lo, hi = min(finite), max(finite)
+            shade = 0.5 if hi == lo else (objs[j] - lo) / (hi - lo)
+            shade = shade if direction == "maximize" else 1 - shade
+        parts.append(f"<polyline fill='none' stroke='rgb(31,119,180)' stroke-opacity='{0.15 + 0.85 * shade:.2f}' "
+                     f"stroke-width='{1 + 2 * shade:.1f}' points='{' '.join(pts)}'/>")
+    for i, axis in enumerate(axes):
+        x = pad + i * span
+        kind, a, b = scales[i]
+        lo_label = format_value(a) if kind == "num" else a[0]
+        hi_label = format_value(b) if kind == "num" else a[-1]
+        parts.append(f"<line x1='{x:.1f}' y1='{top}' x2='{x:.1f}' y2='{height - bottom}' stroke='#888'/>"
+                     f"<text x='{x:.1f}' y='{height - 8}' text-anchor='middle'>{escape(str(axis))}</text>"
+                     f"<text x='{x + 3:.1f}' y='{top - 6}'>{escape(str(hi_label))}</text>"
+                     f"<text x='{x + 3:.1f}' y='{height - bottom + 12}'>{escape(str(lo_label))}</text>")
+    parts.append("</svg>")
+    return "".join(parts)
