@@ -129,12 +129,13 @@ eval_results
 """, {"n_neighbors": 3, "model": "KNeighborsClassifier"}, ["eval_results.acc", "eval_results.f1"]),
     # -- added after the second search of public examples (same blind measurement, 2nd round) --
     Cell("fitted_alias", """
-model = RandomForestClassifier(n_estimators=30, max_features="sqrt")
+model = RandomForestClassifier(n_estimators=30, max_features="log2", random_state=0)
 fitted_model = model.fit(X_train, y_train)
 predictions = fitted_model.predict(X_test)
 print(confusion_matrix(y_test, predictions))
 print(accuracy_score(y_test, predictions))
-""", {"n_estimators": 30, "max_features": "sqrt", "model": "RandomForestClassifier"}, ["accuracy_score"],
+""", {"n_estimators": 30, "max_features": "log2", "random_state": 0, "model": "RandomForestClassifier"},
+         ["accuracy_score"],
          ["fitted_model.n_estimators", "predictions"]),
     Cell("metrics_module_prints", """
 import sklearn.metrics as skm
