@@ -684,8 +684,9 @@ def main() -> int:
                      "unseen age\" is the oldest finished run a poll did not see (what a `kill -9` "
                      "then would lose; the goal is about 1 s), lower bound by 1/200 of the burst.", "",
                      "| runs | loop (runs/s) | same process: 1st `runs()` (rows) | 2nd | other "
-                     "process: all visible after the loop | largest unseen age | runs per spool file |",
-                     "|---|---|---|---|---|---|---|"]
+                     "process: all visible after the loop | largest unseen age | runs per spool file "
+                     "| other process's reads during the burst: median, slowest |",
+                     "|---|---|---|---|---|---|---|---|"]
             for n in sizes:
                 a, b = same.get(n) or {}, other.get(n) or {}
                 first = (f"{fmt_time(a['read1_s'])} ({a['read1_rows']:,})" if a else "—")
@@ -694,7 +695,8 @@ def main() -> int:
                     first, fmt_time(a["read2_s"]) if a else "—",
                     fmt_time(b["all_visible_after_loop_s"]) if b else "—",
                     fmt_time(b["max_unseen_age_s"]) if b else "—",
-                    fmt_num(b["runs_per_spool_file"]) if b else "—"]) + " |")
+                    fmt_num(b["runs_per_spool_file"]) if b else "—",
+                    f"{fmt_time(b['read_median_s'])}, {fmt_time(b['read_max_s'])}" if b else "—"]) + " |")
             rep.text("\n".join(lines))
         goals = goal_rows(rep, goal_res, cfg, tools)
     finally:

@@ -12,7 +12,8 @@ Workloads (one per process, like w_nbtrack.py; run.py's W7 drives them, or run o
   the store (another process's view) every 0.2 s. Reported: the loop's duration, the largest
   age of a finished run not yet visible at any poll (what a ``kill -9`` at that moment would
   lose), the time from the loop's end until every run is visible, the spool files the burst
-  made (runs per file).
+  made (runs per file), and how long the polling reads took (median, slowest: a read waits
+  for at most one compaction batch).
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ def burst_other(a) -> dict:
     child = subprocess.Popen([sys.executable, "-c", LOOP, str(a.n), str(every)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     polls = []  # (wall time, runs visible)
+    read_s = []  # how long each poll's read took (it may wait for a compaction batch)
     files = set()
     cap = a.cap or 120.0
     t_start = time.time()
@@ -87,6 +89,7 @@ def burst_other(a) -> dict:
             now = time.time()
             seen = _visible(store)
             polls.append((now, seen))
+            read_s.append(time.time() - now)
             files.update(n for n in spool.listing(store.spool_dir) if n.endswith(".runs.arrow"))
             if got and seen >= a.n:
                 break
@@ -117,6 +120,8 @@ def burst_other(a) -> dict:
         "visible_at_end": polls[-1][1] if polls else 0,
         "runs_spool_files": len(files), "runs_per_spool_file": a.n / max(1, len(files)),
         "polls": len(polls),
+        "read_median_s": sorted(read_s)[len(read_s) // 2] if read_s else float("nan"),
+        "read_max_s": max(read_s) if read_s else float("nan"),
     }
 
 

@@ -55,6 +55,8 @@ def test_a_read_right_after_a_burst_in_the_same_process_sees_every_run(store):
     assert frame["params.p3"].sum() == 3 * sum(range(n))
     assert frame["metrics.loss"].notna().all()
     assert query.sql(store, "SELECT count(*) AS n FROM series").n[0] == n
+    store.flush()
+    assert os.listdir(store.live_dir) == []  # no heartbeat file outlives its run
 
 
 def test_a_read_shows_what_this_process_just_logged_while_the_writer_thread_is_busy(store):

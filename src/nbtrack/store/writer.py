@@ -46,6 +46,7 @@ class Writer:
         self._pending: list[tuple[str, list[dict]]] = []
         self._sources: dict[str, PointSource] = {}
         self._no_heartbeat: set[str] = set()  # started and ended in one pass: no live file
+        self._live: set[str] = set()  # runs whose heartbeat file this writer made and keeps fresh
         self._starting: list[str] = []
         self._ending: list[str] = []
         self._lock = threading.Lock()  # one pass (spool writes) at a time
@@ -205,6 +206,7 @@ class Writer:
                     self._no_heartbeat.add(run_id)
                 else:
                     live.start(self.live_dir, run_id)
+                    self._live.add(run_id)
             del self._starting[:n_start]
         except OSError as exc:
             self._problem(_os_message(self.store_dir, exc), exc)
@@ -231,10 +233,13 @@ class Writer:
                 self._no_heartbeat.discard(run_id)
             else:
                 live.end(self.live_dir, run_id)
+                self._live.discard(run_id)
         del self._ending[:n_ending]
         now = time.monotonic()
-        if self._sources and now - self._last_beat > live.HEARTBEAT_EVERY_S:
-            live.beat(self.live_dir, list(self._sources))
+        # Only runs whose start was handled and whose end was not: beating every registered
+        # source re-created files for runs that then started and ended in one pass (leaked).
+        if self._live and now - self._last_beat > live.HEARTBEAT_EVERY_S:
+            live.beat(self.live_dir, list(self._live))
             self._last_beat = now
         return True
 
