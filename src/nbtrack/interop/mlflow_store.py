@@ -298,7 +298,7 @@ class NbtrackStore(FileStore):
                     runmod._stack.remove(nb)
                 exc = RuntimeError("the MLflow run ended with status FAILED") if status == "FAILED" else None
                 nb.end(STATUS_FROM_MLFLOW[status], exc, metrics=nb.last_values())
-        return self.get_run(run_id).info
+        return self._live_entity(nb).info
 
     def delete_run(self, run_id):
         raise _unsupported("delete_run")
@@ -307,6 +307,9 @@ class NbtrackStore(FileStore):
         raise _unsupported("restore_run")
 
     def get_run(self, run_id):
+        nb = _live.get(run_id)
+        if nb is not None and nb.status == "running":
+            return self._live_entity(nb)
         runs = self._runs([run_id])
         if not runs:
             raise MlflowException(f"Run '{run_id}' not found in {self.nb_store.dir}", RESOURCE_DOES_NOT_EXIST)
@@ -342,27 +345,50 @@ class NbtrackStore(FileStore):
         out = []
         for row in base.itertuples(index=False):
             ctx = json.loads(row.context) if row.context else {}
-            tags = tags_from_nbtrack(list(row.tags) if row.tags is not None else [])
-            if row.notebook:
-                tags["mlflow.source.name"] = row.notebook
-                tags["mlflow.source.type"] = "NOTEBOOK" if str(row.notebook).endswith(".ipynb") else "LOCAL"
-            if row.cell_id:
-                tags["nbtrack.cell_id"] = row.cell_id
-            tags.update(ctx.get("mlflow_tags") or {})
-            if isinstance(row.name, str) and row.name:
-                tags["mlflow.runName"] = row.name
-            info = RunInfo(
-                run_id=row.run_id, experiment_id=self._experiment_id(row.experiment),
-                user_id=tags.get("mlflow.user", ""), status=STATUS_TO_MLFLOW.get(row.status, "RUNNING"),
-                start_time=_ms(row.started_at), end_time=_ms(row.ended_at),
-                lifecycle_stage=LifecycleStage.ACTIVE, artifact_uri=artifact_uri_for(store.dir, row.run_id),
-                run_name=row.name if isinstance(row.name, str) else None,
-            )
-            data = RunData(metrics=by_run_metrics.get(row.run_id, []),
-                           params=[Param(k, v) for k, v in by_run_params.get(row.run_id, {}).items()],
-                           tags=[RunTag(k, str(v)) for k, v in tags.items()])
-            out.append(Run(info, data, RunInputs(dataset_inputs=[])))
+            out.append(self._entity(
+                row.run_id, row.name if isinstance(row.name, str) else None, row.experiment, row.notebook,
+                row.cell_id, row.status, _ms(row.started_at), _ms(row.ended_at),
+                list(row.tags) if row.tags is not None else [], ctx.get("mlflow_tags") or {},
+                by_run_params.get(row.run_id, {}), by_run_metrics.get(row.run_id, [])))
         return out
+
+    def _entity(self, run_id, name, experiment, notebook, cell_id, status, start_ms, end_ms,
+                nb_tags, mlflow_tags, params: dict, metrics: list) -> Run:
+        tags = tags_from_nbtrack(nb_tags)
+        if notebook:
+            tags["mlflow.source.name"] = notebook
+            tags["mlflow.source.type"] = "NOTEBOOK" if str(notebook).endswith(".ipynb") else "LOCAL"
+        if cell_id:
+            tags["nbtrack.cell_id"] = cell_id
+        tags.update(mlflow_tags)
+        if name:
+            tags["mlflow.runName"] = name
+        info = RunInfo(
+            run_id=run_id, experiment_id=self._experiment_id(experiment),
+            user_id=tags.get("mlflow.user", ""), status=STATUS_TO_MLFLOW.get(status, "RUNNING"),
+            start_time=start_ms, end_time=end_ms, lifecycle_stage=LifecycleStage.ACTIVE,
+            artifact_uri=artifact_uri_for(self.nb_store.dir, run_id), run_name=name,
+        )
+        data = RunData(metrics=metrics, params=[Param(k, v) for k, v in params.items()],
+                       tags=[RunTag(k, str(v)) for k, v in tags.items()])
+        return Run(info, data, RunInputs(dataset_inputs=[]))
+
+    def _live_entity(self, nb: "runmod.Run") -> Run:
+        """A run this process writes to, from memory (no store read on start/end/get)."""
+        last = dict(nb._last)  # key -> (value, step, time) drained so far
+        for key, step, value, t in list(nb._points):
+            last[key] = (value, step, t)
+        now = int(time.time() * 1000)
+        metrics = {k: Metric(k, float(v), int(t * 1000), int(s)) for k, (v, s, t) in last.items()}
+        for k, v in nb.pending_metrics.items():
+            metrics[k] = Metric(k, float(v), now, 0)
+        for k, v in nb.metrics.items():
+            metrics.setdefault(k, Metric(k, float(v), int((nb.ended or now / 1000) * 1000), 0))
+        extra = nb.__dict__.get("extra_context") or {}
+        return self._entity(nb.run_id, nb.name, nb.experiment, nb.notebook, nb.cell_id, nb.status,
+                            int(nb.started * 1000), int(nb.ended * 1000) if nb.ended else None,
+                            list(nb.tags), extra.get("mlflow_tags") or {},
+                            {k: param_text(v) for k, v in nb.params.items()}, list(metrics.values()))
 
     def _search_runs(self, experiment_ids, filter_string, run_view_type, max_results, order_by, page_token):
         if run_view_type == ViewType.DELETED_ONLY:
