@@ -27,7 +27,7 @@ KEEP_POINTS = 4000     # per key, kept before downsampling again
 MAX_KEYS = 12          # keys drawn live (the rest are counted)
 END_WAIT_S = 60        # after the run ends, wait this long at most for its last points
 DEFER_S = 0.03         # a spare card is made at least this long after a cell's end asked for it
-IDLE_POLL_S = 0.25     # the card thread looks for new cards this often: a cell never wakes it
+IDLE_POLL_S = 0.1      # the card thread looks for work this often: a cell never wakes it
 
 
 def downsample(steps: np.ndarray, values: np.ndarray, points: int = MAX_POINTS):
@@ -189,6 +189,7 @@ class RunCard(NbtrackWidget):
         self._summary: RunSummary | None = None
         self._compared: RunSummary | None = None
         self._display_id: str | None = None
+        self._first_state: dict | None = None  # a spare card's run until the card thread sends it
         # Held while the traits change (the live thread and finish), so that changes batched by
         # hold_sync in one thread never mix with the other's.
         self._state_lock = threading.RLock()
@@ -203,8 +204,15 @@ class RunCard(NbtrackWidget):
         if card is None:
             return cls(run_obj)
         card._run = run_obj
-        card.run = cls._run_state(run_obj)
+        card._first_state = state = cls._run_state(run_obj)
+        if not _PUSHER.later(card._set_first_state, state):
+            card.run = state
         return card
+
+    def _set_first_state(self, state: dict) -> None:
+        with self._state_lock:
+            if self._summary is None:  # else finish(), queued after this, sets the final state
+                self.run = state
 
     @classmethod
     def prepare_spare(cls) -> None:
@@ -227,9 +235,12 @@ class RunCard(NbtrackWidget):
     def show_final(self, summary: RunSummary) -> None:
         """The run ended: final state in the widget and in the display's static fallback (the
         text/HTML a notebook opened without a kernel shows), replacing the display in place."""
-        self.finish(summary)
+        with self._state_lock:
+            self._summary = summary  # what the display's text/HTML show
         data, meta = self._repr_mimebundle_()
         _publish(data, meta, self._display_id, update=True)
+        if not _PUSHER.later(self.finish, summary):
+            self.finish(summary)
 
     # -- live ----------------------------------------------------------------------------
 
@@ -347,7 +358,7 @@ class RunCard(NbtrackWidget):
             except Exception:
                 pass
         else:
-            r = self.run
+            r = self._first_state or self.run
             data["text/plain"] = f"nbtrack run {r.get('run_id', '')} {r.get('status', '')}".rstrip()
         return data, meta
 
@@ -393,6 +404,7 @@ class _Pusher:
         self._spare: RunCard | None = None
         self._spare_cls: type | None = None  # set: make a spare card on the next wake-up
         self._deferred_at = 0.0
+        self._queue: list[tuple] = []  # (fn, args) for this thread, in order (see later)
 
     def want_spare(self, cls: type) -> None:
         with self._lock:
@@ -401,6 +413,15 @@ class _Pusher:
             self._spare_cls = cls
             self._deferred_at = time.monotonic()
         self._ensure_thread()  # no wake-up: the thread polls (IDLE_POLL_S)
+
+    def later(self, fn, *args) -> bool:
+        """Have the card thread call ``fn(*args)`` at its next tick (<= IDLE_POLL_S), in the
+        order asked, without waking it; False if the thread is not running."""
+        if self._thread is None or not self._thread.is_alive():
+            return False
+        with self._lock:
+            self._queue.append((fn, args))
+        return True
 
     def take_spare(self) -> "RunCard | None":
         with self._lock:
@@ -454,8 +475,18 @@ class _Pusher:
     def _loop(self) -> None:
         period = 1.0 / PUSH_HZ
         while True:
-            # Work handed over at a cell's end waits until the kernel has sent the cell's reply
-            # (DEFER_S), so that it does not compete with the end of the cell for the GIL.
+            # Widget messages the cell left to this thread (a spare card's run, a run's final
+            # traits): sent here, so that the cell does not pay for them (each message costs the
+            # sender ~0.3 ms in a kernel: serialisation and a wake-up of the IOPub thread).
+            while self._queue:
+                with self._lock:
+                    fn, args = self._queue.pop(0)
+                try:
+                    fn(*args)
+                except Exception:
+                    pass
+            # A spare card is made a moment after the cell that asked for it ended (DEFER_S),
+            # so that it does not compete with the end of the cell for the GIL.
             if self._spare_cls is not None and time.monotonic() - self._deferred_at >= DEFER_S:
                 self._make_spare()
             with self._lock:
