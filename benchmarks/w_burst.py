@@ -75,7 +75,7 @@ def burst_other(a) -> dict:
     every = max(1, a.n // 200)
     child = subprocess.Popen([sys.executable, "-c", LOOP, str(a.n), str(every)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    polls = []  # (wall time, runs visible)
+    polls = []  # (read started, runs visible, read ended)
     read_s = []  # how long each poll's read took (it may wait for a compaction batch)
     files = set()
     cap = a.cap or 120.0
@@ -88,8 +88,8 @@ def burst_other(a) -> dict:
         while True:
             now = time.time()
             seen = _visible(store)
-            polls.append((now, seen))
-            read_s.append(time.time() - now)
+            polls.append((now, seen, time.time()))  # read started, runs seen, read ended
+            read_s.append(polls[-1][2] - now)
             files.update(n for n in spool.listing(store.spool_dir) if n.endswith(".runs.arrow"))
             if got and seen >= a.n:
                 break
@@ -102,16 +102,17 @@ def burst_other(a) -> dict:
     info = json.loads(got[0]) if got and got[0].strip() else {"t0": t_start, "marks": []}
     marks = info["marks"]
     loop_end = marks[-1][1] if marks else float("nan")
-    # Largest age of a finished run that a poll did not see (a kill -9 then would lose it);
-    # run completion times are known at the marks (every n/200 runs), so this is a lower
-    # bound by at most one mark interval.
+    # Largest age of a finished run that a poll did not see (a kill -9 then would lose it),
+    # taken at the start of the read; run completion times are known at the marks (every
+    # n/200 runs): a lower bound by at most one mark interval plus the read's own time.
     worst = 0.0
-    for t, seen in polls:
+    for t, seen, _ in polls:
         done_before = [w for n, w in marks if n > seen and w <= t]
         if done_before:
             worst = max(worst, t - done_before[0])
-    first_visible = next((t for t, seen in polls if seen > 0), float("nan"))
-    all_visible = next((t for t, seen in polls if seen >= a.n), float("nan"))
+    # Upper bounds: the end of the first read that saw them.
+    first_visible = next((end for _, seen, end in polls if seen > 0), float("nan"))
+    all_visible = next((end for _, seen, end in polls if seen >= a.n), float("nan"))
     return {
         "runs": a.n, "loop_s": loop_end - info["t0"], "loop_runs_per_s": a.n / (loop_end - info["t0"]),
         "first_visible_s": first_visible - info["t0"],
