@@ -277,6 +277,13 @@ class Run:
             out[key] = value
         return out
 
+    def last_points(self) -> dict[str, tuple]:
+        """``key -> (value, step, time)`` of each series' latest point (drained or buffered)."""
+        out = dict(self._last)
+        for key, step, value, t in list(self._points):
+            out[key] = (value, step, t)
+        return out
+
     # -- rows ---------------------------------------------------------------------------------
 
     def _row(self) -> dict:

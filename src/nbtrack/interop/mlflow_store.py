@@ -375,9 +375,7 @@ class NbtrackStore(FileStore):
 
     def _live_entity(self, nb: "runmod.Run") -> Run:
         """A run this process writes to, from memory (no store read on start/end/get)."""
-        last = dict(nb._last)  # key -> (value, step, time) drained so far
-        for key, step, value, t in list(nb._points):
-            last[key] = (value, step, t)
+        last = nb.last_points()
         now = int(time.time() * 1000)
         metrics = {k: Metric(k, float(v), int(t * 1000), int(s)) for k, (v, s, t) in last.items()}
         for k, v in nb.pending_metrics.items():
