@@ -210,7 +210,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=[repr(c) for c in CASES])
-def test_the_table_and_the_server_give_the_same_runs_for_the_same_query(store, case):
+def test_the_table_the_server_and_runs_give_the_same_runs_for_the_same_query(store, case):
     from nbtrack.store import api_queries
     from nbtrack.store.table import RunsCache
 
@@ -228,8 +228,11 @@ def test_the_table_and_the_server_give_the_same_runs_for_the_same_query(store, c
     key = ", ".join(f"{k}={v!r}" for k, v in case.items())
     if key in expected:  # the cases are not vacuous
         assert len(table_ids) == expected[key], key
-    if not case:  # runs(): the same runs in the same default order (newest first)
-        assert list(query.runs_frame(store).run_id) == table_ids and len(table_ids) == 5
+    frame = query.runs_frame(store, filters=case.get("filters"), search=case.get("q"),
+                             sort=case.get("sort"))
+    assert list(frame.run_id) == table_ids  # runs(): the same rows in the same order
+    if not case:
+        assert len(table_ids) == 5
 
 
 def test_one_sort_grammar_rejects_the_same_things(store):
@@ -245,4 +248,6 @@ def test_one_sort_grammar_rejects_the_same_things(store):
             cache.page(sort=bad)
         with pytest.raises(api_queries.QueryError) as server_err:
             api_queries.list_runs(store, sort=bad)
-        assert str(table_err.value) == str(server_err.value)
+        with pytest.raises(FilterError) as frame_err:
+            query.runs_frame(store, sort=bad)
+        assert str(table_err.value) == str(server_err.value) == str(frame_err.value)

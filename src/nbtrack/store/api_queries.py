@@ -9,14 +9,13 @@ keys and patterns always travel as parameters.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from . import Store
 from .errors import StoreError
-from .filters import FilterError, compile_filters, filter_columns, quote_ident, search_clause
+from .filters import FilterError
 from .query import _param_value
-from .runs_view import (COLUMN_KINDS, RUN_COLUMNS, SEARCH_COLUMNS, STATUSES, order_sql,
-                        param_kind, parse_sort as _parse_sort)
+from .runs_view import COLUMN_KINDS, RUN_COLUMNS, column_kinds, parse_sort as _parse_sort, run_query
 
 # Columns of a listed run (``source_head`` is the start of the cell source, for titles).
 LIST_COLUMNS = RUN_COLUMNS + ["execution_count", "error_type", "error_message"]
@@ -37,27 +36,9 @@ class RunPage:
 
 
 def columns(store: Store) -> dict[str, str]:
-    """Every filterable/sortable column: name -> 'text' | 'number' | 'time' | 'list'."""
-    out: dict[str, str] = dict(COLUMN_KINDS)
+    """Every filterable/sortable column: name -> 'text' | 'number' | 'time' | 'list' | 'bool'."""
     with store.snapshot() as con:
-        params = con.execute(
-            "SELECT key, list(DISTINCT kind) FROM params GROUP BY key ORDER BY key").fetchall()
-        metrics = con.execute("SELECT DISTINCT key FROM metrics ORDER BY key").fetchall()
-    for key, kinds in params:
-        out[f"params.{key}"] = param_kind(kinds)
-    for (key,) in metrics:
-        out[f"metrics.{key}"] = "number"
-    return out
-
-
-def _extra_column(name: str, kind: str) -> tuple[str, list]:
-    """SQL for a params./metrics. column of the run ``r``, with its parameters."""
-    if name.startswith("metrics."):
-        return ("(SELECT max(m.value) FROM metrics m WHERE m.run_id = r.run_id AND m.key = ?)",
-                [name[len("metrics."):]])
-    field = "p.text" if kind == "text" else "p.num"
-    sql = f"(SELECT max({field}) FROM params p WHERE p.run_id = r.run_id AND p.key = ?)"
-    return (f"({sql} <> 0)" if kind == "bool" else sql), [name[len("params."):]]
+        return column_kinds(con)
 
 
 def parse_sort(sort: Any, cols: dict[str, str]) -> list[tuple[str, bool]]:
@@ -83,70 +64,22 @@ def list_runs(
     offset: int = 0,
 ) -> RunPage:
     """A page of runs (newest first unless ``sort`` says otherwise), each with its params and
-    metrics, and the total count of matching runs."""
+    metrics, and the total count of matching runs (``runs_view.run_query``)."""
     limit = max(0, min(int(limit), MAX_LIMIT))
     offset = max(0, int(offset))
-    plain = dict(COLUMN_KINDS)
-    try:
-        sort_keys = _parse_sort(sort, plain)  # run columns only: no store read needed
-        cols = columns(store) if filters else plain
-    except FilterError:
-        cols = columns(store)
-        sort_keys = parse_sort(sort, cols)
-
-    conds: list[str] = []
-    args: list[Any] = []
-    if notebooks is not None:
-        conds.append("list_contains(?, notebook)")
-        args.append([str(n) for n in notebooks])
-    if experiment is not None:
-        conds.append("experiment = ?")
-        args.append(experiment)
-    if status is not None:
-        statuses = list(status)
-        bad = [s for s in statuses if s not in STATUSES]
-        if bad:
-            raise QueryError(f"nbtrack: unknown status {bad[0]!r}; use one of {', '.join(STATUSES)}.")
-        conds.append("list_contains(?, status)")
-        args.append(statuses)
-    if cell_id is not None:
-        conds.append("cell_id = ?")
-        args.append(cell_id)
-    text_sql, text_args = _compile(search_clause, q, SEARCH_COLUMNS)
-    if text_sql:
-        conds.append(f"({text_sql})")
-        args.extend(text_args)
-
-    # Filters first: the shared grammar's messages name the column and suggest close ones.
-    filter_sql, filter_args = _compile(compile_filters, filters, cols)
-    # Columns beyond the runs view that a filter or the sort needs.
-    try:
-        named = filter_columns(filters)
-    except FilterError as exc:
-        raise QueryError(str(exc)) from None
-    needed = {c for c, _ in sort_keys} | set(named)
-    extra = sorted(c for c in needed if c.startswith(("params.", "metrics.")))
-    extra_sql, extra_args = [], []
-    for name in extra:
-        if name not in cols:
-            raise QueryError(f"nbtrack: no column {name!r} in this store.")
-        sql, a = _extra_column(name, cols[name])
-        extra_sql.append(f"{sql} AS {quote_ident(name)}")
-        extra_args.extend(a)
-    if filter_sql:
-        conds.append(f"({filter_sql})")
-        args.extend(filter_args)
-
-    where = (" WHERE " + " AND ".join(conds)) if conds else ""
-    wide = ("SELECT r.*, left(r.source, 400) AS source_head"
-            + "".join(", " + s for s in extra_sql) + " FROM runs r")
-    order = order_sql(sort_keys, quote_ident)
     select = ", ".join(LIST_COLUMNS + ["source_head"])
     with store.snapshot() as con:
-        total = con.execute(f"SELECT count(*) FROM ({wide}) w{where}", extra_args + args).fetchall()[0][0]
+        try:
+            rq = run_query(con, notebooks=notebooks, experiment=experiment,
+                           status=None if status is None else list(status), cell_id=cell_id,
+                           q=q, filters=filters, sort=sort,
+                           extra_select="left(r.source, 400) AS source_head")
+        except FilterError as exc:
+            raise QueryError(str(exc)) from None
+        total = con.execute(f"SELECT count(*) FROM ({rq.relation}) w{rq.where}", rq.args).fetchall()[0][0]
         cur = con.execute(
-            f"SELECT {select} FROM ({wide}) w{where} ORDER BY {order} LIMIT ? OFFSET ?",
-            extra_args + args + [limit, offset])
+            f"SELECT {select} FROM ({rq.relation}) w{rq.where} ORDER BY {rq.order} LIMIT ? OFFSET ?",
+            rq.args + [limit, offset])
         names = [d[0] for d in cur.description]
         rows = [dict(zip(names, r)) for r in cur.fetchall()]
         ids = [r["run_id"] for r in rows]
@@ -165,15 +98,6 @@ def list_runs(
     for rid, key, value in metrics:
         by_id[rid]["metrics"][key] = value
     return RunPage(rows, int(total), limit, offset)
-
-
-def _compile(fn: Callable, value: Any, cols: Any) -> tuple[str, list]:
-    if not value:
-        return "", []
-    try:
-        return fn(value, cols)
-    except FilterError as exc:
-        raise QueryError(str(exc)) from None
 
 
 def series_keys(store: Store, run_id: str) -> dict[str, int]:

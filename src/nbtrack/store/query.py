@@ -26,29 +26,6 @@ class UnknownRunError(KeyError, StoreError):
         return str(self.args[0])
 
 
-def _where(
-    experiment: str | None = None,
-    notebook: str | None = None,
-    status: str | Iterable[str] | None = None,
-    run_ids: Iterable[str] | None = None,
-) -> tuple[str, list]:
-    conds, args = [], []
-    if experiment is not None:
-        conds.append("experiment = ?")
-        args.append(experiment)
-    if notebook is not None:
-        conds.append("notebook = ?")
-        args.append(notebook)
-    if status is not None:
-        statuses = [status] if isinstance(status, str) else list(status)
-        conds.append("list_contains(?, status)")
-        args.append(statuses)
-    if run_ids is not None:
-        conds.append("list_contains(?, run_id)")
-        args.append(list(run_ids))
-    return (" WHERE " + " AND ".join(conds)) if conds else "", args
-
-
 def runs_frame(
     store: Store,
     experiment: str | None = None,
@@ -56,16 +33,26 @@ def runs_frame(
     status: str | Iterable[str] | None = None,
     limit: int | None = None,
     run_ids: Iterable[str] | None = None,
+    filters: Iterable[Any] | None = None,
+    search: str | None = None,
+    sort: Any = None,
 ) -> pd.DataFrame:
-    """One row per run, newest first: run columns, then params.<key>, then metrics.<key>."""
-    where, args = _where(experiment, notebook, status, run_ids)
-    lim = ""
-    if limit is not None:
-        lim = " LIMIT ?"
-        args.append(int(limit))
+    """One row per run, newest first unless ``sort`` says otherwise: run columns, then
+    params.<key>, then metrics.<key>. ``filters``, ``search`` and ``sort`` are the read
+    model's (``runs_view.run_query``): the same rows as the table and the sidebar give."""
+    from .runs_view import run_query
+
     with store.snapshot() as con:
+        rq = run_query(con, experiment=experiment, notebook=notebook, status=status,
+                       run_ids=run_ids, q=search, filters=filters, sort=sort)
+        args = list(rq.args)
+        lim = ""
+        if limit is not None:
+            lim = " LIMIT ?"
+            args.append(int(limit))
         base = con.execute(
-            f"SELECT {', '.join(RUN_COLUMNS)} FROM runs{where} ORDER BY run_id DESC{lim}", args
+            f"SELECT {', '.join(RUN_COLUMNS)} FROM ({rq.relation}) w{rq.where} "
+            f"ORDER BY {rq.order}{lim}", args
         ).fetch_arrow_table()
         # The row index of each run, for scattering params and metrics into columns.
         con.register("sel", pa.table({"run_id": base.column("run_id"),
