@@ -200,3 +200,49 @@ def test_quoted_option_values_lose_their_quotes(ip, store):
     row = nbtrack.runs().iloc[0]
     assert row["name"] == "rf baseline" and row.tags == ["two words"]
     assert row["params.note"] == "hello world"
+
+
+def test_a_nested_run_cell_is_part_of_the_tracked_cells_run(ip, store):
+    """Only the outermost cell's events start and end a run (issue 14.3)."""
+    ip.cell("%%track -q\nlr = 0.01\nget_ipython().run_cell('inner = 1')\n"
+            "get_ipython().run_cell('%%track -q\\nnested = 2')\nimport time; time.sleep(0.2)\nacc = lr * 90")
+    runs = nbtrack.runs()
+    assert len(runs) == 1 and runs.status[0] == "finished"
+    assert runs.duration_s[0] >= 0.2 and runs["metrics.acc"][0] == pytest.approx(0.9)
+    assert ip.user_ns["inner"] == 1 and ip.user_ns["nested"] == 2
+
+
+def _notebook(path, sources, ids):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src, id=cid) for src, cid in zip(sources, ids)]
+    nbformat.write(nb, path)
+
+
+def test_headless_cell_ids_come_from_the_saved_notebook_else_a_hash(tmp_path):
+    """Issue 14.4: no cellId from the front end (nbclient, papermill): the nbformat id of the
+    saved cell with the same code (papermill's output copy has the same ids), else src-<hash>."""
+    from nbtrack.capture.context import headless_cell_id, source_cell_id
+
+    cell = "%%track --name a\nscore = 0.5 + 0.25\n"
+    _notebook(tmp_path / "train.ipynb", ["import x", cell], ["aaa", "bbb"])
+    _notebook(tmp_path / "train-out.ipynb", ["params = 1", "import x", cell], ["ppp", "aaa", "bbb"])
+    assert headless_cell_id(cell, folder=str(tmp_path)) == "bbb"
+    assert headless_cell_id(cell.rstrip() + "\n\n", folder=str(tmp_path)) == "bbb"  # trailing blank lines
+    _notebook(tmp_path / "train-out.ipynb", ["params = 1", "import x", cell, "y = 2"], ["ppp", "aaa", "bbb", "ccc"])
+    assert headless_cell_id("y = 2", folder=str(tmp_path)) == "ccc"  # a rewritten notebook is read again
+    other = "%%track\nnot_in_any_notebook = 1"
+    assert headless_cell_id(other, folder=str(tmp_path)) == source_cell_id(other)
+    assert source_cell_id(other).startswith("src-")
+    # changing the options keeps the key; changing the code does not
+    assert source_cell_id("%%track -n x\nv = 1") == source_cell_id("%%track\nv = 1") != source_cell_id("v = 2")
+
+
+def test_a_cell_run_without_a_cell_id_gets_its_saved_id(ip, store, tmp_path, monkeypatch):
+    cell = "%%track -q\nheadless = 3.0 * 1"
+    _notebook(tmp_path / "nb.ipynb", [cell], ["saved-id-1"])
+    monkeypatch.chdir(tmp_path)
+    ip.run_cell(cell, store_history=True)  # no cell_id, as nbclient's requests
+    nbtrack.store().flush()
+    assert list(nbtrack.runs().cell_id) == ["saved-id-1"]
