@@ -35,6 +35,10 @@ COLUMN_KINDS: dict[str, str] = {
 RUN_COLUMNS = ["run_id", "name", "experiment", "notebook", "cell_id", "status", "started_at",
                "ended_at", "duration_s", "tags"]
 
+# The leading columns of the run table widget, in this order (then params.*, metrics.*).
+TABLE_COLUMNS = ["run_id", "status", "name", "experiment", "notebook", "started_at", "duration_s",
+                 "tags"]
+
 # Free text: every whitespace-separated word must occur (case-insensitively) in one of these.
 # The table and the sidebar search the same columns (the sidebar also searched the source,
 # which the table does not hold: a word then found a run in one and not the other).

@@ -21,12 +21,12 @@ import pyarrow as pa
 
 from . import Store, database, query
 from .filters import FilterError, compile_filters, quote_ident
-from .runs_view import SEARCH_COLUMNS, order_sql, parse_sort
+from .runs_view import SEARCH_COLUMNS, TABLE_COLUMNS, order_sql, parse_sort
 
 __all__ = ["RunsCache", "Page", "FilterError", "BASE_COLUMNS"]
 
-# The leading columns (in this order); params.* and metrics.* follow.
-BASE_COLUMNS = ["run_id", "status", "name", "experiment", "notebook", "started_at", "duration_s", "tags"]
+# The leading columns (in this order); params.* and metrics.* follow. Defined in runs_view.
+BASE_COLUMNS = TABLE_COLUMNS
 MAX_PAGE = 1000
 SEARCH_COL = "__search"  # hidden: lower() of the SEARCH_COLUMNS, built once per cache build
 
