@@ -192,7 +192,8 @@ def test_ten_thousand_params_in_one_cell(ip, store):
     ip.cell("%%track -q\n" + body)
     rec = nbtrack.get_run(nbtrack.runs().run_id[0])
     assert len(rec.params) == 10_000 and rec.params["p9999"] == 9999
-    assert nbtrack.runs().shape[1] == 10 + 10_000 + 2  # + metrics.sys.cpu_s, metrics.sys.peak_rss_mb
+    # + metrics.sys.cpu_s, metrics.sys.peak_rss_mb, stale, stale_reason
+    assert nbtrack.runs().shape[1] == 10 + 10_000 + 4
 
 
 def test_quoted_option_values_lose_their_quotes(ip, store):

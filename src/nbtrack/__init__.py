@@ -19,7 +19,7 @@ from .store import get_store
 from .store.errors import StoreError
 
 __all__ = [
-    "__version__", "log", "log_params", "log_metrics", "start", "sweep", "runs", "series", "get_run", "sql", "store",
+    "__version__", "log", "log_params", "log_metrics", "start", "sweep", "replay", "export_notebook", "runs", "series", "get_run", "sql", "store",
     "table", "compare", "diff", "charts", "report", "Run", "StoreError",
 ]
 
@@ -54,11 +54,40 @@ def start(
 def runs(experiment: str | None = None, notebook: str | None = None, status: str | None = None,
          limit: int | None = None):
     """One row per run, newest first: run_id, name, experiment, notebook, cell_id, status,
-    started_at, ended_at, duration_s, tags, then params.<key> and metrics.<key> columns."""
+    started_at, ended_at, duration_s, tags, then params.<key> and metrics.<key> columns, then
+    ``stale`` and ``stale_reason`` (an input no longer matches what the notebook produces)."""
     from .store import query
 
-    return query.runs_frame(get_store(), experiment=experiment, notebook=notebook, status=status,
-                            limit=limit)
+    store = get_store()
+    frame = query.runs_frame(store, experiment=experiment, notebook=notebook, status=status, limit=limit)
+    flags = {}
+    if len(frame) and any((store.dir / "execlog").glob("*.jsonl")):  # scripts keep no log: no cost
+        from .repro import stale_flags
+
+        try:
+            flags = stale_flags(store, frame.run_id)
+        except Exception as exc:  # a damaged log must not cost the user the table
+            import warnings
+
+            warnings.warn(f"nbtrack: stale flags unavailable ({type(exc).__name__}: {exc})", stacklevel=2)
+    frame["stale"] = frame.run_id.map(lambda r: r in flags).astype(bool)
+    frame["stale_reason"] = frame.run_id.map(flags.get)
+    return frame
+
+
+def replay(run_id: str, timeout: float = 600):
+    """Re-run a run in a fresh kernel (the cells it depended on, then its own cell) and
+    compare: ``.same``, ``.differences``, ``.run_id`` (the new run), ``.notebook``."""
+    from .repro import replay as _replay
+
+    return _replay(run_id, timeout=timeout)
+
+
+def export_notebook(run_id: str, path: str):
+    """Write a minimal notebook with just the cells ``run_id`` depended on, then its cell."""
+    from .repro import export_notebook as _export
+
+    return _export(run_id, path)
 
 
 def series(run_ids, keys=None):

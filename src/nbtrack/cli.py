@@ -71,9 +71,15 @@ def main(argv: list[str] | None = None) -> int:
                                  "folder, or a W&B run folder / wandb/ folder")
     imp.add_argument("--experiment", help="only this MLflow experiment")
     imp.add_argument("--json", action="store_true", help="print the counts as JSON")
+    rp = sub.add_parser("replay", help="re-run a run in a fresh kernel and compare its metrics")
+    rp.add_argument("run_id")
+    rp.add_argument("--notebook", metavar="PATH", help="also write the cells it needed as a notebook")
+    rp.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)
     if args.command in ("export", "import"):
         return _interop(args)
+    if args.command == "replay":
+        return _replay(args)
 
     import pandas as pd
 
@@ -160,6 +166,34 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 1
     return 0
+
+
+def _replay(args) -> int:
+    """nbtrack replay ID: exit 0 when the replay gave the same metrics, 3 when not, 1 on error."""
+    from .repro import export_notebook, replay
+    from .store import StoreError, get_store
+
+    store = get_store(args.store)
+    try:
+        result = replay(args.run_id, store=store)
+        if args.notebook:
+            export_notebook(args.run_id, args.notebook, store=store)
+    except (ValueError, KeyError, StoreError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    out = {"replay_of": result.original, "run_id": result.run_id, "same": result.same,
+           "differences": result.differences, "unreproducible": result.unreproducible, "errors": result.errors}
+    if args.json:
+        print(_json(out))
+    else:
+        print(f"{result.original} replayed as {result.run_id}: {'same' if result.same else 'DIFFERENT'}")
+        for key, (old, new) in result.differences.items():
+            print(f"  {key}: {old} -> {new}")
+        for name in result.unreproducible:
+            print(f"  cannot re-produce input {name}")
+        for err in result.errors:
+            print(f"  error: {err}")
+    return 0 if result.same else 3
 
 
 def _diff(a, b, include_same: bool = False) -> dict:

@@ -31,6 +31,7 @@ from . import context
 from . import run as runmod
 from . import printed
 from .analyze import analyze, inner_body
+from .execlog import ExecLog
 from .extract import extract
 from .resources import Meter
 from .rules import project_rules
@@ -90,6 +91,7 @@ class TrackMagics(Magics):
     @argument("--optimize", metavar='"metrics.NAME max|min"', help="The sweep's objective.")
     @argument("--seed", type=int, help="Seed of the sweep's sampler (repeatable trial sequence).")
     @argument("--stop-on-error", action="store_true", help="Stop the sweep at the first failed trial.")
+    @argument("--replay-of", metavar="RUN_ID", help="This run replays RUN_ID (set by nbtrack.replay).")
     @cell_magic
     def track(self, line: str, cell: str):
         """Track this cell: every execution becomes a run in the nbtrack store.
@@ -205,6 +207,9 @@ class Tracker:
         self._analyses: dict[str, Any] = {}
         self.produced: dict[str, tuple[int, dict]] = {}  # name -> (id of value, params of its run)
         self.printed_scores = printed.PrintedScores()
+        self.execlog = ExecLog()
+        self._depth = 0  # cells running now: only the outermost one is logged
+        self._finished = None  # (run, inputs, assigned) of the tracked cell that just ended
         self.rules = project_rules()
         self.meter = None
 
@@ -233,6 +238,26 @@ class Tracker:
         if self._owner is not _ADOPT and info is not None and info is not self._owner:
             return  # a nested cell ended, not the tracked one
         self._guard(self.finish, result)
+
+    # -- the execution log (every cell, tracked or not) ----------------------------------------
+
+    def log_pre(self, info) -> None:
+        self._depth += 1
+
+    def log_post(self, result) -> None:
+        self._depth = max(0, self._depth - 1)
+        finished, self._finished = self._finished, None
+        if self._depth:
+            return  # a cell run from inside another one is part of it
+        try:
+            info = getattr(result, "info", None)
+            raw = getattr(info, "raw_cell", None) or ""
+            cell_id = context.cell_id(self.shell, info, context.notebook_path(self.shell.user_ns))
+            run, inputs, assigned = finished or (None, (), ())
+            self.execlog.record(get_store().dir, self.shell.user_ns, raw, cell_id,
+                                getattr(result, "execution_count", None), run, inputs, assigned)
+        except Exception:
+            pass  # the log is for replay and stale flags; it never costs the user the cell
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -265,6 +290,8 @@ class Tracker:
             notebook=notebook, cell_id=cell_id, execution_count=shell.execution_count, source=body,
         )
         self.args, self.analysis, self.run = args, analysis, run
+        if getattr(args, "replay_of", None):
+            run.__dict__.setdefault("extra_context", {})["replay_of"] = args.replay_of
         self._owner = info if info is not None else _ADOPT
         run.begin()
         self._card = self._live_card(run)
@@ -319,7 +346,10 @@ class Tracker:
             if stdout:
                 data = stdout.encode("utf-8", "replace")
                 artifacts.append({"name": "stdout", "mime": "text/plain", "size": len(data), "data": data})
+            run.__dict__.setdefault("extra_context", {}).update(
+                {"session": self.execlog.session, "log_seq": self.execlog.seq + 1})  # this cell's log line
             run.end(status, exc, metrics=metrics, inputs=self.inputs, outputs=outputs, artifacts=artifacts)
+            self._finished = (run, list(self.inputs), set(analysis.assigned))
             self._remember_producers(run, analysis, ns, captured)
             if getattr(self.args, "explain", False):
                 self._explain(run, analysis, captured, cost)
@@ -555,6 +585,8 @@ def load_ipython_extension(shell) -> None:
     shell.ast_transformers.append(tracker.printed_scores)
     shell.events.register("pre_run_cell", tracker.pre_run_cell)
     shell.events.register("post_run_cell", tracker.post_run_cell)
+    shell.events.register("pre_run_cell", tracker.log_pre)
+    shell.events.register("post_run_cell", tracker.log_post)  # after the run's own end
     runmod.install_sigterm_handler()
     import nbtrack
 
@@ -578,3 +610,5 @@ def unload_ipython_extension(shell) -> None:
         shell.ast_transformers.remove(tracker.printed_scores)
     shell.events.unregister("pre_run_cell", tracker.pre_run_cell)
     shell.events.unregister("post_run_cell", tracker.post_run_cell)
+    shell.events.unregister("pre_run_cell", tracker.log_pre)
+    shell.events.unregister("post_run_cell", tracker.log_post)
