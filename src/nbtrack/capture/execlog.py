@@ -31,12 +31,10 @@ class ExecLog:
     def __init__(self):
         self.session = uuid.uuid4().hex[:16]
         self.seq = 0
-        self._fd: int | None = None
         self._dir: Path | None = None
         self._seen: set[str] = set()
         self.watched: dict[str, str | None] = {}  # input name -> fingerprint now
         self._ids: dict[str, int] = {}  # input name -> id of the value fingerprinted
-        self.failed = False
 
     def path(self, store_dir: Path) -> Path:
         return Path(store_dir) / "execlog" / f"{self.session}.jsonl"
@@ -79,19 +77,20 @@ class ExecLog:
         return self.seq
 
     def _write(self, store_dir: Path, entry: dict) -> None:
-        if self.failed:
-            return
+        # Opened and closed for each line: the store folder is never held open between cells
+        # (it can be moved, remounted or deleted like the DuckDB file).
+        line = (json.dumps(entry, default=str) + "\n").encode("utf-8", "surrogatepass")
         try:
-            if self._fd is None or self._dir != store_dir:
-                if self._fd is not None:
-                    os.close(self._fd)
-                folder = store_dir / "execlog"
-                folder.mkdir(parents=True, exist_ok=True)
-                self._fd = os.open(folder / f"{self.session}.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            if self._dir != store_dir:
+                (store_dir / "execlog").mkdir(parents=True, exist_ok=True)
                 self._dir = store_dir
-            os.write(self._fd, (json.dumps(entry, default=str) + "\n").encode("utf-8", "surrogatepass"))
+            fd = os.open(store_dir / "execlog" / f"{self.session}.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            try:
+                os.write(fd, line)
+            finally:
+                os.close(fd)
         except OSError:
-            self.failed = True  # a read-only store: the cells still run, replay has no log
+            self._dir = None  # a read-only or full store: the cell still ran; tried again next cell
 
 
 _GONE = object()
