@@ -51,15 +51,19 @@ def start(
     )
 
 
-def runs(experiment: str | None = None, notebook: str | None = None, status: str | None = None,
-         limit: int | None = None):
+def runs(*filters, experiment: str | None = None, notebook: str | None = None, status: str | None = None,
+         limit: int | None = None, search: str | None = None, sort=None):
     """One row per run, newest first: run_id, name, experiment, notebook, cell_id, status,
     started_at, ended_at, duration_s, tags, then params.<key> and metrics.<key> columns, then
-    ``stale`` and ``stale_reason`` (an input no longer matches what the notebook produces)."""
+    ``stale`` and ``stale_reason`` (an input no longer matches what the notebook produces).
+
+    ``nbtrack.runs("metrics.acc > 0.9", search="rf", sort="-metrics.acc")``: the run table's
+    filter grammar, free-text search and sort."""
     from .store import query
 
     store = get_store()
-    frame = query.runs_frame(store, experiment=experiment, notebook=notebook, status=status, limit=limit)
+    frame = query.runs_frame(store, experiment=experiment, notebook=notebook, status=status, limit=limit,
+                             filters=list(filters) or None, search=search, sort=sort)
     flags = {}
     if len(frame) and any((store.dir / "execlog").glob("*.jsonl")):  # scripts keep no log: no cost
         from .repro import stale_flags

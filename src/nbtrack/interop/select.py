@@ -10,7 +10,7 @@ from ..store.filters import compile_filters
 
 def select_runs(store: Store, filters: Iterable[Any] = ()) -> list[str]:
     """Run ids matching the table's filter grammar (``metrics.acc > 0.9``), oldest first."""
-    import duckdb
+    from ..store import database
 
     frame = query.runs_frame(store)
     filters = list(filters or [])
@@ -22,7 +22,7 @@ def select_runs(store: Store, filters: Iterable[Any] = ()) -> list[str]:
         kinds[col] = ("list" if col == "tags" else "number" if dtype.startswith(("int", "float"))
                       else "time" if dtype.startswith("datetime") else "bool" if dtype == "bool" else "text")
     where, args = compile_filters(filters, kinds)
-    con = duckdb.connect()
+    con = database.connect()  # nbtrack's own connections never print DuckDB's progress bar
     try:
         con.register("wide", frame)
         ids = [r[0] for r in con.execute(f"SELECT run_id FROM wide WHERE {where} ORDER BY run_id", args).fetchall()]
