@@ -146,3 +146,15 @@ def test_body_under_capture_and_time_magics_is_analysed(ip, store):
     ip.cell("%%track -q\n%%time\ndepth = 4\nscore = depth / 8")
     rec = _last(ip)
     assert rec.params == {"depth": 4} and rec.metrics["score"] == 0.5
+
+
+def test_a_config_beyond_the_caps_is_cut_with_one_warning(ip, store):
+    body = "config = {" + ", ".join(f"'k{i}': {i}" for i in range(300)) + "}\n"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ip.cell("%%track -q\n" + body)
+        ip.cell("%%track -q\n" + body)
+    ours = [str(w.message) for w in caught if "nbtrack" in str(w.message)]
+    assert len(ours) == 1 and "config config is larger than 200 keys" in ours[0]
+    rec = _last(ip)
+    assert len([k for k in rec.params if k.startswith("config.")]) == 200 and rec.params["config.k0"] == 0

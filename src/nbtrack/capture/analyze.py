@@ -56,6 +56,7 @@ class Analysis:
     receivers: dict[str, str] = field(default_factory=dict)  # name -> root of a method chain (df of df["a"].mean())
     last_expr: str | None = None  # metric name of the last expression statement
     last_names: tuple[str, ...] = ()  # a last expression ``a, b``: the names it shows
+    config_cut: tuple[str, ...] = ()  # config literals a cap cut (larger or deeper than the caps)
     syntax_error: bool = False
 
 
@@ -391,6 +392,7 @@ def analyze(source: str) -> Analysis:
     value_kind: dict[str, str] = {}
     producers: dict[str, str] = {}
     receivers: dict[str, str] = {}
+    cut: list[str] = []
 
     def literal_param(name: str, value: Any, rule: str) -> None:
         if name in first_literal or name in computed:
@@ -398,7 +400,8 @@ def analyze(source: str) -> Analysis:
         first_literal[name] = value
         if is_config_dict(value):
             flat: dict[str, Any] = {}
-            flatten_config(name, value, flat)
+            if not flatten_config(name, value, flat):
+                cut.append(name)
             for k, v in flat.items():
                 if not isinstance(v, (list, tuple, dict, str)) or is_setting(v):
                     params[k], rules[k] = v, "config dict, flattened"
@@ -565,6 +568,7 @@ def analyze(source: str) -> Analysis:
         receivers=receivers,
         last_expr=last_expr,
         last_names=last_names,
+        config_cut=tuple(cut),
     )
 
 

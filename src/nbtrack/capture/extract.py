@@ -26,7 +26,7 @@ import sys
 from functools import lru_cache
 from typing import Any
 
-from .analyze import Analysis, flatten_config, is_config_dict, is_setting
+from .analyze import MAX_CONFIG_DEPTH, MAX_CONFIG_KEYS, Analysis, flatten_config, is_config_dict, is_setting
 from .rules import BOOKKEEPING_NAME, CURVE_WORD, METRIC_WORD, PLUMBING_MODULES, Rules
 from .values import as_metric
 
@@ -34,6 +34,7 @@ MAX_DICT_METRICS = 100
 MAX_SCORE_ARRAY = 1000
 MAX_ESTIMATOR_PARAMS = 200
 _MISSING = object()
+CUT: list[str] = []  # configs a cap cut during this extraction (one warning)
 
 
 @dataclasses.dataclass
@@ -322,7 +323,8 @@ def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any
         try:
             groups[name] = (estimator_params(est, passed, noise=xnoise, seen=held), _class_label(est))
         except Exception as exc:
-            out.problems.append(f"get_params() of {name} ({type(est).__name__}) failed: {type(exc).__name__}")
+            out.problems.append(f"get_params() of {name} ({type(est).__name__}) failed ({type(exc).__name__}); "
+                                "its params were skipped")
     for name in [n for n, est in estimators.items() if id(est) in held]:
         groups.pop(name, None)  # a step of a pipeline bound in the cell: the pipeline has it
     inherited: dict[str, tuple[dict, str]] = {}
@@ -332,7 +334,8 @@ def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any
         try:
             inherited[name] = (estimator_params(value, set(), noise=xnoise), _class_label(value))
         except Exception as exc:
-            out.problems.append(f"get_params() of {name} ({type(value).__name__}) failed: {type(exc).__name__}")
+            out.problems.append(f"get_params() of {name} ({type(value).__name__}) failed ({type(exc).__name__}); "
+                                "its params were skipped")
     _add_estimator_groups(out, groups, estimators, rule="{name}.get_params()")
     _add_estimator_groups(out, inherited, inputs, rule="inherited: {name}.get_params() (input)",
                           existing=set(out.params))
@@ -393,7 +396,8 @@ def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any
             continue
         if isinstance(value, dict) and _small_config(value) and is_config_dict(value):
             flat = {}
-            flatten_config(name, value, flat)
+            if not flatten_config(name, value, flat):
+                CUT.append(name)
             for k, v in flat.items():
                 if is_setting(v) or isinstance(v, (dict,)):
                     out.param(k, v, f"inherited: config {name} (input)")
@@ -402,6 +406,11 @@ def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any
                 out.param(k, v, f"inherited: config {name} (input)")
 
     _metrics(out, analysis, ns, rules, estimators, inputs, last_value)
+    cut = sorted(set(analysis.config_cut) | set(CUT))
+    CUT.clear()
+    if cut:
+        out.problems.append(f"the config {', '.join(cut)} is larger than {MAX_CONFIG_KEYS} keys or deeper than "
+                            f"{MAX_CONFIG_DEPTH} levels; the rest was kept as one value or left out")
     for name, value in (printed or {}).items():
         if name not in rules.no_metrics and not BOOKKEEPING_NAME.search(name):
             out.metric(name, value, "printed by the cell")
@@ -440,7 +449,8 @@ def _config_object(name: str, value: Any) -> dict[str, Any]:
         else:
             return {}
         flat: dict[str, Any] = {}
-        flatten_config(name, {k: v for k, v in data.items() if isinstance(k, str) and not k.startswith("_")}, flat)
+        if not flatten_config(name, {k: v for k, v in data.items() if isinstance(k, str) and not k.startswith("_")}, flat):
+            CUT.append(name)
         return {k: v for k, v in flat.items()
                 if v is None or isinstance(v, (bool, int, float, str)) or
                 (isinstance(v, (list, tuple)) and is_setting(v))}
@@ -467,7 +477,7 @@ def _add_estimator_groups(out: Captured, groups: dict, objects: dict, rule: str,
         try:
             _search_results(out, name, prefix, objects[name])
         except Exception as exc:  # an estimator's properties may raise anything
-            out.problems.append(f"reading {name}'s search results failed: {type(exc).__name__}")
+            out.problems.append(f"reading {name}'s search results failed ({type(exc).__name__}); they were skipped")
 
 
 def _search_results(out: Captured, name: str, prefix: str, est: Any) -> None:

@@ -418,8 +418,8 @@ class Tracker:
             self.warn(f"nbtrack: capturing params/metrics failed ({type(exc).__name__}: {exc}); "
                       "the run keeps the literal params.")
             return None
-        for problem in captured.problems[:1]:
-            self.warn(f"nbtrack: {problem}; that object's params were skipped.")
+        for problem in captured.problems[:1]:  # one warning, however many odd objects
+            self.warn(f"nbtrack: {problem}.")
         return captured
 
     def _remember_producers(self, run, analysis, ns, captured) -> None:
