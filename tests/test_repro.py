@@ -62,6 +62,10 @@ SCENARIOS = [
     Scenario("in_place_mutation_after", ["import numpy as np", "data = np.arange(10.0)",
                                          "%%track -q\nresult = float(data.sum())", "data[0] = 100.0"],
              [("run", i) for i in range(4)], 2, True, True),
+    Scenario("file_input_changes", ["import numpy as np", "%%track -q\nvalues = np.loadtxt('numbers.txt')\n"
+                                     "total = float(values.sum())"],
+             [("write", "numbers.txt", "1\n2\n3\n"), ("run", 0), ("run", 1), ("write", "numbers.txt", "1\n2\n4\n")],
+             1, False, True),
     Scenario("other_names_changed_only", ["import numpy as np", "data = np.arange(10.0)",
                                           "%%track -q\nresult = float(data.sum())", "other = 5",
                                           "other = other + 1"],
@@ -89,6 +93,8 @@ def _execute(scenario: Scenario, tmp_path, store_dir):
                 elif step[0] == "edit":
                     nb.cells[[c.id for c in nb.cells].index(ids[step[1]])].source = step[2]
                     nbformat.write(nb, path)
+                elif step[0] == "write":  # a data file the notebook reads, changed on disk
+                    (tmp_path / step[1]).write_text(step[2])
                 elif step[0] == "delete":
                     nb.cells = [c for c in nb.cells if c.id != ids[step[1]]]
                     nbformat.write(nb, path)
@@ -119,6 +125,8 @@ def test_replay_and_stale_flags_over_the_scenarios(store_dir, tmp_path):
             fresh_total += 1
             false_flags += bool(row.stale)
         result = nbtrack.replay(row.run_id)
+        if sc.name == "file_input_changes":  # the file changed: not the same, and said by name
+            assert not result.same and result.unreproducible == ["file:numbers.txt"], result
         if sc.deterministic:
             deterministic += 1
             same += result.same

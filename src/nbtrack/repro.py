@@ -158,8 +158,10 @@ def replay(run_id: str, timeout: float = 600, rel_tol: float = 1e-9, store=None)
         if fa != fb:
             diffs[f"inputs.{name}"] = (fa, fb)
     missing = sorted(set(original.inputs) - set(new.inputs))
+    # A file that changed since the run cannot give the run's input again: say so by name.
+    changed_files = [k[len("inputs."):] for k in diffs if k.startswith("inputs.file:")]
     return Replay(original.run_id, new_id, not diffs and not errors and not missing, diffs,
-                  sorted(set(p.unresolved) | set(missing)), errors, nb)
+                  sorted(set(p.unresolved) | set(missing) | set(changed_files)), errors, nb)
 
 
 # -- stale flags -----------------------------------------------------------------------------
@@ -180,6 +182,7 @@ def stale_flags(store, run_ids) -> dict[str, str]:
         by_run.setdefault(rid, {})[name] = fp or value
     logs: dict[str, list[dict]] = {}
     notebooks: dict[str, dict | None] = {}
+    files: dict = {}
     out: dict[str, str] = {}
     for rid, cell_id, notebook, ctx in rows.itertuples(index=False, name=None):
         try:
@@ -193,10 +196,30 @@ def stale_flags(store, run_ids) -> dict[str, str]:
         log = logs.get(session)
         if log is None:
             log = logs[session] = execlog.read(store.dir, session)
-        reason = _stale_reason(log, seq, read, cell_id, _notebook_cells(notebooks, notebook, context))
+        reason = _file_changed(read, context.get("cwd") or ".", files) or \
+            _stale_reason(log, seq, read, cell_id, _notebook_cells(notebooks, notebook, context))
         if reason:
             out[rid] = reason
     return out
+
+
+def _file_changed(read: dict[str, str], cwd: str, cache: dict) -> str | None:
+    """A file the run read that is not what it was (size, ends or gone)."""
+    from .capture.values import file_summary
+
+    for name, before in read.items():
+        if not name.startswith("file:"):
+            continue
+        path = name[len("file:"):]
+        key = (cwd, path)
+        if key not in cache:
+            cache[key] = file_summary(path, cwd)
+        now = cache[key]
+        if now is None:
+            return f"the file {path} it read is gone"
+        if now["fingerprint"] != before:
+            return f"the file {path} it read has changed ({now['value'].split('(', 1)[-1].rstrip(')')})"
+    return None
 
 
 def _stale_reason(log, seq, read: dict[str, str], cell_id, nb_cells) -> str | None:

@@ -57,6 +57,7 @@ class Analysis:
     last_expr: str | None = None  # metric name of the last expression statement
     last_names: tuple[str, ...] = ()  # a last expression ``a, b``: the names it shows
     config_cut: tuple[str, ...] = ()  # config literals a cap cut (larger or deeper than the caps)
+    files: tuple[str, ...] = ()  # literal paths the cell reads (pd.read_csv("x.csv"), open("f"), np.load)
     syntax_error: bool = False
 
 
@@ -533,6 +534,7 @@ def analyze(source: str) -> Analysis:
             not_metrics.update(b.loop | b.defs)
 
     top_level(tree.body)
+    calls_nodes = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
     # A literal container changed in place later (``clfs = []`` then ``clfs.append``) is state,
     # not a setting: its literal would be a stale value.
     for name in mutated & set(first_literal):
@@ -569,7 +571,32 @@ def analyze(source: str) -> Analysis:
         last_expr=last_expr,
         last_names=last_names,
         config_cut=tuple(cut),
+        files=tuple(dict.fromkeys(_file_reads(calls_nodes))),
     )
+
+
+_READERS = re.compile(r"(^|\.)(read_(csv|parquet|json|excel|feather|pickle|table|fwf|orc|sas|stata|hdf)|"
+                      r"load|loadtxt|genfromtxt|fromfile|open|imread|read_text|read_bytes)$")
+
+
+def _file_reads(calls) -> list[str]:
+    """Literal paths given to the usual readers: their files are inputs of the run."""
+    out = []
+    for node in calls:
+        name = dotted(node.func)
+        if not _READERS.search(name) or name.endswith(("json.load", "pickle.load", "joblib.load")) and not node.args:
+            continue
+        arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg in
+                                                   ("filepath_or_buffer", "path", "file", "fname", "io")), None)
+        value = literal_value(arg) if arg is not None else _NO_VALUE
+        if isinstance(value, str) and value and "\n" not in value and len(value) < 4096:
+            mode = next((literal_value(k.value) for k in node.keywords if k.arg == "mode"), None)
+            if name == "open" and len(node.args) > 1:
+                mode = literal_value(node.args[1])
+            if isinstance(mode, str) and any(c in mode for c in "wax+"):
+                continue  # written, not read
+            out.append(value)
+    return out
 
 
 def inner_body(raw: str) -> str:

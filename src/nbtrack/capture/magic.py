@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import os
 import shlex
 import sys
 import threading
@@ -35,7 +36,7 @@ from .execlog import ExecLog
 from .extract import extract
 from .resources import Meter
 from .rules import project_rules
-from .values import safe_repr
+from .values import file_summary, safe_repr
 from .summary import CellHistory, RunSummary
 from .values import as_metric, summarize
 
@@ -282,6 +283,10 @@ class Tracker:
                     continue
                 self.input_values[name] = value
                 self.inputs.append({"name": name, **summarize(value)})
+        for path in analysis.files[:20]:  # files the cell reads are inputs too (replay, stale flags)
+            entry = file_summary(path, os.getcwd())
+            if entry is not None:
+                self.inputs.append({"name": f"file:{path}", **entry})
         self.meter = Meter()
         printed.reset()
         self.printed_scores.armed = True  # the next AST IPython compiles is this cell's body
