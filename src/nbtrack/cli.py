@@ -12,6 +12,8 @@
     nbtrack export --to parquet DIR [FILTER ...]                       one Parquet file per view
     nbtrack import --from trackio PATH                               trackio's SQLite databases
     nbtrack import --from wandb DIR                                  W&B run folders (offline too)
+    nbtrack rm [RUN_ID ...] [-w FILTER ...] [--yes]   delete runs (asks first)
+    nbtrack gc [--yes]            remove files no run references (asks first)
 """
 
 from __future__ import annotations
@@ -75,6 +77,23 @@ def main(argv: list[str] | None = None) -> int:
     rp.add_argument("run_id")
     rp.add_argument("--notebook", metavar="PATH", help="also write the cells it needed as a notebook")
     rp.add_argument("--json", action="store_true", help="print the result as JSON")
+    rm = sub.add_parser("rm", help="delete runs (asks first, or --yes)",
+                        description="Delete runs and everything logged with them (series, artifacts and "
+                                    "their files). Runs still running are refused. Asks before deleting; "
+                                    "without a terminal it deletes only with --yes.")
+    rm.add_argument("run_ids", nargs="*", help="run ids or unique prefixes")
+    rm.add_argument("-w", "--where", action="append", default=[],
+                    help="a filter as in the run table, e.g. 'metrics.acc < 0.5' (repeatable; with ids: "
+                         "only those ids that match)")
+    rm.add_argument("-y", "--yes", action="store_true", help="delete without asking")
+    rm.add_argument("--json", action="store_true", help="print the counts as JSON")
+    gc = sub.add_parser("gc", help="remove files no run references (asks first, or --yes)",
+                        description="Remove artifact files of runs that no longer exist or that no "
+                                    "artifact names, and spool temp files, older than an hour. Asks first; "
+                                    "without a terminal it removes only with --yes.")
+    gc.add_argument("-y", "--yes", action="store_true", help="remove without asking")
+    gc.add_argument("-n", "--dry-run", action="store_true", help="only list what would be removed")
+    gc.add_argument("--json", action="store_true", help="print the counts as JSON")
     args = parser.parse_args(argv)
     if args.command in ("export", "import"):
         return _interop(args)
@@ -157,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             store.flush()
             print(_json(tags) if args.json else f"{record.run_id}: {' '.join(tags) or '(no tags)'}")
+        elif args.command == "rm":
+            return _rm(store, args)
+        elif args.command == "gc":
+            return _gc(store, args)
         elif args.command == "compact":
             print(f"moved {store.compact()} spool files into {store.db_path}")
     except FilterError as exc:
@@ -166,6 +189,100 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 1
     return 0
+
+
+def _confirm(question: str, yes: bool) -> int | None:
+    """None to go ahead; else the exit code: 2 without --yes and no terminal, 1 declined."""
+    if yes:
+        return None
+    if sys.stdin is None or not sys.stdin.isatty():
+        print("nbtrack: nothing deleted: pass --yes to delete without a terminal to ask in", file=sys.stderr)
+        return 2
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() in ("y", "yes"):
+        return None
+    print("nothing deleted", file=sys.stderr)
+    return 1
+
+
+def _rm(store, args) -> int:
+    """nbtrack rm: 0 deleted, 1 not found / running / declined, 2 bad usage or filter."""
+    from .store import query
+    from .store.cleanup import RunningRunsError, running
+
+    if not args.run_ids and not args.where:
+        print("nbtrack rm: name runs (ids or prefixes) or filters (-w 'metrics.acc < 0.5')", file=sys.stderr)
+        return 2
+    ids = list(dict.fromkeys(query.resolve_run_id(store, r) for r in args.run_ids))
+    if args.where:
+        from .interop.select import select_runs
+
+        chosen = select_runs(store, args.where)
+        ids = [r for r in ids if r in set(chosen)] if args.run_ids else chosen
+    if not ids:
+        print("nbtrack: no runs match; nothing deleted", file=sys.stderr)
+        return 1
+    still = running(store, ids)
+    if still:
+        print(RunningRunsError(still), file=sys.stderr)
+        return 1
+    frame = query.runs_frame(store, run_ids=ids)
+    out = sys.stderr if args.json else sys.stdout
+    for row in frame.itertuples():
+        print(f"  {row.run_id}  {row.status:11} {row.name or ''}", file=out)
+    code = _confirm(f"Delete {len(ids)} run{'s' * (len(ids) != 1)}?", args.yes)
+    if code is not None:
+        return code
+    try:
+        counts = store.delete_runs(ids)
+    except RunningRunsError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if args.json:
+        print(_json(counts))
+    else:
+        points = counts["rows"].get("series", 0)
+        print(f"deleted {counts['runs']} runs ({points} points, {sum(counts['rows'].values())} rows; "
+              f"{counts['files']} artifact files, {_bytes(counts['bytes'])})")
+    return 0
+
+
+def _gc(store, args) -> int:
+    """nbtrack gc: 0 done (or nothing to do), 1 declined, 2 no terminal and no --yes."""
+    from .store.cleanup import GRACE_S, garbage, remove
+
+    found = garbage(store)
+    total = sum(size for _, size, _ in found)
+    out = sys.stderr if args.json else sys.stdout
+    for path, size, why in found:
+        print(f"  {path.relative_to(store.dir)}  {_bytes(size)}  ({why})", file=out)
+    if not found or args.dry_run:
+        if args.json:
+            print(_json({"files": 0, "bytes": 0, "found": len(found), "found_bytes": total}))
+        else:
+            print(f"{len(found)} files ({_bytes(total)}) no run references"
+                  f"{' (older than %d min)' % (GRACE_S / 60) if not found else ''}; nothing removed")
+        return 0
+    code = _confirm(f"Remove {len(found)} files ({_bytes(total)})?", args.yes)
+    if code is not None:
+        return code
+    n, size = remove(store, found)
+    if args.json:
+        print(_json({"files": n, "bytes": size, "found": len(found), "found_bytes": total}))
+    else:
+        print(f"removed {n} files ({_bytes(size)})")
+    return 0
+
+
+def _bytes(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n} B" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
 
 
 def _replay(args) -> int:

@@ -71,6 +71,14 @@ class Store:
         """Move all spool files into the DuckDB file now (waits for pending writes first)."""
         return self.writer.compact_now()
 
+    def delete_runs(self, run_ids) -> dict:
+        """Delete these runs (every table, one transaction, under the compaction lock; the
+        spool is compacted first) and their artifact files. Running runs are refused
+        (``cleanup.RunningRunsError``, nothing deleted). Returns counts (runs, rows, files, bytes)."""
+        from .cleanup import delete_runs
+
+        return delete_runs(self, run_ids)
+
     @contextmanager
     def snapshot(self, timeout: float = 30.0, busy_timeout: float = 2.0, own_writes: bool = True):
         """A DuckDB connection whose views (runs, params, metrics, series, inputs, outputs,

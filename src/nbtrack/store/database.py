@@ -119,44 +119,52 @@ def compact(con: duckdb.DuckDBPyConnection, store_dir: Path, max_files: int = 50
     0 when another process holds the lock. Raises StoreError when the file cannot be used.
     At most ``max_files`` files and about ``max_bytes`` (oldest first, at least one file) per
     call, so readers never wait long for the lock."""
-    db_path = store_dir / "nbtrack.duckdb"
     spool_dir = store_dir / "spool"
     with store_lock(store_dir / "lock", exclusive=True, timeout=0) as got:
         if not got:
             return 0
-        names = _batch(spool_dir, spool.listing(spool_dir)[:max_files], max_bytes)
-        if not names:
-            return 0
-        attach(con, db_path, read_only=False)
+        return compact_locked(con, store_dir, spool.listing(spool_dir)[:max_files], max_bytes)
+
+
+def compact_locked(con: duckdb.DuckDBPyConnection, store_dir: Path, names: list[str],
+                   max_bytes: int = MAX_BATCH_BYTES) -> int:
+    """``compact`` for a caller that holds the store lock exclusively: move the named spool
+    files (oldest first, about ``max_bytes``) into the file. Returns how many moved."""
+    db_path = store_dir / "nbtrack.duckdb"
+    spool_dir = store_dir / "spool"
+    names = _batch(spool_dir, names, max_bytes)
+    if not names:
+        return 0
+    attach(con, db_path, read_only=False)
+    try:
+        migrate(con, db_path)
+        done = {r[0] for r in con.execute("SELECT file FROM s.ingested").fetchall()}
+        todo = [n for n in names if n not in done]
+        tables, bad = spool.read(spool_dir, todo)
+        con.execute("BEGIN")
         try:
-            migrate(con, db_path)
-            done = {r[0] for r in con.execute("SELECT file FROM s.ingested").fetchall()}
-            todo = [n for n in names if n not in done]
-            tables, bad = spool.read(spool_dir, todo)
-            con.execute("BEGIN")
+            for table, data in tables.items():
+                if data.num_rows:
+                    _fold(con, table, data)
+            con.execute("DELETE FROM s.ingested")
+            con.execute(
+                "INSERT INTO s.ingested SELECT unnest(?)", [[n for n in todo if n not in bad]]
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        detach(con)
+    for name in names:
+        if name in bad:
+            _quarantine(spool_dir, name)
+        else:
             try:
-                for table, data in tables.items():
-                    if data.num_rows:
-                        _fold(con, table, data)
-                con.execute("DELETE FROM s.ingested")
-                con.execute(
-                    "INSERT INTO s.ingested SELECT unnest(?)", [[n for n in todo if n not in bad]]
-                )
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        finally:
-            detach(con)
-        for name in names:
-            if name in bad:
-                _quarantine(spool_dir, name)
-            else:
-                try:
-                    os.remove(spool_dir / name)
-                except FileNotFoundError:
-                    pass
-        return len(names)
+                os.remove(spool_dir / name)
+            except FileNotFoundError:
+                pass
+    return len(names)
 
 
 def _batch(spool_dir: Path, names: list[str], max_bytes: int) -> list[str]:
