@@ -173,3 +173,21 @@ def test_gc_removes_orphan_files_and_keeps_referenced_ones(store):
     assert out.returncode == 0 and json.loads(out.stdout)["files"] == len(kept)
     assert not (store.dir / "artifacts" / run.id).exists()
 
+
+
+def test_rm_asks_in_a_terminal(store):
+    import pty
+
+    keep, gone = make_runs(store, [0.1, 0.2])
+    for answer, run_id, code in (("n\n", keep, 1), ("y\n", gone, 0)):
+        master, slave = pty.openpty()
+        try:
+            os.write(master, answer.encode())
+            out = subprocess.run([sys.executable, "-m", "nbtrack.cli", "--store", str(store.dir), "rm", run_id],
+                                 stdin=slave, capture_output=True, text=True, timeout=60)
+        finally:
+            os.close(slave)
+            os.close(master)
+        assert out.returncode == code, out.stderr
+        assert "Delete 1 run? [y/N]" in out.stdout
+    assert list(query.runs_frame(Store(store.dir)).run_id) == [keep]
