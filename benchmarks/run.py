@@ -1,10 +1,11 @@
-"""nbtrack benchmarks, side by side with MLflow, Aim and W&B (offline): ``make bench`` /
+"""nbtrack benchmarks, side by side with MLflow, Aim, W&B (offline) and trackio: ``make bench`` /
 ``make bench-quick``.
 
     .venv/bin/python benchmarks/run.py [--quick] [--only W1,W3,...] [--tools nbtrack,mlflow]
 
 Each measurement is one worker process (w_nbtrack.py in this venv, w_peers.py in
-benchmarks/.venv-peers, created here on first use from requirements-peers.txt). Repetitions
+benchmarks/.venv-peers, created here on first use from requirements-peers.txt; trackio, a test
+dependency of nbtrack, runs from nbtrack's .venv when the peers' venv lacks it). Repetitions
 alternate the tools (A B C D A B C D ...) so machine drift hits all alike. Every figure is the
 median over repetitions with the min-max spread; ratios are nbtrack / peer (below 1: nbtrack is
 faster). The report goes to benchmarks/results/latest.md and a dated copy.
@@ -34,23 +35,26 @@ from common import median  # noqa: E402
 PEERS_VENV = HERE / ".venv-peers"
 PEERS_REQ = HERE / "requirements-peers.txt"
 RESULTS = HERE / "results"
-ALL_TOOLS = ["nbtrack", "mlflow", "aim", "wandb"]
-LABEL = {"nbtrack": "nbtrack", "mlflow": "MLflow", "aim": "Aim", "wandb": "W&B offline"}
-PEERS = ["mlflow", "aim", "wandb"]
+ALL_TOOLS = ["nbtrack", "mlflow", "aim", "wandb", "trackio"]
+LABEL = {"nbtrack": "nbtrack", "mlflow": "MLflow", "aim": "Aim", "wandb": "W&B offline", "trackio": "trackio"}
+PEERS = ["mlflow", "aim", "wandb", "trackio"]
+# Peers that nbtrack's own venv has (test dependencies): run from there if the peers' venv lacks them.
+LOCAL_PEERS = ["trackio"]
+PEER_PY: dict[str, str] = {}  # tool -> python that runs its workers (default: the peers' venv)
 
 # Sizes and budgets. Quick mode must finish in under 3 minutes once the peers' venv exists.
 MODES = {
     "quick": dict(
-        reps=2, per_run_n=dict(nbtrack=100, mlflow=30, aim=20, wandb=8), per_run_cap=1.5, spaced_n=0,
+        reps=2, per_run_n=dict(nbtrack=100, mlflow=30, aim=20, wandb=8, trackio=30), per_run_cap=1.5, spaced_n=0,
         log_n=100_000, log_cap=0.5, log_goal_n=1_000_000, log_goal_reps=1,
-        many_n=50, fill_cap=dict(mlflow=40, aim=40, wandb=4), query_reps=2, query_cap=3,
+        many_n=50, fill_cap=dict(mlflow=40, aim=40, wandb=4, trackio=40), query_reps=2, query_cap=3,
         big_n=10_000, big_cap=0, goal_small=2_000, browser=False, compare_steps=100_000,
         kernel_n=10_000, kernel_cells=20, burst_sizes=(2_000, 20_000),
     ),
     "full": dict(
-        reps=3, per_run_n=dict(nbtrack=300, mlflow=100, aim=60, wandb=20), per_run_cap=5.0, spaced_n=12,
+        reps=3, per_run_n=dict(nbtrack=300, mlflow=100, aim=60, wandb=20, trackio=100), per_run_cap=5.0, spaced_n=12,
         log_n=100_000, log_cap=2.0, log_goal_n=1_000_000, log_goal_reps=3,
-        many_n=2_000, fill_cap=dict(mlflow=120, aim=120, wandb=20), query_reps=2, query_cap=15,
+        many_n=2_000, fill_cap=dict(mlflow=120, aim=120, wandb=20, trackio=120), query_reps=2, query_cap=15,
         big_n=100_000, big_cap=30, goal_small=2_000, browser=True, compare_steps=1_000_000,
         kernel_n=10_000, kernel_cells=40, burst_sizes=(2_000, 20_000, 100_000),
     ),
@@ -94,6 +98,8 @@ def ensure_peers_venv() -> list[str]:
         else:  # go on with whatever installed; the report says which peer is missing
             log("pip install failed for some peers:\n" + r.stderr[-2000:])
     ok = []
+    if not py.exists():
+        return ok
     for tool in PEERS:
         r = subprocess.run([str(py), "-c", f"import {tool}"], capture_output=True, text=True,
                            env={**os.environ, **PEER_ENV})
@@ -104,6 +110,19 @@ def ensure_peers_venv() -> list[str]:
     return ok
 
 
+def local_peers(requested: list[str], peers_ok: list[str]) -> list[str]:
+    """LOCAL_PEERS the peers' venv lacks but nbtrack's venv imports: run from sys.executable."""
+    out = []
+    for tool in LOCAL_PEERS:
+        if tool in requested and tool not in peers_ok:
+            r = subprocess.run([sys.executable, "-c", f"import {tool}"], capture_output=True, text=True,
+                               env={**os.environ, **PEER_ENV})
+            if r.returncode == 0:
+                PEER_PY[tool] = sys.executable
+                out.append(tool)
+    return out
+
+
 def versions(peers: list[str]) -> dict[str, str]:
     out = {}
     code = ("import importlib.metadata as m, json, sys; "
@@ -111,9 +130,11 @@ def versions(peers: list[str]) -> dict[str, str]:
     ours = ["nbtrack", "duckdb", "pyarrow", "pandas", "numpy", "ipython"]
     r = subprocess.run([sys.executable, "-c", code, *ours], capture_output=True, text=True)
     out.update(json.loads(r.stdout) if r.returncode == 0 else {})
-    if peers:
-        py = PEERS_VENV / "bin" / "python"
-        r = subprocess.run([str(py), "-c", code, *peers], capture_output=True, text=True)
+    by_py: dict[str, list[str]] = {}
+    for p in peers:
+        by_py.setdefault(PEER_PY.get(p, str(PEERS_VENV / "bin" / "python")), []).append(p)
+    for py, tools in by_py.items():
+        r = subprocess.run([py, "-c", code, *tools], capture_output=True, text=True)
         out.update(json.loads(r.stdout) if r.returncode == 0 else {})
     return out
 
@@ -173,7 +194,7 @@ class Runner:
                                                  "w_burst.py" if workload.startswith("burst") else "w_nbtrack.py")
             env["NBTRACK_STORE"] = str(workdir / ".nbtrack")
         else:
-            py, script = str(PEERS_VENV / "bin" / "python"), HERE / "w_peers.py"
+            py, script = PEER_PY.get(tool, str(PEERS_VENV / "bin" / "python")), HERE / "w_peers.py"
             env.update(WANDB_DIR=str(workdir), WANDB_CONFIG_DIR=str(workdir / ".wandb-config"),
                        WANDB_CACHE_DIR=str(workdir / ".wandb-cache"),
                        WANDB_DATA_DIR=str(workdir / ".wandb-data"))
@@ -364,7 +385,10 @@ def main() -> int:
     mach = machine()
 
     requested = [t for t in args.tools.split(",") if t in ALL_TOOLS]
-    peers_ok = ensure_peers_venv() if any(t in PEERS for t in requested) else []
+    peers_ok = ensure_peers_venv() if any(t in PEERS and t not in LOCAL_PEERS for t in requested) else []
+    if any(t in LOCAL_PEERS for t in requested) and not peers_ok and (PEERS_VENV / "bin" / "python").exists():
+        peers_ok = ensure_peers_venv()
+    peers_ok += local_peers(requested, peers_ok)
     tools = [t for t in requested if t == "nbtrack" or t in peers_ok]
     missing = [t for t in requested if t not in tools]
     vers = versions([t for t in peers_ok if t in tools])
@@ -404,7 +428,8 @@ def main() -> int:
                  ("per run, p95", "per_run_p95_s", "s"),
                  ("nbtrack: same cell untracked", {"nbtrack": "untracked_s"}, "s"),
                  ("tracking cost per run (nbtrack: tracked − untracked)",
-                  {"nbtrack": "added_s", "mlflow": "per_run_s", "aim": "per_run_s", "wandb": "per_run_s"}, "s"),
+                  {"nbtrack": "added_s", "mlflow": "per_run_s", "aim": "per_run_s", "wandb": "per_run_s",
+                   "trackio": "per_run_s"}, "s"),
                  ("nbtrack, cells 0.6 s apart: tracked − untracked", {"nbtrack": "spaced_added_s"}, "s"),
                  ("runs timed per repetition", "n", "c")],
                 res,
@@ -460,14 +485,15 @@ def main() -> int:
                  ("MLflow async per call, until stored", {"nbtrack": "per_call_stored_s", "mlflow": "async_per_call_stored_s"}, "s"),
                  ("batch: per point", "batch_per_point_s", "s"),
                  ("batch: per point, until stored", "batch_per_point_stored_s", "s"),
-                 ("per-call calls made (peers stop at the time cap)", {"nbtrack": "n", "mlflow": "calls", "aim": "calls", "wandb": "calls"}, "c"),
-                 ("batch points logged", {"nbtrack": "n", "mlflow": "batch_points", "aim": "batch_points", "wandb": "batch_points"}, "c")],
+                 ("per-call calls made (peers stop at the time cap)", {"nbtrack": "n", "mlflow": "calls", "aim": "calls", "wandb": "calls", "trackio": "calls"}, "c"),
+                 ("batch points logged", {"nbtrack": "n", "mlflow": "batch_points", "aim": "batch_points", "wandb": "batch_points",
+                                           "trackio": "batch_points"}, "c")],
                 res,
                 note=f"Per call: `nbtrack.log(loss=x)` in a loop inside a `%%track` cell, "
-                     f"`mlflow.log_metric`, Aim `run.track`, `wandb.log` — each with a new step. "
+                     f"`mlflow.log_metric`, Aim `run.track`, `wandb.log`, `trackio.log` — each with a new step. "
                      f"\"Until stored\" adds the end of the run and the wait until the points are on "
                      f"disk (nbtrack: spool files; MLflow async: `flush_async_logging`). Batch: MLflow "
-                     f"`log_batch` with 1,000 points per call; nbtrack, Aim and W&B have no multi-step "
+                     f"`log_batch` with 1,000 points per call; nbtrack, Aim, W&B and trackio have no multi-step "
                      f"batch call, so their batch row is one call per step with 5 metrics. Peers stop "
                      f"after {cfg['log_cap']:g} s per variant: their figures are per call over the "
                      f"calls they made.")
@@ -543,13 +569,15 @@ def main() -> int:
                 f"W4. {many:,} runs (10 params, 5 metrics, a {100}-step series each)",
                 [("write the runs: runs per second", "runs_per_s", "n"),
                  ("runs written (peers stop at their time cap)", "runs", "c"),
-                 ("store size on disk", {"nbtrack": "disk_bytes", "mlflow": "disk_bytes", "aim": "disk_bytes", "wandb": "disk_extrapolated_b"}, "b")],
+                 ("store size on disk", {"nbtrack": "disk_bytes", "mlflow": "disk_bytes", "aim": "disk_bytes", "wandb": "disk_extrapolated_b",
+                                         "trackio": "disk_bytes"}, "b")],
                 merged,
                 note="Written with each tool's own API, one run after the other: nbtrack `Run` "
                      "(begin, 100 `log` points, end with 5 metrics) then compaction; MLflow "
                      "`create_run` + one `log_batch` + `set_terminated`; Aim `Run` + `track` + "
                      "`close`, then indexing the runs so the SDK can query them (Aim's UI server does "
-                     "that in the background); W&B offline `init` + `log` + `finish`. W&B's size is "
+                     "that in the background); W&B offline and trackio `init` + `log` + `finish` "
+                     "(trackio: final metrics as a last `log`, CPU/GPU sampling off). W&B's size is "
                      "extrapolated from the runs written within its cap.")
             rep.table(
                 f"W4. Queries over {many:,} runs",
@@ -563,7 +591,10 @@ def main() -> int:
                 note="nbtrack `nbtrack.runs()` and `nbtrack.series(ids, key)`; MLflow "
                      "`search_runs` and `get_metric_history` per run; Aim "
                      "`query_runs(...).dataframe()` joined with `query_metrics(...).dataframe(only_last=True)` "
-                     "and `query_metrics` for the series. W&B offline has no query API (`wandb.Api` "
+                     "and `query_metrics` for the series; trackio (no run table with final metrics in its "
+                     "API) its `SQLiteStorage`: `get_run_records` + `get_all_run_configs` + "
+                     "`get_logs_batch` (last value per key) and `get_logs` per run for the series. "
+                     "W&B offline has no query API (`wandb.Api` "
                      "needs a server), so it has no figures here. Peers repeat a call warm only while "
                      f"one more fits in {cfg['query_cap']:g} s (so a very slow query has no warm figure).")
             if any(t not in qtools for t in tools if t != "wandb"):

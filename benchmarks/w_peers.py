@@ -1,6 +1,8 @@
-"""Peer workloads (MLflow, Aim, W&B offline); runs in benchmarks/.venv-peers, one workload per
-process (see common.py). Every tool gets the data of common.py; everything stays on this machine:
-MLflow uses a sqlite store in the work folder, Aim a repo there, W&B ``mode="offline"``.
+"""Peer workloads (MLflow, Aim, W&B offline, trackio); runs in benchmarks/.venv-peers (trackio:
+there if it imports, else in nbtrack's .venv), one workload per process (see common.py). Every
+tool gets the data of common.py; everything stays on this machine: MLflow uses a sqlite store in
+the work folder, Aim a repo there, W&B ``mode="offline"``, trackio its local SQLite database
+(``TRACKIO_DIR`` in the work folder; no Space, no dashboard).
 """
 
 from __future__ import annotations
@@ -140,7 +142,38 @@ class Wandb:
         return dir_size(os.path.join(self.root, "wandb"))
 
 
-TOOLS = {"mlflow": MLflow, "aim": Aim, "wandb": Wandb}
+class Trackio:
+    name = "trackio"
+
+    def __init__(self, workdir: str, store: str | None = None):
+        self.root = store or workdir
+        os.makedirs(self.root, exist_ok=True)
+        os.environ["TRACKIO_DIR"] = self.root  # read when trackio is imported
+        import trackio
+
+        self.trackio = trackio
+
+    def init(self, **kw):
+        # No CPU/GPU sampling threads (as W&B's x_disable_stats); nothing leaves the machine.
+        return self.trackio.init(project="bench", auto_log_cpu=False, auto_log_gpu=False, embed=False, **kw)
+
+    def one_run(self, params=PARAMS, metrics=FINAL):
+        self.init(config=params)
+        self.trackio.log(metrics)  # trackio has no summary: final metrics are a last log
+        self.trackio.finish()
+
+    def full_run(self, i: int):
+        self.init(config=params_for(i), name=f"run-{i}")
+        for s, v in enumerate(series_for(i)):
+            self.trackio.log({SERIES_KEY: v}, step=s)
+        self.trackio.log(metrics_for(i), step=SERIES_STEPS)
+        self.trackio.finish()
+
+    def disk(self) -> int:
+        return dir_size(self.root)
+
+
+TOOLS = {"mlflow": MLflow, "aim": Aim, "wandb": Wandb, "trackio": Trackio}
 
 
 # -- workload 1: import + first run ----------------------------------------------------------
@@ -270,6 +303,33 @@ def log_calls(a) -> dict:
         out["batch_per_point_s"] = batch / (calls * 5)
         out["batch_per_point_stored_s"] = (now() - t0) / (calls * 5)
         out["batch_points"] = calls * 5
+    elif a.tool == "trackio":
+        tr = tool.trackio
+        tool.init()
+        t0 = now()
+        i = 0
+        while i < a.n:
+            tr.log({"loss": i * 0.5}, step=i)
+            i += 1
+            if i % 100 == 0 and now() - t0 > cap:
+                break
+        loop = now() - t0
+        tr.finish()  # writes the buffered points to its SQLite file
+        out["per_call_s"], out["calls"] = loop / i, i
+        out["per_call_stored_s"] = (now() - t0) / i
+        tool.init()
+        calls = 0
+        t0 = now()
+        while calls * 5 < a.n:
+            tr.log({"loss": 0.5, "accuracy": 0.25, "f1": 0.125, "precision": 1.5, "recall": 2.5}, step=calls)
+            calls += 1
+            if calls % 20 == 0 and now() - t0 > cap:
+                break
+        batch = now() - t0
+        tr.finish()
+        out["batch_per_point_s"] = batch / (calls * 5)
+        out["batch_per_point_stored_s"] = (now() - t0) / (calls * 5)
+        out["batch_points"] = calls * 5
     return out
 
 
@@ -359,6 +419,33 @@ def query(a) -> dict:
 
         def ids_of(df):
             return list(df["hash"])
+    elif a.tool == "trackio":
+        from trackio.sqlite_storage import SQLiteStorage
+
+        def frame():
+            """trackio's read API has run records, configs and logs; no run table with final
+            metrics: the last value of each key is taken from every run's logs."""
+            import pandas as pd
+
+            records = SQLiteStorage.get_run_records("bench")
+            configs = SQLiteStorage.get_all_run_configs("bench")
+            logs = SQLiteStorage.get_logs_batch("bench", [{"run": r["name"], "run_id": r["id"]} for r in records])
+            rows = []
+            for rec, lg in zip(records, logs):
+                row = {"run_id": rec["id"], "name": rec["name"], "created_at": rec["created_at"]}
+                row.update({f"params.{k}": v for k, v in (configs.get(rec["id"]) or {}).items()
+                            if not k.startswith("_")})
+                for point in lg["logs"]:
+                    row.update({f"metrics.{k}": v for k, v in point.items() if k not in ("step", "timestamp")})
+                rows.append(row)
+            return pd.DataFrame(rows)
+
+        def series(ids):
+            return [[p[SERIES_KEY] for p in SQLiteStorage.get_logs("bench", run_id=r) if SERIES_KEY in p]
+                    for r in ids]
+
+        def ids_of(df):
+            return list(df["run_id"])
     else:
         return {"note": "no query API offline"}
     t = now()

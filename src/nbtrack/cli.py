@@ -245,8 +245,8 @@ def _rm(store, args) -> int:
         print(_json(counts))
     else:
         points = counts["rows"].get("series", 0)
-        print(f"deleted {counts['runs']} runs ({points} points, {sum(counts['rows'].values())} rows; "
-              f"{counts['files']} artifact files, {_bytes(counts['bytes'])})")
+        print(f"deleted {_n(counts['runs'], 'run')} ({_n(points, 'point')}, {_n(sum(counts['rows'].values()), 'row')}; "
+              f"{_n(counts['files'], 'artifact file')}, {_bytes(counts['bytes'])})")
     return 0
 
 
@@ -263,8 +263,10 @@ def _gc(store, args) -> int:
         if args.json:
             print(_json({"files": 0, "bytes": 0, "found": len(found), "found_bytes": total}))
         else:
-            print(f"{len(found)} files ({_bytes(total)}) no run references"
-                  f"{' (older than %d min)' % (GRACE_S / 60) if not found else ''}; nothing removed")
+            if found:
+                print(f"{_n(len(found), 'file')} ({_bytes(total)}) no run references; nothing removed (--dry-run)")
+            else:
+                print(f"nothing to remove: no file older than {GRACE_S / 60:.0f} min that no run references")
         return 0
     code = _confirm(f"Remove {len(found)} files ({_bytes(total)})?", args.yes)
     if code is not None:
@@ -273,8 +275,12 @@ def _gc(store, args) -> int:
     if args.json:
         print(_json({"files": n, "bytes": size, "found": len(found), "found_bytes": total}))
     else:
-        print(f"removed {n} files ({_bytes(size)})")
+        print(f"removed {_n(n, 'file')} ({_bytes(size)})")
     return 0
+
+
+def _n(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _bytes(n: int) -> str:
