@@ -52,7 +52,9 @@ def test_rm_by_id_and_filter_needs_yes_and_keeps_other_runs(store):
     assert result["runs"] == 1 and result["rows"]["series"] == 5 and result["rows"]["params"] == 1
     assert counts(store.dir, a) == {"runs": 0, "params": 0, "metrics": 0, "series": 0}
 
-    out = cli("rm", "-w", "params.lr >= 0.3", "--yes", store_dir=store.dir)
+    kept = cli("rm", c[:12], "-w", "params.lr > 0.35", "--yes", store_dir=store.dir)  # id and filter: both
+    assert kept.returncode == 1 and counts(store.dir, c)["runs"] == 1
+    out = cli("rm", "params.lr >= 0.3", "--yes", store_dir=store.dir)  # a filter as `nbtrack runs` takes it
     assert out.returncode == 0, out.stderr
     assert "deleted 2 runs" in out.stdout
     left = Store(store.dir)

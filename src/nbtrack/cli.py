@@ -12,7 +12,7 @@
     nbtrack export --to parquet DIR [FILTER ...]                       one Parquet file per view
     nbtrack import --from trackio PATH                               trackio's SQLite databases
     nbtrack import --from wandb DIR                                  W&B run folders (offline too)
-    nbtrack rm [RUN_ID ...] [-w FILTER ...] [--yes]   delete runs (asks first)
+    nbtrack rm [RUN_ID ...] [FILTER ...] [--yes]   delete runs (asks first)
     nbtrack gc [--yes]            remove files no run references (asks first)
 """
 
@@ -81,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
                         description="Delete runs and everything logged with them (series, artifacts and "
                                     "their files). Runs still running are refused. Asks before deleting; "
                                     "without a terminal it deletes only with --yes.")
-    rm.add_argument("run_ids", nargs="*", help="run ids or unique prefixes")
+    rm.add_argument("run_ids", nargs="*", metavar="RUN_ID_OR_FILTER",
+                    help="run ids or unique prefixes; an argument with spaces or operators is a filter "
+                         "as in 'nbtrack runs' (e.g. 'metrics.acc < 0.5')")
     rm.add_argument("-w", "--where", action="append", default=[],
                     help="a filter as in the run table, e.g. 'metrics.acc < 0.5' (repeatable; with ids: "
                          "only those ids that match)")
@@ -213,15 +215,17 @@ def _rm(store, args) -> int:
     from .store import query
     from .store.cleanup import RunningRunsError, running
 
-    if not args.run_ids and not args.where:
-        print("nbtrack rm: name runs (ids or prefixes) or filters (-w 'metrics.acc < 0.5')", file=sys.stderr)
+    named = [a for a in args.run_ids if a.isalnum()]  # run ids are base32: a filter has spaces or operators
+    where = list(args.where) + [a for a in args.run_ids if not a.isalnum()]
+    if not named and not where:
+        print("nbtrack rm: name runs (ids or prefixes) or filters ('metrics.acc < 0.5')", file=sys.stderr)
         return 2
-    ids = list(dict.fromkeys(query.resolve_run_id(store, r) for r in args.run_ids))
-    if args.where:
+    ids = list(dict.fromkeys(query.resolve_run_id(store, r) for r in named))
+    if where:
         from .interop.select import select_runs
 
-        chosen = select_runs(store, args.where)
-        ids = [r for r in ids if r in set(chosen)] if args.run_ids else chosen
+        chosen = select_runs(store, where)
+        ids = [r for r in ids if r in set(chosen)] if named else chosen
     if not ids:
         print("nbtrack: no runs match; nothing deleted", file=sys.stderr)
         return 1
