@@ -162,7 +162,7 @@ def test_user_text_is_inert_and_errors_show(lab, page):
     xss = '<img src=x onerror="window.__pwned=1">'
     open_notebook(page, lab, "xss.ipynb", [
         "%load_ext nbtrack",
-        "%%track --tag <b>t</b>\ntitle = '<script>window.__pwned = 2</script>'\nscore = 1.5\n"
+        "%%track --tag <b>t</b>\nnote = '<script>window.__pwned = 2</script>'\nscore = 1.5\n"
         "from IPython.display import SVG, display\n"
         "display(SVG('<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"40\" height=\"40\">"
         "<script>window.__pwned = 3</script><circle cx=\"20\" cy=\"20\" r=\"15\" fill=\"teal\"/></svg>'))",

@@ -90,7 +90,8 @@ def is_setting(value: Any) -> bool:
     return True
 
 
-_PATHLIKE = re.compile(r"[/\\]|^\w+://|\.(csv|tsv|txt|json|parquet|xlsx?|pkl|pickle|h5|hdf5|npy|npz|zip|gz|"
+_PATHLIKE = re.compile(r"^(/|\./|\.\./|~|[A-Za-z]:\\)|^\w+://|^[\w.-]+([/\\][\w. -]+)+[/\\]?$|"
+                       r"\.(csv|tsv|txt|json|parquet|xlsx?|pkl|pickle|h5|hdf5|npy|npz|zip|gz|"
                        r"png|jpe?g|pt|pth|ckpt|joblib|feather|db|sqlite|yaml|yml|toml)$", re.I)
 
 
