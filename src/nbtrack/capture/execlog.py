@@ -32,6 +32,7 @@ class ExecLog:
         self.session = uuid.uuid4().hex[:16]
         self.seq = 0
         self._dir: Path | None = None
+        self._file = ""
         self._seen: set[str] = set()
         self.watched: dict[str, str | None] = {}  # input name -> fingerprint now
         self._ids: dict[str, int] = {}  # input name -> id of the value fingerprinted
@@ -83,8 +84,8 @@ class ExecLog:
         try:
             if self._dir != store_dir:
                 (store_dir / "execlog").mkdir(parents=True, exist_ok=True)
-                self._dir = store_dir
-            fd = os.open(store_dir / "execlog" / f"{self.session}.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+                self._dir, self._file = store_dir, str(store_dir / "execlog" / f"{self.session}.jsonl")
+            fd = os.open(self._file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
             try:
                 os.write(fd, line)
             finally:

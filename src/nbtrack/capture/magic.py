@@ -18,6 +18,7 @@ import os
 import shlex
 import sys
 import threading
+import time
 import warnings
 from functools import lru_cache
 from typing import Any
@@ -211,6 +212,7 @@ class Tracker:
         self.execlog = ExecLog()
         self._depth = 0  # cells running now: only the outermost one is logged
         self._finished = None  # (run, inputs, assigned) of the tracked cell that just ended
+        self._store_dir, self._store_at = None, -1e9  # the log's store, resolved at most once a second
         self.rules = project_rules()
         self.meter = None
 
@@ -255,7 +257,10 @@ class Tracker:
             raw = getattr(info, "raw_cell", None) or ""
             cell_id = context.cell_id(self.shell, info, context.notebook_path(self.shell.user_ns))
             run, inputs, assigned = finished or (None, (), ())
-            self.execlog.record(get_store().dir, self.shell.user_ns, raw, cell_id,
+            now = time.monotonic()
+            if run is not None or now - self._store_at > 1.0:  # resolving the store costs ~40 us
+                self._store_dir, self._store_at = (run.store.dir if run is not None else get_store().dir), now
+            self.execlog.record(self._store_dir, self.shell.user_ns, raw, cell_id,
                                 getattr(result, "execution_count", None), run, inputs, assigned)
         except Exception:
             pass  # the log is for replay and stale flags; it never costs the user the cell
