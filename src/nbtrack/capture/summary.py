@@ -157,8 +157,9 @@ class CellHistory:
                     return event
                 del self._failed[key]
             event = self._loads[key] = threading.Event()
-        threading.Thread(target=self._fetch, args=(store, notebook, key, event),
-                         name="nbtrack-history", daemon=True).start()
+        from ..store import background_thread
+
+        background_thread(self._fetch, "nbtrack-history", store, notebook, key, event)
         return event
 
     def loaded(self, store, notebook) -> bool:

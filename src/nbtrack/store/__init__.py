@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+import weakref
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -201,9 +202,25 @@ def at_exit(fn):
     return fn
 
 
+_background: "weakref.WeakSet[threading.Thread]" = weakref.WeakSet()
+
+
+def background_thread(target, name: str, *args) -> threading.Thread:
+    """A daemon thread that may be inside DuckDB: started now, waited for at exit. A daemon
+    thread frozen by interpreter shutdown in the middle of DuckDB's C++ code aborts the whole
+    process ("terminate called without an active exception"), after the user's work is done."""
+    t = threading.Thread(target=target, args=args, name=name, daemon=True)
+    _background.add(t)
+    t.start()
+    return t
+
+
 @at_exit
 def _flush_at_exit() -> None:
-    """The writer thread is a daemon: hand over what is pending before the process ends."""
+    """The writer thread is a daemon: hand over what is pending before the process ends, then
+    let no background thread be inside DuckDB when the interpreter goes."""
+    for t in list(_background):
+        t.join(timeout=10)
     for store in list(_stores.values()):
         if store._writer is not None and store._writer_pid == os.getpid():
             try:
@@ -211,6 +228,7 @@ def _flush_at_exit() -> None:
                 store._writer.compact_now()
             except Exception:
                 pass
+            store._writer.stop_compacting(timeout=10)
 
 
 def get_store(path: str | os.PathLike | None = None) -> Store:

@@ -147,9 +147,9 @@ class RunsCache:
             except Exception:
                 pass  # the next page request reports it
 
-        t = threading.Thread(target=work, name="nbtrack-table-cache", daemon=True)
-        t.start()
-        return t
+        from . import background_thread
+
+        return background_thread(work, "nbtrack-table-cache")
 
     # -- reading -------------------------------------------------------------------------
 

@@ -156,6 +156,8 @@ class Writer:
             # under a burst, a long pass is followed by the next at once, so a pass carries at
             # most ~FLUSH_EVERY_S of new rows and spool files keep coming every ~0.5 s.
             self._wake.wait(max(0.0, FLUSH_EVERY_S - (time.monotonic() - last)))
+            if getattr(self, "_exiting", False):
+                return
             last = time.monotonic()
             with self._idle:
                 self._wake.clear()
@@ -172,12 +174,21 @@ class Writer:
             if wrote:
                 self._compact_wake.set()
 
+    def stop_compacting(self, timeout: float) -> None:
+        """At exit: wait for a running compaction and start no other (a daemon thread frozen
+        inside DuckDB by interpreter shutdown aborts the process)."""
+        self._exiting = True
+        self._compact_lock.acquire(timeout=timeout)  # held until the process ends
+        self._lock.acquire(timeout=timeout)  # and no spool pass (pyarrow's C++) starts either
+
     def _compact_loop(self) -> None:
         """Compaction on its own thread: a long one never delays the next spool pass (on the
         writer thread it held back a burst's spool files for many seconds)."""
         while True:
             self._compact_wake.wait(COMPACT_AGE_S)
             self._compact_wake.clear()
+            if getattr(self, "_exiting", False):
+                return
             try:
                 with self._compact_lock:
                     again = self._maybe_compact()
