@@ -88,6 +88,9 @@ def test_ctrl_c_mid_sweep_keeps_finished_trials_and_one_interrupted(store_dir, t
     frame = nbtrack.sql("SELECT status, CAST(json_extract_string(context, '$.trial') AS INTEGER) AS trial "
                         "FROM runs ORDER BY trial")
     statuses = list(frame.status)
-    assert statuses.count("interrupted") == 1 and statuses[-1] == "interrupted"
+    # The interrupt lands in a trial (that trial is interrupted) or, rarely, between two (none
+    # is): either way no run is left running and no trial starts after it.
+    assert "running" not in statuses and statuses.count("interrupted") <= 1
+    assert "interrupted" not in statuses[:-1]
     assert 1 <= statuses.count("finished") <= 4 and len(statuses) < 10
     assert list(frame.trial) == list(range(len(statuses)))
