@@ -6,6 +6,7 @@ gets exactly one warning, and once the store is usable again nothing logged is m
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -178,3 +179,19 @@ def test_store_written_by_a_newer_nbtrack(ip, store, capsys, figures):
     store.compact()
     assert spool.listing(store.spool_dir)
     figures["lost"] = 0
+
+
+def test_the_process_exits_cleanly_while_background_threads_query_the_store(tmp_path):
+    """Exiting while the cell-history loader (a thread inside DuckDB) still runs aborted the
+    process ("terminate called without an active exception", exit 134) in 5 of 6 tries."""
+    script = (
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "ip = InteractiveShell.instance()\n"
+        "ip.run_line_magic('load_ext', 'nbtrack')\n"
+        "for i in range(20):\n"
+        "    ip.run_cell('x = 1', store_history=True, cell_id='u')\n"
+    )
+    env = dict(os.environ, NBTRACK_STORE=str(tmp_path / "store"))
+    codes = [subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, timeout=120).returncode
+             for _ in range(4)]
+    assert codes == [0, 0, 0, 0]

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,10 @@ _SEED_CALL = re.compile(r"\b(seed|manual_seed|set_seed|set_random_seed)\s*\(")
 _TRACK_LINE = re.compile(r"^%%track\b[^\n]*\n?")
 
 
-def _names(source: str) -> tuple[set[str], set[str]]:
-    """(reads, binds) of a logged cell, as IPython would run it."""
+@lru_cache(maxsize=4096)
+def _names(source: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(reads, binds) of a logged cell, as IPython would run it (cached: stale flags walk a
+    session's log once per run)."""
     from IPython.core.inputtransformer2 import TransformerManager
 
     body = _TRACK_LINE.sub("\n", source, count=1)
@@ -39,7 +42,7 @@ def _names(source: str) -> tuple[set[str], set[str]]:
     except Exception:
         code = body
     a = analyze(code)
-    return set(a.reads) - _BUILTINS, set(a.assigned)
+    return frozenset(a.reads) - _BUILTINS, frozenset(a.assigned)
 
 
 @dataclass

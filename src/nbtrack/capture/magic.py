@@ -301,7 +301,7 @@ class Tracker:
         )
         self.args, self.analysis, self.run = args, analysis, run
         if getattr(args, "replay_of", None):
-            run.__dict__.setdefault("extra_context", {})["replay_of"] = args.replay_of
+            run.extra_context["replay_of"] = args.replay_of
         self._owner = info if info is not None else _ADOPT
         run.begin()
         self._card = self._live_card(run)
@@ -356,7 +356,7 @@ class Tracker:
             if stdout:
                 data = stdout.encode("utf-8", "replace")
                 artifacts.append({"name": "stdout", "mime": "text/plain", "size": len(data), "data": data})
-            run.__dict__.setdefault("extra_context", {}).update(
+            run.extra_context.update(
                 {"session": self.execlog.session, "log_seq": self.execlog.seq + 1})  # this cell's log line
             run.end(status, exc, metrics=metrics, inputs=self.inputs, outputs=outputs, artifacts=artifacts)
             self._finished = (run, list(self.inputs), set(analysis.assigned))

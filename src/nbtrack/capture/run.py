@@ -73,6 +73,7 @@ class Run:
         self._git = context.GitProbe.for_cwd(self._cwd)
         self._seq = 0
         self._begun = False
+        self.extra_context: dict[str, Any] = {}  # run-level context fields: integrations, sweeps, replays
         self.param_sources: dict[str, str] = {}  # key -> rule that captured it (inherited, ...)
         self.pending_metrics: dict[str, float] = {}  # log_metrics(): final values set by hand
 
@@ -294,7 +295,7 @@ class Run:
         ctx["packages"] = context.packages()
         if self.param_sources:
             ctx["param_sources"] = self.param_sources
-        extra = self.__dict__.get("extra_context")  # set by integrations (e.g. mlflow_tags)
+        extra = self.extra_context
         if extra:
             ctx.update(extra)
         return {

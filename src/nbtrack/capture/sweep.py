@@ -214,7 +214,7 @@ def run_sweep(tracker, args, body: str) -> str:
                 tracker.start(trial_args, trial_body, info=None)
                 run = tracker.run
                 if run is not None:
-                    run.__dict__.setdefault("extra_context", {}).update({"sweep_id": sweep_id, "trial": i})
+                    run.extra_context.update({"sweep_id": sweep_id, "trial": i})
                     result = shell.run_cell(trial_body, store_history=False)
             if run is None:  # start failed and warned: nothing more to try
                 break

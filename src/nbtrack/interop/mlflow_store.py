@@ -259,7 +259,7 @@ class NbtrackStore(FileStore):
     def _set_tags(self, nb: "runmod.Run", tags: dict[str, str]) -> None:
         if not tags:
             return
-        extra = nb.__dict__.setdefault("extra_context", {})
+        extra = nb.extra_context
         kept = extra.setdefault("mlflow_tags", {})
         kept.update({str(k): str(v) for k, v in tags.items()})
         user = tags_from_nbtrack(nb.tags)
@@ -382,7 +382,7 @@ class NbtrackStore(FileStore):
             metrics[k] = Metric(k, float(v), now, 0)
         for k, v in nb.metrics.items():
             metrics.setdefault(k, Metric(k, float(v), int((nb.ended or now / 1000) * 1000), 0))
-        extra = nb.__dict__.get("extra_context") or {}
+        extra = nb.extra_context
         return self._entity(nb.run_id, nb.name, nb.experiment, nb.notebook, nb.cell_id, nb.status,
                             int(nb.started * 1000), int(nb.ended * 1000) if nb.ended else None,
                             list(nb.tags), extra.get("mlflow_tags") or {},
@@ -423,7 +423,7 @@ class NbtrackStore(FileStore):
         nb = _live.get(run_id)
         if nb is None:
             raise _unsupported("delete_tag on a run that is not active in this process")
-        kept = nb.__dict__.get("extra_context", {}).get("mlflow_tags", {})
+        kept = nb.extra_context.get("mlflow_tags", {})
         if key not in kept and key not in tags_from_nbtrack(nb.tags):
             raise MlflowException(f"No tag with name: {key} in run with id {run_id}", RESOURCE_DOES_NOT_EXIST)
         kept.pop(key, None)
