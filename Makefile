@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: lab test install chromium bench bench-quick reliability clean
+.PHONY: lab test install chromium postgresql bench bench-quick reliability clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,20 +23,28 @@ chromium:
 	  else echo "chromium not found and cannot be installed: browser tests will be skipped"; fi; \
 	fi
 
-test: install chromium
+# The team-store tests start a real PostgreSQL (Debian's server binaries); install it the same way.
+postgresql:
+	@if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >/dev/null; \
+	  else echo "PostgreSQL not found and cannot be installed: team-store tests will be skipped"; fi; \
+	fi
+
+test: install chromium postgresql
 	$(BIN)/python -m pytest -q -rs $(PYTEST_ARGS)
 
 lab: install
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) --LabApp.news_url=None
 
-bench: install
+bench: install postgresql
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/capture_cost.py
 
 bench-quick: install
 	$(BIN)/python benchmarks/run.py --quick
 
-reliability: install chromium
+reliability: install chromium postgresql
 	$(BIN)/python -m pytest -q -m "stress or reliability" --reliability-report -p no:cacheprovider
 
 clean:
