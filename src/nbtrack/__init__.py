@@ -15,18 +15,27 @@ from typing import Any, Iterable
 
 from ._version import __version__
 from .capture.run import Run, log, log_metrics, log_params
+from . import store as _store_package
+from .errors import NbtrackWarning, StoreError
 from .store import get_store
-from .store.errors import StoreError
 
 __all__ = [
     "__version__", "log", "log_params", "log_metrics", "start", "sweep", "replay", "export_notebook", "runs", "series", "get_run", "sql", "store",
-    "table", "compare", "diff", "charts", "report", "Run", "StoreError",
+    "table", "compare", "diff", "charts", "report", "Run", "StoreError", "NbtrackWarning", "get_store",
 ]
 
 
-def store(path: str | None = None):
-    """The store in use (or the one at ``path``): ``nbtrack.store().dir``."""
-    return get_store(path)
+class _CallableStorePackage(type(_store_package)):
+    """``nbtrack.store`` is the ``nbtrack.store`` package and, called, the store in use (or the
+    one at ``path``): ``nbtrack.store().dir``. A plain function of that name hid the package
+    (``nbtrack.store.ids`` raised AttributeError); the package made callable keeps both."""
+
+    def __call__(self, path: str | None = None):
+        return get_store(path)
+
+
+_store_package.__class__ = _CallableStorePackage
+store = _store_package
 
 
 def start(

@@ -27,11 +27,12 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from ..store import StoreError, get_store
+from ..errors import NbtrackWarning  # noqa: F401  (tests and callers import it from here)
+from ..store import get_store
 from ..store import location
 from . import context
 from . import run as runmod
-from . import printed
+from . import printed, views
 from .analyze import analyze, inner_body
 from .execlog import ExecLog
 from .extract import extract
@@ -45,10 +46,6 @@ MAX_STDOUT = 64 * 1024
 MAX_ARTIFACT = 2 * 1024 * 1024
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml")
 _SKIP_INPUTS = {"In", "Out", "get_ipython", "exit", "quit", "nbtrack"}
-
-
-class NbtrackWarning(UserWarning):
-    """A tracking problem; the cell itself ran normally."""
 
 
 def _parse_param(text: str) -> tuple[str, Any]:
@@ -386,12 +383,9 @@ class Tracker:
         if getattr(self.shell, "kernel", None) is None:  # terminal IPython: text summary
             return None
         try:
-            from ..widgets.card import RunCard
-
-            card = RunCard.for_run(run)
-            card.start_live()
-            card.show()
-            return card, None
+            if not views.registered():  # the card registers itself when imported (on the main thread)
+                context.import_on_main_thread(self.shell, widgets=True)
+            return views.open_view(run)
         except Exception as exc:  # no widgets: the text/HTML summary comes at the end
             self.warn(f"nbtrack: the live run card is unavailable ({type(exc).__name__}: {exc}); "
                       "showing a plain summary instead.")
@@ -400,12 +394,11 @@ class Tracker:
     def _show_summary(self, summary) -> None:
         from IPython.display import display
 
-        card, self._card = getattr(self, "_card", None), None
+        card, self._card = self._card, None
         if card is not None:
-            widget, _ = card
             try:
-                widget.show_final(summary)
-                type(widget).prepare_spare()  # the next tracked cell's card, while the kernel idles
+                card.show_final(summary)
+                views.cell_ended()  # the card prepares the next cell's card while the kernel idles
                 return
             except Exception:
                 pass
@@ -495,7 +488,7 @@ class Tracker:
         and for a text summary (terminal: it cannot change later). A card whose history is still
         loading gets the comparison when it is in."""
         history, store, notebook = self.history, run.store, run.notebook
-        card = self._card[0] if self._card is not None else None
+        card = self._card
         if not history.loaded(store, notebook):
             first = str(store.dir) not in self._stores_met
             self._stores_met.add(str(store.dir))

@@ -14,9 +14,8 @@ import threading
 import time
 import traceback as tb
 import warnings
-from typing import Any
-
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..store import at_exit
 from ..store.ids import new_run_id
@@ -79,8 +78,18 @@ class Run:
 
     # -- hot path ---------------------------------------------------------------------------
 
-    def log(self, step: Any = None, metrics: dict[str, Any] | None = None) -> None:
-        """Add one point per metric at ``step`` (default: previous step + 1)."""
+    def log(self, step: Any = None, metrics: Mapping[str, Any] | None = None, /, **values: Any) -> None:
+        """Add one point per metric at ``step`` (default: previous step + 1), as ``nbtrack.log``
+        does: ``run.log(step=3, loss=0.2, acc=0.9)``. Keys that are not Python names go in a
+        dict: ``run.log(3, {"val/loss": 0.2})`` (or ``metrics={...}``; a value is never a dict)."""
+        if isinstance(step, Mapping):  # run.log({"loss": 0.2})
+            step, metrics = None, step
+        if "step" in values and step is None:
+            step = values.pop("step")
+        if isinstance(values.get("metrics"), Mapping):
+            metrics = {**values.pop("metrics"), **(metrics or {})}
+        if metrics:
+            values = {**metrics, **values} if values else dict(metrics)
         if step is None:
             step = self._next_step
         elif type(step) is not int and type(step) is not float:
@@ -88,7 +97,7 @@ class Run:
         self._next_step = step + 1
         t = _time()
         append = self._points.append
-        for key, value in metrics.items():
+        for key, value in values.items():
             if type(value) is not float and type(value) is not int:
                 value = _check_number(key, value)
             append((key, step, value, t))

@@ -10,9 +10,7 @@
 Everything enters at ``capture.run`` (the active run), nothing bypasses the store's writer.
 """
 
-
-class InteropError(Exception):
-    """One clear message: an unreachable URI, an unknown schema, a run that could not move."""
+from ..errors import InteropError  # noqa: F401  (re-exported: defined in nbtrack.errors)
 
 
 class Progress:

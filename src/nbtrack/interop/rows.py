@@ -10,11 +10,9 @@ import json
 import time
 from typing import Any
 
+from ..errors import RunningRunError  # noqa: F401  (re-exported: defined in nbtrack.errors)
+
 from ..store import Store, query
-
-
-class RunningRunError(ValueError):
-    pass
 
 
 def rewrite_run(store: Store, run_id: str, name: str | None = None, status: str | None = None,

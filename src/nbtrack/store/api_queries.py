@@ -13,18 +13,17 @@ from typing import Any, Iterable
 
 from . import Store
 from .errors import StoreError
+from ..errors import QueryError  # noqa: F401  (re-exported: defined in nbtrack.errors)
 from .filters import FilterError
-from .query import _param_value
-from .runs_view import COLUMN_KINDS, RUN_COLUMNS, column_kinds, parse_sort as _parse_sort, run_query
+from .runs_view import (COLUMN_KINDS, RUN_COLUMNS, RunSpec, column_kinds, parse_sort as _parse_sort,
+                        read)
 
-# Columns of a listed run (``source_head`` is the start of the cell source, for titles).
-LIST_COLUMNS = RUN_COLUMNS + ["execution_count", "error_type", "error_message"]
+# Columns of a listed run (``source_head`` is the start of the cell source, for titles), then
+# ``params``/``metrics`` (dicts) and ``stale``/``stale_reason``.
+LIST_COLUMNS = RUN_COLUMNS + ["execution_count", "error_type", "error_message", "host", "user",
+                              "sweep_id", "trial"]
 SORTABLE = [c for c, kind in COLUMN_KINDS.items() if kind != "list"]
 MAX_LIMIT = 1000
-
-
-class QueryError(ValueError):
-    """A bad request parameter (unknown column, malformed filter); the message says which."""
 
 
 @dataclass
@@ -35,10 +34,13 @@ class RunPage:
     offset: int
 
 
-def columns(store: Store) -> dict[str, str]:
+def columns(store) -> dict[str, str]:
     """Every filterable/sortable column: name -> 'text' | 'number' | 'time' | 'list' | 'bool'."""
-    with store.snapshot() as con:
-        return column_kinds(con)
+    from .runs_view import as_source
+
+    source = as_source(store)
+    with source.snapshot() as con:
+        return column_kinds(con, source)
 
 
 def parse_sort(sort: Any, cols: dict[str, str]) -> list[tuple[str, bool]]:
@@ -51,7 +53,7 @@ def parse_sort(sort: Any, cols: dict[str, str]) -> list[tuple[str, bool]]:
 
 
 def list_runs(
-    store: Store,
+    store,
     *,
     notebooks: Iterable[str] | None = None,
     experiment: str | None = None,
@@ -64,40 +66,25 @@ def list_runs(
     offset: int = 0,
 ) -> RunPage:
     """A page of runs (newest first unless ``sort`` says otherwise), each with its params and
-    metrics, and the total count of matching runs (``runs_view.run_query``)."""
+    metrics, and the total count of matching runs: the read model's ``runs_view.read``.
+    ``store``: a Store or a ``runs_view.Source``."""
     limit = max(0, min(int(limit), MAX_LIMIT))
     offset = max(0, int(offset))
-    select = ", ".join(LIST_COLUMNS + ["source_head"])
-    with store.snapshot() as con:
-        try:
-            rq = run_query(con, notebooks=notebooks, experiment=experiment,
-                           status=None if status is None else list(status), cell_id=cell_id,
-                           q=q, filters=filters, sort=sort,
-                           extra_select="left(r.source, 400) AS source_head")
-        except FilterError as exc:
-            raise QueryError(str(exc)) from None
-        total = con.execute(f"SELECT count(*) FROM ({rq.relation}) w{rq.where}", rq.args).fetchall()[0][0]
-        cur = con.execute(
-            f"SELECT {select} FROM ({rq.relation}) w{rq.where} ORDER BY {rq.order} LIMIT ? OFFSET ?",
-            rq.args + [limit, offset])
-        names = [d[0] for d in cur.description]
-        rows = [dict(zip(names, r)) for r in cur.fetchall()]
-        ids = [r["run_id"] for r in rows]
-        params = con.execute(
-            "SELECT run_id, key, kind, num, text FROM params WHERE list_contains(?, run_id) "
-            "ORDER BY key", [ids]).fetchall() if ids else []
-        metrics = con.execute(
-            "SELECT run_id, key, value FROM metrics WHERE list_contains(?, run_id) ORDER BY key",
-            [ids]).fetchall() if ids else []
-    by_id = {r["run_id"]: r for r in rows}
+    spec = RunSpec(notebooks=notebooks, experiment=experiment,
+                   status=None if status is None else list(status), cell_id=cell_id,
+                   search=q, filters=filters, sort=sort)
+    try:
+        res = read(store, spec, lead=LIST_COLUMNS + ["source_head"], limit=limit, offset=offset,
+                   count=True, wide=False, nested=True,
+                   extra_select="left(r.source, 400) AS source_head")
+    except FilterError as exc:
+        raise QueryError(str(exc)) from None
+    rows = res.table.to_pylist()
+    nested = res.nested or {}
     for r in rows:
         r["tags"] = list(r["tags"] or [])
-        r["params"], r["metrics"] = {}, {}
-    for rid, key, kind, num, text in params:
-        by_id[rid]["params"][key] = _param_value(kind, num, text)
-    for rid, key, value in metrics:
-        by_id[rid]["metrics"][key] = value
-    return RunPage(rows, int(total), limit, offset)
+        r["params"], r["metrics"] = nested.get(r["run_id"], ({}, {}))
+    return RunPage(rows, int(res.total or 0), limit, offset)
 
 
 def series_keys(store: Store, run_id: str) -> dict[str, int]:

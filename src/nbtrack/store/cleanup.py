@@ -23,22 +23,13 @@ from pathlib import Path
 from typing import Iterable
 
 from .errors import StoreBusyError, StoreError
+from ..errors import RunningRunsError  # noqa: F401  (re-exported: defined in nbtrack.errors)
 from .lock import LockTimeout, store_lock
 from .schema import TABLES
 
 GRACE_S = 3600.0
 FILES_MIME = "application/vnd.nbtrack.files+json"  # interop/media.py: an artifact's file manifest
 _RUN_ID = re.compile(r"^[0-9a-hjkmnp-tv-z]{16}$")
-
-
-class RunningRunsError(StoreError):
-    def __init__(self, run_ids: list[str]):
-        self.run_ids = run_ids
-        super().__init__(
-            f"nbtrack: {len(run_ids)} of these runs still running ({', '.join(run_ids[:5])}"
-            f"{', ...' if len(run_ids) > 5 else ''}); nothing deleted. End them first, or leave them "
-            "out (e.g. -w 'status != running')."
-        )
 
 
 def running(store, run_ids: Iterable[str]) -> list[str]:

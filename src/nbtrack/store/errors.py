@@ -1,17 +1,3 @@
-"""Store errors, each with a message that says what to do. (No heavy imports here.)"""
+"""The store's errors, re-exported from ``nbtrack.errors`` (where every nbtrack exception lives)."""
 
-
-class StoreError(RuntimeError):
-    """A store problem, with a message that says what to do."""
-
-
-class StoreVersionError(StoreError):
-    pass
-
-
-class StoreBusyError(StoreError):
-    pass
-
-
-class StoreCorruptError(StoreError):
-    pass
+from ..errors import StoreBusyError, StoreCorruptError, StoreError, StoreVersionError  # noqa: F401

@@ -25,6 +25,8 @@ import math
 import re
 from typing import Any, Iterable, Mapping
 
+from ..errors import FilterError  # noqa: F401  (re-exported: defined in nbtrack.errors)
+
 __all__ = ["FilterError", "OPERATORS", "compile_filters", "filter_columns", "parse_filter",
            "search_clause", "quote_ident"]
 
@@ -45,10 +47,6 @@ _TEXT_RE = re.compile(
 )
 MAX_FILTERS = 50
 MAX_VALUE_CHARS = 1000
-
-
-class FilterError(ValueError):
-    """A filter the user wrote cannot be applied; ``str(exc)`` says why and how to fix it."""
 
 
 def quote_ident(name: str) -> str:

@@ -12,9 +12,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-
-class LockTimeout(OSError):
-    pass
+from ..errors import LockTimeout  # noqa: F401  (re-exported: defined in nbtrack.errors)
 
 
 @contextmanager

@@ -18,16 +18,12 @@ import pyarrow as pa
 
 from . import Store
 from .errors import StoreError
-from .runs_view import RUN_COLUMNS, STATUSES  # noqa: F401  (defined once, in the read model)
-
-
-class UnknownRunError(KeyError, StoreError):
-    def __str__(self) -> str:
-        return str(self.args[0])
+from ..errors import UnknownRunError  # noqa: F401  (re-exported: defined in nbtrack.errors)
+from .runs_view import RUN_COLUMNS, STATUSES, decode_param  # noqa: F401  (defined once, in the read model)
 
 
 def runs_frame(
-    store: Store,
+    store,
     experiment: str | None = None,
     notebook: str | None = None,
     status: str | Iterable[str] | None = None,
@@ -36,112 +32,17 @@ def runs_frame(
     filters: Iterable[Any] | None = None,
     search: str | None = None,
     sort: Any = None,
+    lead: list[str] | None = None,
 ) -> pd.DataFrame:
-    """One row per run, newest first unless ``sort`` says otherwise: run columns, then
-    params.<key>, then metrics.<key>. ``filters``, ``search`` and ``sort`` are the read
-    model's (``runs_view.run_query``): the same rows as the table and the sidebar give."""
-    from .runs_view import run_query
+    """One row per run, newest first unless ``sort`` says otherwise: run columns (``lead``,
+    default ``RUN_COLUMNS``), then params.<key>, then metrics.<key>, then ``stale`` and
+    ``stale_reason``. The read model's (``runs_view.read``): the same rows as the table and
+    the sidebar give. ``store``: a Store or a ``runs_view.Source``."""
+    from .runs_view import RunSpec, read
 
-    with store.snapshot() as con:
-        rq = run_query(con, experiment=experiment, notebook=notebook, status=status,
-                       run_ids=run_ids, q=search, filters=filters, sort=sort)
-        args = list(rq.args)
-        lim = ""
-        if limit is not None:
-            lim = " LIMIT ?"
-            args.append(int(limit))
-        base = con.execute(
-            f"SELECT {', '.join(RUN_COLUMNS)} FROM ({rq.relation}) w{rq.where} "
-            f"ORDER BY {rq.order}{lim}", args
-        ).fetch_arrow_table()
-        # The row index of each run, for scattering params and metrics into columns.
-        con.register("sel", pa.table({"run_id": base.column("run_id"),
-                                      "idx": pa.array(range(base.num_rows), pa.int64())}))
-        params = con.execute(
-            "SELECT key, idx, num, text, kind FROM params JOIN sel USING (run_id)"
-        ).fetch_arrow_table()
-        metrics = con.execute(
-            "SELECT key, idx, value AS num FROM metrics JOIN sel USING (run_id)"
-        ).fetch_arrow_table()
-        con.unregister("sel")
-    frame = _to_pandas(base)
-    n = len(frame)
-    columns = {f"params.{k}": col for k, col in _param_columns(params, n)}
-    columns.update({f"metrics.{k}": col for k, col in _metric_columns(metrics, n)})
-    if columns:
-        frame = pd.concat([frame, pd.DataFrame(columns, index=frame.index)], axis=1)
-    return frame
-
-
-def _to_pandas(table: pa.Table) -> pd.DataFrame:
-    tags = table.column("tags").to_pylist() if "tags" in table.column_names else None
-    frame = table.drop_columns(["tags"]).to_pandas() if tags is not None else table.to_pandas()
-    if tags is not None:
-        frame["tags"] = [t if t is not None else [] for t in tags]
-    return frame
-
-
-def _grouped(table: pa.Table):
-    """Yield (key, row positions) per distinct key, keys in sorted order: one stable argsort
-    (no GROUP BY/list() in SQL, no per-row Python), fine for 10 keys or 10,000."""
-    if table.num_rows == 0:
-        return
-    keys = table.column("key").combine_chunks().dictionary_encode()
-    codes = keys.indices.to_numpy()
-    names = keys.dictionary.to_pylist()
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
-    for k in sorted(range(len(names)), key=names.__getitem__):
-        yield names[k], order[bounds[k]:bounds[k + 1]]
-
-
-def _param_columns(table: pa.Table, n: int):
-    if table.num_rows == 0:
-        return
-    idx_all = table.column("idx").to_numpy()
-    num_all = table.column("num").to_numpy(zero_copy_only=False)
-    kinds = table.column("kind").combine_chunks().dictionary_encode()
-    kind_codes, kind_names = kinds.indices.to_numpy(), kinds.dictionary.to_pylist()
-    for key, rows in _grouped(table):
-        idx = idx_all[rows]
-        present = {kind_names[c] for c in np.unique(kind_codes[rows])}
-        if present <= {"int", "float"}:
-            num = num_all[rows]
-            if present == {"int"} and len(idx) == n:
-                col = np.zeros(n, dtype=np.int64)
-                col[idx] = num.astype(np.int64)
-            else:
-                col = np.full(n, np.nan)
-                col[idx] = num
-        else:
-            col = np.full(n, None, dtype=object)
-            texts = table.column("text").take(pa.array(rows)).to_pylist()
-            if present == {"str"}:
-                col[idx] = texts
-            else:
-                ks = [kind_names[c] for c in kind_codes[rows]]
-                col[idx] = [_decode(k, t) for k, t in zip(ks, texts)]
-        yield key, col
-
-
-def _decode(kind: str, text: str | None) -> Any:
-    if kind == "str" or text is None:
-        return text
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-def _metric_columns(table: pa.Table, n: int):
-    if table.num_rows == 0:
-        return
-    idx_all = table.column("idx").to_numpy()
-    num_all = table.column("num").to_numpy(zero_copy_only=False)
-    for key, rows in _grouped(table):
-        col = np.full(n, np.nan)
-        col[idx_all[rows]] = num_all[rows]
-        yield key, col
+    spec = RunSpec(experiment=experiment, notebook=notebook, status=status, run_ids=run_ids,
+                   filters=filters, search=search, sort=sort)
+    return read(store, spec, lead=lead, limit=limit).to_pandas()
 
 
 def resolve_run_id(store: Store, id_or_prefix: str) -> str:
@@ -326,15 +227,7 @@ def get_run(store: Store, id_or_prefix: str) -> RunRecord:
     )
 
 
-def _param_value(kind: str, num: float | None, text: str | None) -> Any:
-    if kind == "int":
-        try:
-            return int(text)  # exact, also beyond 2**53 where the float column rounds
-        except (TypeError, ValueError):
-            return int(num) if num is not None and math.isfinite(num) else num
-    if kind == "float":
-        return num
-    return _decode(kind, text)
+_param_value = decode_param  # the read model's one decoding (kept: other modules import it)
 
 
 def artifact(store: Store, run_id: str, name: str) -> tuple[str, bytes] | None:

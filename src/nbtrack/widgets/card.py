@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import traitlets
 
+from ..capture import views
 from ..capture.summary import RunSummary, format_value
 from . import protocol
 from ._base import CARD_BUNDLE, NbtrackWidget
@@ -521,3 +522,14 @@ _PUSHER = _Pusher()
 def frontend_available(shell) -> bool:
     """A kernel with a front end that can show widgets (not plain terminal IPython)."""
     return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def live_card(run_obj) -> RunCard:
+    """The live card under a tracked cell, displayed (capture's display hook, registered below)."""
+    card = RunCard.for_run(run_obj)
+    card.start_live()
+    card.show()
+    return card
+
+
+views.register(live_card, on_cell_end=RunCard.prepare_spare)  # capture imports no widget: it calls this

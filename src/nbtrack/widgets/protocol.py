@@ -20,13 +20,11 @@ from typing import Any, Callable
 
 import pyarrow as pa
 
+from ..errors import RequestError  # noqa: F401  (re-exported: defined in nbtrack.errors)
+
 log = logging.getLogger("nbtrack.widgets")
 
 __all__ = ["Reply", "RequestError", "arrow_bytes", "dispatch", "send"]
-
-
-class RequestError(Exception):
-    """A request that cannot be answered; its message is shown in the widget."""
 
 
 @dataclass

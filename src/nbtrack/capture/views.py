@@ -1,0 +1,36 @@
+"""The display hook: what shows a run under its cell while it runs. Capture imports no widget;
+a front end registers itself here when it is imported (the run card, ``widgets/card.py``).
+
+A view is made by ``factory(run)`` at the cell's start (already displayed) and gets
+``show_final(summary)`` at its end and ``compare(summary)`` when the cell's history arrives
+later. With no view registered, or when the factory fails, the cell shows the text/HTML
+summary at its end instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+_factory: Callable[[Any], Any] | None = None
+_on_cell_end: Callable[[], None] | None = None
+
+
+def register(factory: Callable[[Any], Any], on_cell_end: Callable[[], None] | None = None) -> None:
+    """Show runs with ``factory(run)``; ``on_cell_end()`` is called after each final state is
+    shown (the card prepares the next cell's card then, while the kernel idles)."""
+    global _factory, _on_cell_end
+    _factory, _on_cell_end = factory, on_cell_end
+
+
+def registered() -> bool:
+    return _factory is not None
+
+
+def open_view(run: Any) -> Any:
+    """The live view of ``run``, displayed, or None when no front end registered one."""
+    return _factory(run) if _factory is not None else None
+
+
+def cell_ended() -> None:
+    if _on_cell_end is not None:
+        _on_cell_end()
