@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,11 @@ from pgcluster import Cluster, bin_dir  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def pg(tmp_path_factory):
+def pg():
     if bin_dir() is None:
         pytest.skip("PostgreSQL is not installed and `make postgresql` could not install it")
-    cluster = Cluster(tmp_path_factory.mktemp("pg")).init()
+    # Not under pytest's tmp folder: that one is private to root and the server runs as postgres.
+    cluster = Cluster(Path(tempfile.mkdtemp(prefix="nbtrack-pg-"))).init()
     old = {k: os.environ.get(k) for k in cluster.env()}
     os.environ.update(cluster.env())
     try:

@@ -1,0 +1,30 @@
+"""The team store: everyone's runs in one PostgreSQL database (schema ``nbtrack``).
+
+Each kernel keeps its fast local store; a background thread (``push``) copies what the local
+writer made durable into Postgres, exactly once. Reads (``scope="team"``) run the local read
+model's SQL over the attached Postgres catalog (``source``).
+
+Modules: ``config`` (which remote, no passwords), ``connection`` (libpq, clear errors),
+``schema`` (migrations), ``push`` (the exactly-once copy and its thread), ``source`` (the read
+side), ``status`` (what ``nbtrack store`` and ``%nbtrack`` show).
+"""
+
+from __future__ import annotations
+
+from .config import RemoteError, remote_uri
+
+__all__ = ["RemoteError", "remote_uri", "team_store", "ensure_pushing"]
+
+
+def team_store(uri: str | None = None):
+    """The team store for the read model (``query.runs_frame(team_store(), ...)``)."""
+    from .source import get_team_store
+
+    return get_team_store(uri)
+
+
+def ensure_pushing(store) -> None:
+    """Start the push thread for ``store`` when a remote is configured (cheap when not)."""
+    from .push import ensure_pusher
+
+    ensure_pusher(store)

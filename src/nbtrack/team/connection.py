@@ -1,0 +1,33 @@
+"""Connections to the team store through libpq (psycopg): short timeouts, so an unreachable
+server costs the push thread seconds, never the cell; errors say what to do without quoting
+the connection string."""
+
+from __future__ import annotations
+
+from .config import RemoteError, display
+
+CONNECT_TIMEOUT_S = 5
+
+
+def connect(uri: str, autocommit: bool = False):
+    import psycopg
+
+    try:
+        # Options such as sslmode / sslrootcert pass through the URI to libpq untouched.
+        return psycopg.connect(uri, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S,
+                               application_name="nbtrack")
+    except psycopg.Error as exc:
+        raise RemoteError(f"nbtrack: cannot reach the team store {display(uri)} ({reason(exc)}); "
+                          "runs wait in the local store and are pushed when it is back.") from None
+
+
+def reason(exc: BaseException) -> str:
+    """The first line of a libpq error (libpq never echoes a password)."""
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    import psycopg
+
+    return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError))
