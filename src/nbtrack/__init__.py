@@ -70,22 +70,8 @@ def runs(*filters, experiment: str | None = None, notebook: str | None = None, s
     filter grammar, free-text search and sort."""
     from .store import query
 
-    store = get_store()
-    frame = query.runs_frame(store, experiment=experiment, notebook=notebook, status=status, limit=limit,
-                             filters=list(filters) or None, search=search, sort=sort)
-    flags = {}
-    if len(frame) and any((store.dir / "execlog").glob("*.jsonl")):  # scripts keep no log: no cost
-        from .repro import stale_flags
-
-        try:
-            flags = stale_flags(store, frame.run_id)
-        except Exception as exc:  # a damaged log must not cost the user the table
-            import warnings
-
-            warnings.warn(f"nbtrack: stale flags unavailable ({type(exc).__name__}: {exc})", stacklevel=2)
-    frame["stale"] = frame.run_id.map(lambda r: r in flags).astype(bool)
-    frame["stale_reason"] = frame.run_id.map(flags.get)
-    return frame
+    return query.runs_frame(get_store(), experiment=experiment, notebook=notebook, status=status,
+                            limit=limit, filters=list(filters) or None, search=search, sort=sort)
 
 
 def replay(run_id: str, timeout: float = 600):
@@ -121,17 +107,9 @@ def sweep(sweep_id: str | None = None):
         sweep_id = next((t.last_sweep for t in _trackers.values() if getattr(t, "last_sweep", None)), None)
         if sweep_id is None:
             raise ValueError("nbtrack.sweep(): no sweep has run in this kernel; pass a sweep id")
-    store = get_store()
-    store.flush()
-    trials = query.sql(
-        store,
-        "SELECT run_id, CAST(json_extract_string(context, '$.trial') AS INTEGER) AS trial FROM runs "
-        "WHERE json_extract_string(context, '$.sweep_id') = ?", [str(sweep_id)])
-    frame = query.runs_frame(store)
-    frame = frame[frame.run_id.isin(set(trials.run_id))].merge(trials, on="run_id")
-    frame.insert(1, "sweep_id", str(sweep_id))
-    frame.insert(2, "trial", frame.pop("trial"))
-    return frame.sort_values("trial").reset_index(drop=True)
+    lead = ["run_id", "sweep_id", "trial"] + query.RUN_COLUMNS[1:]  # the read model's columns
+    return query.runs_frame(get_store(), filters=[("sweep_id", "==", str(sweep_id))], sort="trial",
+                            lead=lead).reset_index(drop=True)
 
 
 def get_run(id_or_prefix: str):

@@ -117,13 +117,7 @@ def main(argv: list[str] | None = None) -> int:
                 for key, value in info.items():
                     print(f"{key:15} {value}")
         elif args.command == "runs":
-            if args.filters:
-                from .interop.select import select_runs
-
-                ids = list(reversed(select_runs(store, args.filters)))[:args.limit]
-                frame = query.runs_frame(store, run_ids=ids)
-            else:
-                frame = query.runs_frame(store, limit=args.limit)
+            frame = query.runs_frame(store, filters=args.filters or None, limit=args.limit)
             if args.json:
                 for row in frame.to_dict(orient="records"):
                     print(_json({k: v for k, v in row.items() if not _missing(v)}))

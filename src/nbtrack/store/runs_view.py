@@ -1,18 +1,31 @@
-"""The read model's vocabulary, defined once: the run columns and their kinds, the columns a
-free-text search looks at, the statuses, and the sort grammar.
+"""The read model: the one way runs are listed, filtered, searched, sorted, paged and their
+values decoded, for every reader: ``nbtrack.runs()`` (``query.runs_frame``), the table widget's
+cache (``table.RunsCache``), the server's ``GET runs`` (``api_queries.list_runs``), the CLI,
+compare and diff. So a word, a filter or a sort means the same rows everywhere.
 
-``query.runs_frame`` (``nbtrack.runs()``), the table widget's cache (``table.RunsCache``) and the
-server's ``GET runs`` (``api_queries.list_runs``) all take their columns, search and sort from
-here, and their filters from ``filters.compile_filters``; so a word or a sort means the same in
-the table, the sidebar and ``runs()``.
+- the catalog: ``COLUMN_KINDS`` (run columns, derived ``user``/``sweep_id``/``trial``, computed
+  ``stale``/``stale_reason``) plus the store's ``params.<key>``/``metrics.<key>``
+  (``column_kinds``); ``metrics.sys.*`` are the cell's cost (cpu, memory);
+- the grammar: ``conditions`` (scope, free text over ``SEARCH_COLUMNS``, ``filters`` from
+  ``filters.compile_filters``) and ``parse_sort``/``order_sql``;
+- the source: ``Source`` names a connection provider and its relations (``local_source`` is the
+  store folder; a team store plugs in as another ``Source``);
+- reading: ``read`` -> ``RunsResult`` (Arrow; ``to_pandas`` for ``runs()``), ``decode_param``
+  (the one param decoding), ``for_display``/``display_sql`` (what the browser gets).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterable
+import json
+import math
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
 
-from .filters import FilterError
+import numpy as np
+import pyarrow as pa
+
+from .filters import FilterError, compile_filters, filter_columns, quote_ident, search_clause
 
 # Every run column a reader may list, filter or sort on, with its kind (filters.KINDS).
 COLUMN_KINDS: dict[str, str] = {
@@ -29,7 +42,25 @@ COLUMN_KINDS: dict[str, str] = {
     "execution_count": "number",
     "error_type": "text",
     "error_message": "text",
+    "host": "text",
+    # derived from the run's context (see DERIVED)
+    "user": "text",
+    "sweep_id": "text",
+    "trial": "number",
+    # computed when runs are read, from the execution log (repro.stale_flags; see COMPUTED)
+    "stale": "bool",
+    "stale_reason": "text",
 }
+
+# Catalog columns that are SQL over the stored run ``r`` (trusted text, no user input).
+DERIVED: dict[str, str] = {
+    "user": "json_extract_string(r.context, '$.user')",
+    "sweep_id": "json_extract_string(r.context, '$.sweep_id')",
+    "trial": "TRY_CAST(json_extract_string(r.context, '$.trial') AS BIGINT)",
+}
+
+# Catalog columns a source computes when runs are read (never when cells run).
+COMPUTED = ("stale", "stale_reason")
 
 # The leading columns of ``nbtrack.runs()`` (then params.<key>, then metrics.<key>).
 RUN_COLUMNS = ["run_id", "name", "experiment", "notebook", "cell_id", "status", "started_at",
@@ -111,27 +142,72 @@ def order_sql(sort: list[tuple[str, bool]], quote) -> str:
     return ", ".join(parts)
 
 
-# -- one query for "the runs matching these conditions, in this order" -----------------------
+# -- where runs come from: a source ----------------------------------------------------------
 
 @dataclass
-class RunQuery:
-    """``SELECT ... FROM ({relation}) w{where} ORDER BY {order}`` with ``args`` bound in that
-    order: ``relation`` is the ``runs`` view plus the params./metrics. columns the filters and
-    the sort need (checked names, quoted; keys bound as parameters)."""
+class Source:
+    """Where the read model reads runs. ``snapshot()`` yields a DuckDB connection on which the
+    relations named by ``runs``/``params``/``metrics`` have the local store's columns (the
+    local store's views; a team store would name the tables of an attached catalog, e.g.
+    ``team.runs``; these names are configuration, never user text). ``token()`` changes when
+    the runs may have; ``stale_flags(ids)`` (optional) says which runs are stale and why."""
 
-    relation: str
-    where: str
-    order: str
-    args: list
-    sort: list[tuple[str, bool]]
+    snapshot: Callable[[], AbstractContextManager]
+    token: Callable[[], str]
+    key: str
+    scope: str = "local"
+    runs: str = "runs"
+    params: str = "params"
+    metrics: str = "metrics"
+    stale_flags: Callable[[list[str]], dict[str, str]] | None = None
 
 
-def column_kinds(con) -> dict[str, str]:
-    """Every column a filter or sort may name, with its kind: the run columns, then
-    ``params.<key>`` and ``metrics.<key>`` of the store (one snapshot connection ``con``)."""
+def local_source(store) -> Source:
+    """The store folder of this machine (file plus spool, this process's pending rows)."""
+    from .query import change_token
+
+    def stale(ids: list[str]) -> dict[str, str]:
+        if not any((store.dir / "execlog").glob("*.jsonl")):  # scripts keep no log: no cost
+            return {}
+        from ..repro import stale_flags
+
+        return stale_flags(store, ids)
+
+    return Source(snapshot=store.snapshot, token=lambda: change_token(store),
+                  key=f"local:{store.dir}", stale_flags=stale)
+
+
+def as_source(store_or_source) -> Source:
+    return store_or_source if isinstance(store_or_source, Source) else local_source(store_or_source)
+
+
+# -- what to read: a scope, free text, filters and a sort ------------------------------------
+
+@dataclass
+class RunSpec:
+    experiment: str | None = None
+    notebook: str | None = None
+    notebooks: Iterable[str] | None = None
+    status: str | Iterable[str] | None = None
+    cell_id: str | None = None
+    run_ids: Iterable[str] | None = None
+    search: str | None = None
+    filters: Iterable[Any] | None = None
+    sort: Any = None
+
+    def scoped(self) -> bool:
+        return any(v is not None for v in (self.experiment, self.notebook, self.notebooks,
+                                           self.status, self.cell_id, self.run_ids))
+
+
+def column_kinds(con, source: Source | None = None) -> dict[str, str]:
+    """The catalog: every column a filter or sort may name, with its kind: the run columns,
+    then ``params.<key>`` and ``metrics.<key>`` (``metrics.sys.*``: the cell's cost) of the
+    source (one snapshot connection ``con``)."""
+    rel = source or _LOCAL_NAMES
     out = dict(COLUMN_KINDS)
-    params = con.execute("SELECT key, list(DISTINCT kind) FROM params GROUP BY key ORDER BY key").fetchall()
-    metrics = con.execute("SELECT DISTINCT key FROM metrics ORDER BY key").fetchall()
+    params = con.execute(f"SELECT key, list(DISTINCT kind) FROM {rel.params} GROUP BY key ORDER BY key").fetchall()
+    metrics = con.execute(f"SELECT DISTINCT key FROM {rel.metrics} ORDER BY key").fetchall()
     for key, kinds in params:
         out[f"params.{key}"] = param_kind(kinds)
     for (key,) in metrics:
@@ -139,84 +215,407 @@ def column_kinds(con) -> dict[str, str]:
     return out
 
 
-def _extra_column(name: str, kind: str) -> tuple[str, list]:
-    """SQL for a params./metrics. column of the run ``r``, with its parameters."""
-    if name.startswith("metrics."):
-        return ("(SELECT max(m.value) FROM metrics m WHERE m.run_id = r.run_id AND m.key = ?)",
-                [name[len("metrics."):]])
-    field = "p.text" if kind == "text" else "p.num"
-    sql = f"(SELECT max({field}) FROM params p WHERE p.run_id = r.run_id AND p.key = ?)"
-    return (f"({sql} <> 0)" if kind == "bool" else sql), [name[len("params."):]]
-
-
-def run_query(
-    con,
-    *,
-    experiment: str | None = None,
-    notebook: str | None = None,
-    notebooks: Iterable[str] | None = None,
-    status: str | Iterable[str] | None = None,
-    cell_id: str | None = None,
-    run_ids: Iterable[str] | None = None,
-    q: str | None = None,
-    filters: Iterable[Any] | None = None,
-    sort: Any = None,
-    extra_select: str = "",
-) -> RunQuery:
-    """The runs matching a scope, free text ``q`` (every word in one of SEARCH_COLUMNS),
-    ``filters`` (``filters.compile_filters``) and ``sort`` (``parse_sort``; default newest
-    first). Raises ``FilterError`` with a message for the user."""
-    from .filters import compile_filters, filter_columns, quote_ident, search_clause
-
-    filters = list(filters or [])
-    kinds = dict(COLUMN_KINDS)
-    try:
-        sort_keys = parse_sort(sort, kinds)  # run columns only: no store read needed
-    except FilterError:
-        sort_keys = None
-    if filters or sort_keys is None:
-        kinds = column_kinds(con)
-        if sort_keys is None:
-            sort_keys = parse_sort(sort, kinds)
+def conditions(spec: RunSpec, kinds: dict[str, str]) -> tuple[list[str], list]:
+    """SQL conditions (joined with AND by the caller) and their bound values for a spec, over
+    a relation whose columns carry the catalog's names. The one place scope, free text and
+    filters become SQL: the store query and the table's cache both use it."""
     conds: list[str] = []
     args: list[Any] = []
-    if notebooks is not None:
+    if spec.notebooks is not None:
         conds.append("list_contains(?, notebook)")
-        args.append([str(n) for n in notebooks])
-    if notebook is not None:
-        conds.append("notebook = ?")
-        args.append(notebook)
-    if experiment is not None:
-        conds.append("experiment = ?")
-        args.append(experiment)
-    if status is not None:
-        statuses = [status] if isinstance(status, str) else list(status)
+        args.append([str(n) for n in spec.notebooks])
+    for col in ("notebook", "experiment", "cell_id"):
+        value = getattr(spec, col)
+        if value is not None:
+            conds.append(f"{col} = ?")
+            args.append(value)
+    if spec.status is not None:
+        statuses = [spec.status] if isinstance(spec.status, str) else list(spec.status)
         bad = [s for s in statuses if s not in STATUSES]
         if bad:
             raise FilterError(f"nbtrack: unknown status {bad[0]!r}; use one of {', '.join(STATUSES)}.")
         conds.append("list_contains(?, status)")
         args.append(statuses)
-    if cell_id is not None:
-        conds.append("cell_id = ?")
-        args.append(cell_id)
-    if run_ids is not None:
+    if spec.run_ids is not None:
         conds.append("list_contains(?, run_id)")
-        args.append([str(r) for r in run_ids])
-    text_sql, text_args = search_clause(q, SEARCH_COLUMNS) if q else ("", [])
+        args.append([str(r) for r in spec.run_ids])
+    text_sql, text_args = search_clause(spec.search, SEARCH_COLUMNS) if spec.search else ("", [])
     if text_sql:
         conds.append(f"({text_sql})")
         args.extend(text_args)
+    filters = list(spec.filters or [])
     filter_sql, filter_args = compile_filters(filters, kinds) if filters else ("", [])
     if filter_sql:
         conds.append(f"({filter_sql})")
         args.extend(filter_args)
+    return conds, args
+
+
+def where_sql(conds: list[str]) -> str:
+    return (" WHERE " + " AND ".join(conds)) if conds else ""
+
+
+@dataclass
+class RunQuery:
+    """``SELECT ... FROM ({relation}) w{where} ORDER BY {order}`` with ``args`` bound in that
+    order: ``relation`` is the runs relation plus the derived columns and the params./metrics.
+    columns the filters and the sort need (checked names, quoted; keys bound as parameters)."""
+
+    relation: str
+    where: str
+    order: str
+    args: list
+    sort: list[tuple[str, bool]]
+    kinds: dict[str, str]
+
+
+def _needed_column(name: str, kind: str, rel) -> tuple[str, list]:
+    """SQL for a params./metrics. column of the run ``r``, with its parameters."""
+    if name.startswith("metrics."):
+        return (f"(SELECT max(m.value) FROM {rel.metrics} m WHERE m.run_id = r.run_id AND m.key = ?)",
+                [name[len("metrics."):]])
+    field = ("p.num" if kind in ("number", "bool")
+             else "CASE WHEN p.kind = 'none' THEN NULL ELSE p.text END")
+    sql = f"(SELECT max({field}) FROM {rel.params} p WHERE p.run_id = r.run_id AND p.key = ?)"
+    return (f"({sql} <> 0)" if kind == "bool" else sql), [name[len("params."):]]
+
+
+STALE_TABLE = "__nbtrack_stale"  # (run_id, stale, stale_reason), registered when a query needs it
+
+
+def run_query(con, spec: RunSpec, source: Source | None = None, extra_select: str = "",
+              stale: bool = False) -> RunQuery:
+    """The runs matching ``spec`` in its order (default newest first). ``stale``: a table
+    ``STALE_TABLE`` is registered on ``con`` and joins in. Raises ``FilterError``."""
+    rel = source or _LOCAL_NAMES
+    filters = list(spec.filters or [])
+    kinds = dict(COLUMN_KINDS)
+    try:
+        sort_keys = parse_sort(spec.sort, kinds)  # run columns only: no store read needed
+    except FilterError:
+        sort_keys = None
+    if filters or sort_keys is None:
+        kinds = column_kinds(con, source)
+        if sort_keys is None:
+            sort_keys = parse_sort(spec.sort, kinds)
+    conds, args = conditions(spec, kinds)
     needed = {c for c, _ in sort_keys} | set(filter_columns(filters))
     extra_sql, extra_args = [], []
     for name in sorted(c for c in needed if c.startswith(("params.", "metrics."))):
-        sql, a = _extra_column(name, kinds[name])
+        sql, a = _needed_column(name, kinds[name], rel)
         extra_sql.append(f"{sql} AS {quote_ident(name)}")
         extra_args.extend(a)
-    relation = ("SELECT r.*" + (", " + extra_select if extra_select else "")
-                + "".join(", " + s for s in extra_sql) + " FROM runs r")
-    where = (" WHERE " + " AND ".join(conds)) if conds else ""
-    return RunQuery(relation, where, order_sql(sort_keys, quote_ident), extra_args + args, sort_keys)
+    derived = [f"{expr} AS {name}" for name, expr in DERIVED.items()]
+    joins = ""
+    if stale:
+        derived += ["coalesce(st.stale, false) AS stale", "st.stale_reason"]
+        joins = f" LEFT JOIN {STALE_TABLE} st USING (run_id)"
+    relation = ("SELECT r.*, " + ", ".join(derived) + (", " + extra_select if extra_select else "")
+                + "".join(", " + s for s in extra_sql) + f" FROM {rel.runs} r{joins}")
+    return RunQuery(relation, where_sql(conds), order_sql(sort_keys, quote_ident), extra_args + args,
+                    sort_keys, kinds)
+
+
+def needs_stale(spec: RunSpec) -> bool:
+    """Whether a filter or the sort names ``stale``/``stale_reason`` (then the flags of every
+    run in scope are computed before the query; otherwise only those of the rows returned)."""
+    cols = set(filter_columns(spec.filters))
+    try:
+        cols |= {c for c, _ in parse_sort(spec.sort, COLUMN_KINDS)}
+    except FilterError:
+        pass
+    return bool(cols & set(COMPUTED))
+
+
+# -- one value decoding ----------------------------------------------------------------------
+
+def decode_param(kind: str, num: float | None, text: str | None) -> Any:
+    """A param's Python value from its stored (kind, num, text)."""
+    if kind == "int":
+        try:
+            return int(text)  # exact, also beyond 2**53 where the float column rounds
+        except (TypeError, ValueError):
+            return int(num) if num is not None and math.isfinite(num) else num
+    if kind == "float":
+        return num
+    if kind == "str" or text is None:
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+# -- reading: the one path from a source to rows ---------------------------------------------
+
+@dataclass
+class RunsResult:
+    """Rows of runs as Arrow, in order: the ``lead`` columns, then ``params.*`` and
+    ``metrics.*`` of the keys these runs have, then ``stale``/``stale_reason`` (when the source
+    has flags). ``decoded``: Python values of the params whose stored kinds are mixed or JSON
+    (their Arrow column holds the text). ``total``: matching runs before limit/offset (when
+    counted). ``problems``: what this read could not include, in words."""
+
+    table: pa.Table
+    total: int | None
+    kinds: dict[str, str]
+    decoded: dict[str, np.ndarray] = field(default_factory=dict)
+    nested: dict[str, tuple[dict, dict]] | None = None
+    problems: list[str] = field(default_factory=list)
+
+    def to_pandas(self):
+        """The runs as a DataFrame (``nbtrack.runs()``): tags as lists, params as Python
+        values (JSON decoded), metrics as floats."""
+        import pandas as pd
+
+        table = self.table
+        tags = table.column("tags").to_pylist() if "tags" in table.column_names else None
+        if tags is not None:
+            table = table.drop_columns(["tags"])
+        frame = table.to_pandas()
+        if tags is not None:
+            frame.insert(self.table.column_names.index("tags"), "tags",
+                         [t if t is not None else [] for t in tags])
+        for col, values in self.decoded.items():
+            frame[col] = pd.Series(values, index=frame.index, dtype=object)
+        return frame
+
+
+def read(source, spec: RunSpec | None = None, *, lead: list[str] | None = None,
+         limit: int | None = None, offset: int = 0, count: bool = False, wide: bool = True,
+         nested: bool = False, extra_select: str = "", flags: bool = True) -> RunsResult:
+    """The runs matching ``spec`` (any source): one query picks and orders the run ids, a
+    second brings their columns (params and metrics scattered into columns by key, no PIVOT),
+    then the stale flags are added. ``wide``: params.*/metrics.* columns; ``nested``: also
+    each run's params/metrics as dicts (``RunsResult.nested``); ``flags``: the stale columns
+    (computed anyway when a filter or the sort needs them). Raises ``FilterError``."""
+    source = as_source(source)
+    spec = spec or RunSpec()
+    lead = list(lead or RUN_COLUMNS)
+    problems: list[str] = []
+    want_flags, flags = flags, None
+    with_stale = source.stale_flags is not None and (want_flags or needs_stale(spec))
+    if with_stale and needs_stale(spec):
+        with source.snapshot() as con:
+            every = [r[0] for r in con.execute(f"SELECT run_id FROM {source.runs}").fetchall()]
+        flags = _flags(source, every, problems)
+    with source.snapshot() as con:
+        if flags is not None:
+            con.register(STALE_TABLE, _stale_table(flags))
+        try:
+            rq = run_query(con, spec, source, extra_select=extra_select, stale=flags is not None)
+            args = list(rq.args)
+            page = ""
+            if limit is not None:
+                page = " LIMIT ? OFFSET ?"
+                args += [max(0, int(limit)), max(0, int(offset))]
+            elif offset:
+                page = " OFFSET ?"
+                args.append(max(0, int(offset)))
+            sel_cols = ", ".join(quote_ident(c) for c in lead
+                                 if c not in COMPUTED or flags is not None)
+            base = con.execute(f"SELECT {sel_cols} FROM ({rq.relation}) w{rq.where} "
+                               f"ORDER BY {rq.order}{page}", args).fetch_arrow_table()
+            total = None
+            if count:
+                if limit is None and not offset:
+                    total = base.num_rows
+                else:
+                    total = con.execute(f"SELECT count(*) FROM ({rq.relation}) w{rq.where}",
+                                        rq.args).fetchall()[0][0]
+        finally:
+            if flags is not None:
+                con.unregister(STALE_TABLE)
+        columns, decoded, nested_values = {}, {}, None
+        if (wide or nested) and base.num_rows:
+            sel = pa.table({"run_id": base.column("run_id"),
+                            "idx": pa.array(np.arange(base.num_rows), pa.int64())})
+            con.register("__nbtrack_sel", sel)
+            try:
+                params = con.execute(
+                    f"SELECT key, idx, num, text, kind, TRY_CAST(text AS BIGINT) AS inum "
+                    f"FROM {source.params} JOIN __nbtrack_sel USING (run_id)").fetch_arrow_table()
+                metrics = con.execute(
+                    f"SELECT key, idx, value AS num FROM {source.metrics} JOIN __nbtrack_sel USING (run_id)"
+                ).fetch_arrow_table()
+            finally:
+                con.unregister("__nbtrack_sel")
+            if wide:
+                columns, decoded = _param_columns(params, base.num_rows)
+                columns.update(_metric_columns(metrics, base.num_rows))
+            if nested:
+                nested_values = _nested(base.column("run_id").to_pylist(), params, metrics)
+    table = base
+    for name, arr in columns.items():
+        table = table.append_column(name, arr)
+    if with_stale and not any(c in COMPUTED for c in table.column_names):
+        ids = base.column("run_id").to_pylist()
+        got = flags if flags is not None else (_flags(source, ids, problems) if ids else {})
+        table = table.append_column("stale", pa.array([r in got for r in ids], pa.bool_()))
+        table = table.append_column("stale_reason", pa.array([got.get(r) for r in ids], pa.string()))
+    elif any(c in COMPUTED for c in table.column_names):  # asked for in the lead: move to the end
+        table = table.select([c for c in table.column_names if c not in COMPUTED]
+                             + [c for c in COMPUTED if c in table.column_names])
+    return RunsResult(table, total, rq.kinds, decoded, nested_values, problems)
+
+
+def _flags(source: Source, ids: list[str], problems: list[str]) -> dict[str, str]:
+    """Stale flags, or none with a warning: a damaged execution log must not cost the rows."""
+    try:
+        return source.stale_flags(ids) if source.stale_flags else {}
+    except Exception as exc:
+        import warnings
+
+        msg = f"nbtrack: stale flags unavailable ({type(exc).__name__}: {exc})"
+        problems.append(msg)
+        warnings.warn(msg, RuntimeWarning, stacklevel=4)
+        return {}
+
+
+def _stale_table(flags: dict[str, str]) -> pa.Table:
+    return pa.table({"run_id": pa.array(list(flags), pa.string()),
+                     "stale": pa.array([True] * len(flags), pa.bool_()),
+                     "stale_reason": pa.array(list(flags.values()), pa.string())})
+
+
+def _grouped(table: pa.Table):
+    """Yield (key, row positions) per distinct key, keys in sorted order: one stable argsort
+    (no GROUP BY/list() in SQL, no per-row Python), fine for 10 keys or 10,000."""
+    if table.num_rows == 0:
+        return
+    keys = table.column("key").combine_chunks().dictionary_encode()
+    codes = keys.indices.to_numpy()
+    names = keys.dictionary.to_pylist()
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+    for k in sorted(range(len(names)), key=names.__getitem__):
+        yield names[k], order[bounds[k]:bounds[k + 1]]
+
+
+def _scatter(n: int, idx: np.ndarray, values: np.ndarray, dtype) -> pa.Array:
+    """A column of ``n`` rows holding ``values`` at rows ``idx``, null elsewhere."""
+    col = np.zeros(n, dtype=dtype)
+    col[idx] = values
+    if len(idx) == n:
+        return pa.array(col)
+    mask = np.ones(n, dtype=bool)
+    mask[idx] = False
+    return pa.array(col, mask=mask)
+
+
+def _param_columns(table: pa.Table, n: int) -> tuple[dict[str, pa.Array], dict[str, np.ndarray]]:
+    """params.<key> columns as Arrow: int64 (ints), float64 (numbers), bool, string (text and
+    mixed kinds, as stored); mixed and JSON kinds also decoded to Python values."""
+    columns: dict[str, pa.Array] = {}
+    decoded: dict[str, np.ndarray] = {}
+    if table.num_rows == 0:
+        return columns, decoded
+    idx_all = table.column("idx").to_numpy()
+    num_all = table.column("num").to_numpy(zero_copy_only=False)
+    kinds = table.column("kind").combine_chunks().dictionary_encode()
+    kind_codes, kind_names = kinds.indices.to_numpy(), kinds.dictionary.to_pylist()
+    for key, rows in _grouped(table):
+        name = f"params.{key}"
+        idx = idx_all[rows]
+        present = {kind_names[c] for c in np.unique(kind_codes[rows])}
+        if present == {"int"}:
+            inum = table.column("inum").take(pa.array(rows))
+            if inum.null_count == 0:  # exact (beyond 2**53 too); else the float
+                columns[name] = _scatter(n, idx, inum.to_numpy(), np.int64)
+            else:
+                columns[name] = _scatter(n, idx, num_all[rows], np.float64)
+        elif present <= {"int", "float"}:
+            columns[name] = _scatter(n, idx, num_all[rows], np.float64)
+        elif present == {"bool"}:
+            columns[name] = _scatter(n, idx, num_all[rows] != 0, np.bool_)
+        else:
+            texts = table.column("text").take(pa.array(rows)).to_pylist()
+            col = np.full(n, None, dtype=object)
+            if present == {"str"}:
+                col[idx] = texts
+                columns[name] = pa.array(col, pa.string())
+                continue
+            ks = [kind_names[c] for c in kind_codes[rows]]
+            nums = num_all[rows]
+            col[idx] = [decode_param(k, x, t) for k, x, t in zip(ks, nums, texts)]
+            decoded[name] = col
+            shown = np.full(n, None, dtype=object)
+            shown[idx] = [None if k == "none" else t for k, t in zip(ks, texts)]
+            columns[name] = pa.array(shown, pa.string())
+    return columns, decoded
+
+
+def _metric_columns(table: pa.Table, n: int) -> dict[str, pa.Array]:
+    columns: dict[str, pa.Array] = {}
+    if table.num_rows == 0:
+        return columns
+    idx_all = table.column("idx").to_numpy()
+    num_all = table.column("num").to_numpy(zero_copy_only=False)
+    for key, rows in _grouped(table):
+        columns[f"metrics.{key}"] = _scatter(n, idx_all[rows], num_all[rows], np.float64)
+    return columns
+
+
+def _nested(ids: list[str], params: pa.Table, metrics: pa.Table) -> dict[str, tuple[dict, dict]]:
+    """run_id -> (params, metrics) dicts, keys in order (a page of runs for the server)."""
+    out: dict[str, tuple[dict, dict]] = {r: ({}, {}) for r in ids}
+    p = params.sort_by("key").to_pydict()
+    for key, i, num, text, kind in zip(p["key"], p["idx"], p["num"], p["text"], p["kind"]):
+        out[ids[i]][0][key] = decode_param(kind, num, text)
+    m = metrics.sort_by("key").to_pydict()
+    for key, i, num in zip(m["key"], m["idx"], m["num"]):
+        out[ids[i]][1][key] = num
+    return out
+
+
+# -- for the browser -------------------------------------------------------------------------
+
+def display_sql(col: str, kind: str) -> str:
+    """A column cast for the browser: times as text, numbers as doubles (no BigInt in JS)."""
+    q = quote_ident(col)
+    if kind == "time":
+        return f"strftime({q}, '%Y-%m-%d %H:%M:%S') AS {q}"
+    if kind == "number":
+        return f"CAST({q} AS DOUBLE) AS {q}"
+    return q
+
+
+def arrow_kind(t: pa.DataType) -> str:
+    """The catalog kind of an Arrow column type."""
+    if pa.types.is_boolean(t):
+        return "bool"
+    if pa.types.is_integer(t) or pa.types.is_floating(t):
+        return "number"
+    if pa.types.is_timestamp(t) or pa.types.is_date(t):
+        return "time"
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return "list"
+    return "text"
+
+
+def for_display(table: pa.Table) -> pa.Table:
+    """``display_sql`` on an Arrow table, without another database: times as text, integers
+    as doubles, large strings as strings."""
+    import pyarrow.compute as pc
+
+    cols = []
+    for f in table.schema:
+        col = table.column(f.name)
+        if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type):
+            col = pc.strftime(col, format="%Y-%m-%d %H:%M:%S")
+        elif pa.types.is_integer(f.type):
+            col = col.cast(pa.float64())
+        elif pa.types.is_large_string(f.type):
+            col = col.cast(pa.string())
+        cols.append(col)
+    return pa.Table.from_arrays(cols, names=table.column_names)
+
+
+@dataclass(frozen=True)
+class _Names:
+    runs: str = "runs"
+    params: str = "params"
+    metrics: str = "metrics"
+
+
+_LOCAL_NAMES = _Names()

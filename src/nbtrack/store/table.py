@@ -1,34 +1,36 @@
 """Pages of the wide runs relation for the run table: sorting, filtering and paging in DuckDB.
 
-``query.runs_frame`` is built once per store change (``query.change_token``) and cached as an
-Arrow table; every page request runs against that table on a private in-memory DuckDB
-connection, so a sort or filter over 100,000 runs takes tens of milliseconds and only the
-requested rows leave this module.
+The read model's rows (``runs_view.read``: every catalog column, params.*, metrics.*, stale
+flags) are built once per source change (its token) and kept as a table in a private
+in-memory DuckDB connection; every page request runs the read model's conditions and sort
+over it, so a sort or filter over 100,000 runs takes tens of milliseconds and only the
+requested rows leave this module (DuckDB -> Arrow -> IPC). Before the first build, the first
+page comes straight from the source with LIMIT in SQL.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-import duckdb
-import pandas as pd
 import pyarrow as pa
 
-from . import Store, database, query
-from .filters import FilterError, compile_filters, quote_ident
-from .runs_view import SEARCH_COLUMNS, TABLE_COLUMNS, order_sql, parse_sort
+from . import database
+from .filters import FilterError, quote_ident
+from .runs_view import (COLUMN_KINDS, TABLE_COLUMNS, RunSpec, arrow_kind, as_source,
+                        conditions, display_sql, for_display, order_sql, parse_sort, read,
+                        where_sql)
 
 __all__ = ["RunsCache", "Page", "FilterError", "BASE_COLUMNS"]
 
 # The leading columns (in this order); params.* and metrics.* follow. Defined in runs_view.
 BASE_COLUMNS = TABLE_COLUMNS
+# What the cache holds besides: every other catalog column, so any filter works in the table.
+CACHE_COLUMNS = TABLE_COLUMNS + [c for c in COLUMN_KINDS if c not in TABLE_COLUMNS
+                                 and c not in ("stale", "stale_reason")]
 MAX_PAGE = 1000
-SEARCH_COL = "__search"  # hidden: lower() of the SEARCH_COLUMNS, built once per cache build
 
 
 @dataclass
@@ -41,66 +43,19 @@ class Page:
     complete: bool = True   # False while the full cache is still being built
 
 
-def _kind(t: pa.DataType) -> str:
-    if pa.types.is_boolean(t):
-        return "bool"
-    if pa.types.is_integer(t) or pa.types.is_floating(t):
-        return "number"
-    if pa.types.is_timestamp(t) or pa.types.is_date(t):
-        return "time"
-    if pa.types.is_list(t) or pa.types.is_large_list(t):
-        return "list"
-    return "text"
-
-
-def _display_text(v: Any) -> Any:
-    if v is None or isinstance(v, str):
-        return v
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    try:
-        return json.dumps(v, default=str)
-    except (TypeError, ValueError):
-        return str(v)
-
-
-def to_arrow(frame: pd.DataFrame) -> pa.Table:
-    """The runs frame as Arrow with one plain type per column (mixed params become text)."""
-    cols = [c for c in BASE_COLUMNS if c in frame] + [
-        c for c in frame.columns if c not in BASE_COLUMNS and c.startswith(("params.", "metrics."))]
-    arrays, names = [], []
-    for c in cols:
-        s = frame[c]
-        arr = None
-        if s.dtype == object and c != "tags":
-            try:
-                arr = pa.array(s, from_pandas=True)
-                if pa.types.is_nested(arr.type) or pa.types.is_null(arr.type):
-                    arr = None
-            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
-                arr = None
-            if arr is None:
-                arr = pa.array([_display_text(v) for v in s], pa.string())
-        else:
-            arr = pa.array(s, from_pandas=True)
-        if pa.types.is_large_string(arr.type):
-            arr = arr.cast(pa.string())
-        arrays.append(arr)
-        names.append(c)
-    return pa.Table.from_arrays(arrays, names=names)
-
-
 class RunsCache:
-    """The wide runs of one store (optionally narrowed by experiment/notebook/status) as an
-    Arrow table, rebuilt when the store's change token moves. Thread-safe."""
+    """The wide runs of one source (optionally narrowed by experiment/notebook/status) as a
+    table in a private DuckDB connection, rebuilt when the source's token moves. Thread-safe.
+    ``store``: a Store or a ``runs_view.Source``."""
 
-    def __init__(self, store: Store, experiment: str | None = None, notebook: str | None = None,
+    def __init__(self, store, experiment: str | None = None, notebook: str | None = None,
                  status: str | Iterable[str] | None = None):
         self.store = store
-        self.scope = {"experiment": experiment, "notebook": notebook, "status": status}
+        self.source = as_source(store)
+        self.scope = RunSpec(experiment=experiment, notebook=notebook, status=status)
         self._lock = threading.Lock()          # guards the fields below
         self._build_lock = threading.Lock()    # one build at a time
-        self._table: pa.Table | None = None
+        self._kinds: dict[str, str] | None = None  # the cached table's columns and kinds
         self._version = ""
         self._con = database.connect()
         self._con_lock = threading.Lock()
@@ -115,28 +70,26 @@ class RunsCache:
 
     @property
     def ready(self) -> bool:
-        return self._table is not None
+        return self._kinds is not None
 
     def stale(self) -> bool:
-        return query.change_token(self.store) != self._version
+        return self.source.token() != self._version
 
     def refresh(self) -> bool:
-        """Rebuild if the store changed since the last build; True if a build happened."""
+        """Rebuild if the source changed since the last build; True if a build happened."""
         with self._build_lock:
-            token = query.change_token(self.store)
-            if self._table is not None and token == self._version:
+            token = self.source.token()
+            if self._kinds is not None and token == self._version:
                 return False
             t0 = time.perf_counter()
-            frame = query.runs_frame(self.store, **self.scope)
-            table = to_arrow(frame)
+            table = read(self.source, self.scope, lead=CACHE_COLUMNS).table
             with self._con_lock:
-                con = self._con
-                con.register("wide_src", table)
-                search = _search_expr(table.column_names)
-                con.execute(f'CREATE OR REPLACE TABLE wide AS SELECT *, {search} AS "{SEARCH_COL}" FROM wide_src')
-                con.unregister("wide_src")
+                self._con.register("wide_src", table)
+                self._con.execute("CREATE OR REPLACE TABLE wide AS SELECT * FROM wide_src")
+                self._con.unregister("wide_src")
             with self._lock:
-                self._table, self._version = table, token
+                self._kinds = {f.name: _kind(f.name, f.type) for f in table.schema}
+                self._version = token
             self.build_seconds = time.perf_counter() - t0
             return True
 
@@ -153,11 +106,12 @@ class RunsCache:
 
     # -- reading -------------------------------------------------------------------------
 
-    def columns(self, table: pa.Table | None = None) -> list[dict]:
-        table = table if table is not None else self._table
-        if table is None:
-            return []
-        return [{"name": f.name, "kind": _kind(f.type)} for f in table.schema]
+    @staticmethod
+    def _columns(kinds: dict[str, str]) -> list[dict]:
+        return [{"name": name, "kind": kind} for name, kind in kinds.items()]
+
+    def columns(self) -> list[dict]:
+        return self._columns(self._kinds or {})
 
     def page(
         self,
@@ -170,56 +124,47 @@ class RunsCache:
         diff_only: bool = False,
         ids: Iterable[str] | None = None,
     ) -> Page:
-        """One page of runs. ``sort``: ``[(column, "asc"|"desc"), ...]`` (default newest
-        first); ``columns``: which to return (``run_id`` always comes along); ``ids``: only
-        these runs. Raises ``FilterError`` for a bad filter, sort or column."""
+        """One page of runs. ``sort``: the read model's grammar (default newest first);
+        ``columns``: which to return (``run_id`` always comes along); ``ids``: only these
+        runs. Raises ``FilterError`` for a bad filter, sort or column."""
         limit = max(0, min(int(limit), MAX_PAGE))
         offset = max(0, int(offset))
-        if self._table is None:
+        if self._kinds is None:
             if not filters and not search and not sort and not diff_only and ids is None:
                 return self._quick_page(offset, limit, columns)
             self.refresh()
         with self._lock:
-            table, version = self._table, self._version
-        kinds = {c["name"]: c["kind"] for c in self.columns(table)}
-        where, params = compile_filters(filters, kinds)
-        s_where, s_params = _search(search)
-        conds = [c for c in (where, s_where) if c]
-        params = params + s_params
-        if ids is not None:
-            conds.append("list_contains(?, run_id)")
-            params.append([str(i) for i in ids])
-        where_sql = (" WHERE " + " AND ".join(conds)) if conds else ""
-        order = self._order(sort, kinds)
+            kinds, version = dict(self._kinds or {}), self._version
+        spec = RunSpec(run_ids=ids, search=search, filters=filters)
+        conds, params = conditions(spec, kinds)
+        where = where_sql(conds)
+        order = order_sql(parse_sort(sort, kinds), quote_ident)  # the read model's sort grammar
         wanted = self._wanted(columns, kinds)
-        select = ", ".join(_display(c, kinds[c]) for c in wanted)
+        select = ", ".join(display_sql(c, kinds[c]) for c in wanted)
         with self._con_lock:
             con = self._con
-            total = con.execute(f"SELECT count(*) FROM wide{where_sql}", params).fetchone()[0]
+            total = con.execute(f"SELECT count(*) FROM wide{where}", params).fetchone()[0]
             rows = con.execute(
-                f"SELECT {select} FROM wide{where_sql} ORDER BY {order} LIMIT ? OFFSET ?",
+                f"SELECT {select} FROM wide{where} ORDER BY {order} LIMIT ? OFFSET ?",
                 params + [limit, offset],
             ).fetch_arrow_table()
             hidden = []
             if diff_only:
-                key = (version, where_sql, repr(params), tuple(wanted))
+                key = (version, where, repr(params), tuple(wanted))
                 hidden = self._hidden_cache.get(key)
                 if hidden is None:
-                    hidden = self._same_everywhere(con, where_sql, params, wanted, kinds)
+                    hidden = self._same_everywhere(con, where, params, wanted, kinds)
                     self._hidden_cache = {key: hidden}
-        return Page(rows, int(total), self.columns(table), hidden, version, True)
+        return Page(rows, int(total), self._columns(kinds), hidden, version, True)
 
     def _quick_page(self, offset: int, limit: int, columns) -> Page:
-        """Before the first build: the newest runs straight from the store (LIMIT in SQL)."""
-        frame = query.runs_frame(self.store, limit=offset + limit, **self.scope)
-        table = to_arrow(frame).slice(offset, limit)
-        kinds = {c["name"]: c["kind"] for c in self.columns(table)}
-        wanted = [c for c in self._wanted(columns, kinds, strict=False)]
-        con = database.connect()
-        con.register("wide", table)
-        rows = con.execute(f"SELECT {', '.join(_display(c, kinds[c]) for c in wanted)} FROM wide").fetch_arrow_table()
-        total = query.sql(self.store, "SELECT count(*) AS n FROM runs").iloc[0, 0]
-        return Page(rows, int(total), self.columns(table), [], "", False)
+        """Before the first build: the newest runs straight from the source (LIMIT in SQL)."""
+        res = read(self.source, self.scope, lead=CACHE_COLUMNS, limit=limit, offset=offset,
+                   count=True)
+        kinds = {f.name: _kind(f.name, f.type) for f in res.table.schema}
+        wanted = self._wanted(columns, kinds, strict=False)
+        rows = for_display(res.table.select(wanted))
+        return Page(rows, int(res.total or 0), self._columns(kinds), [], "", False)
 
     @staticmethod
     def _wanted(columns, kinds: dict[str, str], strict: bool = True) -> list[str]:
@@ -233,10 +178,6 @@ class RunsCache:
             elif strict and not isinstance(c, str):
                 raise FilterError(f"nbtrack: a column name must be text, got {type(c).__name__}")
         return wanted
-
-    @staticmethod
-    def _order(sort, kinds: dict[str, str]) -> str:
-        return order_sql(parse_sort(sort, kinds), quote_ident)  # the read model's sort grammar
 
     @staticmethod
     def _same_everywhere(con, where_sql: str, params: list, wanted: list[str], kinds) -> list[str]:
@@ -253,31 +194,6 @@ class RunsCache:
         return [c for c, same in zip(cand, row) if same]
 
 
-def _search_expr(names: list[str]) -> str:
-    """lower() of the read model's SEARCH_COLUMNS joined by a separator no word contains."""
-    parts = []
-    for col, kind in SEARCH_COLUMNS.items():
-        if col in names:
-            q = quote_ident(col)
-            parts.append(f"coalesce(array_to_string({q}, chr(31)), '')" if kind == "list"
-                         else f"coalesce(CAST({q} AS VARCHAR), '')")
-    return f"lower(concat_ws(chr(31), {', '.join(parts)}))" if parts else "''"
-
-
-def _search(text: str | None) -> tuple[str, list]:
-    """Every whitespace-separated word must occur in one of the SEARCH_COLUMNS (as the
-    sidebar's search: ``filters.search_clause``), here over one precomputed column."""
-    words = (text or "").lower().split()[:20]
-    if any(len(w) > 1000 for w in words):
-        raise FilterError("nbtrack: a search word is limited to 1000 characters")
-    return " AND ".join(f'contains("{SEARCH_COL}", ?)' for _ in words), words
-
-
-def _display(col: str, kind: str) -> str:
-    """Cast for the browser: times as text, integers as doubles (no BigInt in JS)."""
-    q = quote_ident(col)
-    if kind == "time":
-        return f"strftime({q}, '%Y-%m-%d %H:%M:%S') AS {q}"
-    if kind == "number":
-        return f"CAST({q} AS DOUBLE) AS {q}"
-    return q
+def _kind(name: str, t: pa.DataType) -> str:
+    """A cached column's kind: the catalog's for run columns, else from its Arrow type."""
+    return COLUMN_KINDS.get(name) or arrow_kind(t)

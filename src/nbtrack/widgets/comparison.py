@@ -16,7 +16,7 @@ import pyarrow as pa
 import traitlets
 
 from ..store import get_store, query
-from ..store.table import to_arrow
+from ..store.runs_view import TABLE_COLUMNS
 from . import protocol
 from ._base import NbtrackWidget
 
@@ -67,16 +67,10 @@ def chart_payload(chart, name: str) -> tuple[dict, pa.Table]:
 
 
 def _display_table(frame: pd.DataFrame) -> pa.Table:
-    table = to_arrow(frame)
-    cols = []
-    for f in table.schema:
-        col = table.column(f.name)
-        if pa.types.is_integer(f.type):
-            col = col.cast(pa.float64())
-        elif pa.types.is_timestamp(f.type):
-            col = pa.array([None if v is None else v.strftime("%Y-%m-%d %H:%M:%S") for v in col.to_pylist()], pa.string())
-        cols.append(col)
-    return pa.Table.from_arrays(cols, names=table.column_names)
+    """The compared runs' table: the run table's leading columns, then params.* and metrics.*."""
+    cols = [c for c in TABLE_COLUMNS if c in frame] + [
+        c for c in frame.columns if c.startswith(("params.", "metrics."))]
+    return js_arrow(frame[cols])
 
 
 def _differs(frame: pd.DataFrame) -> list[str]:
@@ -136,7 +130,7 @@ def _compare_payload(store, ids: list[str]) -> protocol.Reply:
     param_cols = [c for c in frame.columns if c.startswith("params.") and frame[c].notna().any()]
     if metric_cols and len(ids) > 1:
         target = next((m for m in metric_cols if m in differs), metric_cols[0])
-        xs = [p for p in param_cols if p in differs] or param_cols
+        xs = [p for p in param_cols if p in differs]  # a param the same in every run explains nothing
         for p in xs[:MAX_SCATTERS]:
             add(charts.scatter_chart(frame, p, target), f"{target} vs {p}", "scatter")
     numeric = charts.numeric_columns(frame)

@@ -12,6 +12,7 @@ import traitlets
 
 from ..store import get_store
 from ..store.filters import FilterError, parse_filter
+from ..store.runs_view import COLUMN_KINDS
 from ..store.table import BASE_COLUMNS, RunsCache
 from . import protocol
 from ._base import NbtrackWidget
@@ -44,7 +45,7 @@ def _structured(conditions, equals: dict[str, Any]) -> list[dict]:
         out.append({"column": col, "op": op, "value": value})
     for key, value in equals.items():
         col = key.replace("__", ".")
-        if col not in BASE_COLUMNS + ["cell_id"] and not col.startswith(("params.", "metrics.")):
+        if col not in COLUMN_KINDS and not col.startswith(("params.", "metrics.")):
             raise TypeError(
                 f"nbtrack.table() got an unexpected keyword {key!r}. Filter with a column "
                 f"({', '.join(BASE_COLUMNS)}), params__<key>=... / metrics__<key>=..., or pass "
@@ -70,7 +71,10 @@ class RunTable(NbtrackWidget):
     diff_only = traitlets.Bool(False).tag(sync=True)
     page_size = traitlets.Int(50).tag(sync=True)
     pinned = traitlets.List(traitlets.Unicode(), ["status", "name"]).tag(sync=True)
-    hidden_columns = traitlets.List(traitlets.Unicode(), ["run_id"]).tag(sync=True)
+    # The table holds every catalog column (any filter works); these start hidden.
+    hidden_columns = traitlets.List(traitlets.Unicode(), ["run_id", "cell_id", "execution_count", "error_type",
+                                    "error_message", "host", "user", "sweep_id", "trial",
+                                    "stale_reason"]).tag(sync=True)
     selected = traitlets.List(traitlets.Unicode()).tag(sync=True)
     _handlers = {"page": "_req_page", "poll": "_req_poll", "compare": "_req_compare", "diff": "_req_diff"}
 
