@@ -251,3 +251,28 @@ def test_one_sort_grammar_rejects_the_same_things(store):
         with pytest.raises(FilterError) as frame_err:
             query.runs_frame(store, sort=bad)
         assert str(table_err.value) == str(server_err.value) == str(frame_err.value)
+
+
+def test_a_drain_listener_gets_its_runs_points_only_and_hears_the_end(store):
+    """The writer's on_drain (what the run card uses; no Run.drain replaced on the instance):
+    runs drained together in one table, the listener sees only its own run's rows."""
+    from nbtrack.capture.run import Run
+
+    heard = []
+    a, b = Run(store, name="a"), Run(store, name="b")
+    a.begin()
+    b.begin()
+    remove = store.writer.on_drain(a.run_id, lambda tables, ended: heard.append((tables, ended)))
+    for i in range(100):
+        a.log(step=i, metrics={"loss": 1.0 / (i + 1)})
+        b.log(step=i, metrics={"other": float(i)})
+    store.writer.write_now()
+    a.end("finished")
+    b.end("finished")
+    store.writer.write_now()
+    series = [t["series"] for t, _ in heard if "series" in t]
+    assert sum(s.num_rows for s in series) == 100
+    assert {r for s in series for r in s.column("run_id").to_pylist()} == {a.run_id}
+    assert heard[-1][1] is True and not any(ended for _, ended in heard[:-1])
+    remove()
+    assert store.writer._listeners == {}

@@ -38,6 +38,11 @@ class PointSource(Protocol):
     def finished(self) -> bool: ...
 
 
+# listener(tables, ended): the tables one pass drained from a run (its rows only), and whether
+# the run had ended before that drain (so it was the last one).
+DrainListener = Callable[[dict[str, pa.Table], bool], None]
+
+
 class Writer:
     def __init__(self, store_dir: Path):
         self.store_dir = store_dir
@@ -45,6 +50,7 @@ class Writer:
         self.live_dir = store_dir / "live"
         self._pending: list[tuple[str, list[dict]]] = []
         self._sources: dict[str, PointSource] = {}
+        self._listeners: dict[str, list[DrainListener]] = {}  # run id -> on_drain listeners
         self._no_heartbeat: set[str] = set()  # started and ended in one pass: no live file
         self._live: set[str] = set()  # runs whose heartbeat file this writer made and keeps fresh
         self._starting: list[str] = []
@@ -84,6 +90,22 @@ class Writer:
         if source is not None:
             self._sources[run_id] = source
         self._starting.append(run_id)
+
+    def on_drain(self, run_id: str, listener: DrainListener) -> Callable[[], None]:
+        """Call ``listener(tables, ended)`` on the writer thread after every pass that drains
+        the run ``run_id`` (``tables``: its series/metrics rows of that pass, maybe none), the
+        last time with ``ended`` True. Returns the function that removes it. A listener must
+        be quick and must not raise (an exception is dropped)."""
+        self._listeners.setdefault(run_id, []).append(listener)
+
+        def remove() -> None:
+            found = self._listeners.get(run_id, [])
+            if listener in found:
+                found.remove(listener)
+            if not found:
+                self._listeners.pop(run_id, None)
+
+        return remove
 
     def run_ended(self, run_id: str) -> None:
         self._ending.append(run_id)
@@ -225,18 +247,31 @@ class Writer:
         # Series points of live runs first, then the rows queued after them (end events).
         # Sources that allow it are drained together (one table for many runs); a source
         # whose drain is wrapped on the instance (the run card) is drained on its own.
+        # Sources that allow it are drained together (one table for many runs); drain
+        # listeners (the run card) get their run's rows of each pass.
         batched: dict[type, list] = {}
+        heard: list[tuple[str, bool, dict | None]] = []  # (run id, ended, its own tables)
         for run_id, source in list(self._sources.items()):
             finished = source.finished
             many = getattr(type(source), "drain_many", None)
             if many is not None and "drain" not in getattr(source, "__dict__", {}):
                 batched.setdefault(type(source), []).append(source)
+                if run_id in self._listeners:
+                    heard.append((run_id, finished, None))
             else:
-                self._take(source.drain())
+                drained = source.drain()
+                self._take(drained)
+                if run_id in self._listeners:
+                    heard.append((run_id, finished, drained or {}))
             if finished:
                 del self._sources[run_id]
+        drained_many: list[dict[str, pa.Table]] = []
         for kind, sources in batched.items():
-            self._take(kind.drain_many(sources))
+            drained = kind.drain_many(sources)
+            self._take(drained)
+            drained_many.append(drained or {})
+        for run_id, ended, own in heard:
+            self._tell(run_id, ended, own if own is not None else _rows_of(run_id, drained_many))
         if not self._write_pending():
             return False
         for run_id in self._ending[:n_ending]:
@@ -253,6 +288,15 @@ class Writer:
             live.beat(self.live_dir, list(self._live))
             self._last_beat = now
         return True
+
+    def _tell(self, run_id: str, ended: bool, tables: dict[str, pa.Table]) -> None:
+        for listener in list(self._listeners.get(run_id, [])):
+            try:
+                listener(tables, ended)
+            except Exception:
+                pass  # a listener (a widget) never costs a pass
+        if ended:
+            self._listeners.pop(run_id, None)
 
     def _take(self, drained: dict[str, pa.Table]) -> None:
         for table, data in drained.items():
@@ -366,6 +410,20 @@ class Writer:
         self.problems.append(message)
         if self.on_problem is not None:
             self.on_problem(message)
+
+
+def _rows_of(run_id: str, drained: list[dict[str, pa.Table]]) -> dict[str, pa.Table]:
+    """One run's rows of tables drained for many runs (only for runs someone listens to)."""
+    import pyarrow.compute as pc
+
+    out: dict[str, pa.Table] = {}
+    for tables in drained:
+        for name, data in tables.items():
+            if data.num_rows:
+                mine = data.filter(pc.equal(data.column("run_id").cast(pa.string()), run_id))
+                if mine.num_rows:
+                    out[name] = pa.concat_tables([out[name], mine]) if name in out else mine
+    return out
 
 
 def _newest(rows: list[dict], keys: tuple[str, ...], order: str) -> list[dict]:

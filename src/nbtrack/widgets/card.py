@@ -57,8 +57,8 @@ def downsample(steps: np.ndarray, values: np.ndarray, points: int = MAX_POINTS):
 
 
 class LiveFeed:
-    """Collects a run's series points as the writer drains them (wraps ``run.drain`` on the
-    instance; ``close`` restores it). Thread-safe; nothing happens per ``log`` call."""
+    """Collects a run's series points as the writer drains them (the writer's ``on_drain``
+    listener; ``close`` removes it). Thread-safe; nothing happens per ``log`` call."""
 
     def __init__(self, run):
         self.run = run
@@ -68,27 +68,19 @@ class LiveFeed:
         self.drained_after_end = False
         self.series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.counts: dict[str, int] = {}
-        self._original = run.drain
-        run.drain = self._drain
+        self._remove = run.store.writer.on_drain(run.run_id, self._drained)
 
-    def _drain(self):
-        ended = self.run.status != "running"
-        out = self._original()
-        try:
-            s = out.get("series") if out else None
-            if s is not None and s.num_rows:
-                with self._lock:
-                    self._chunks.append(s.select(["key", "step", "value"]))
-                    self.version += 1
-        except Exception:
-            pass
+    def _drained(self, tables, ended: bool) -> None:
+        s = tables.get("series")
+        if s is not None and s.num_rows:
+            with self._lock:
+                self._chunks.append(s.select(["key", "step", "value"]))
+                self.version += 1
         if ended:
             self.drained_after_end = True
-        return out
 
     def close(self) -> None:
-        if self.run.__dict__.get("drain") == self._drain:
-            del self.run.drain
+        self._remove()
 
     def update(self) -> bool:
         """Fold the drained batches into the per-key downsampled series; True if changed."""
