@@ -1,11 +1,17 @@
 """The kernel's execution log: every executed cell, tracked or not, one JSON line each.
 
-``<store>/execlog/<session>.jsonl``, appended with one ``write`` per cell (O_APPEND: lines from
-one kernel never interleave; a crash loses at most the line being written). A line holds the
-cell id, execution count, source hash (the source itself the first time the session sees it),
-time, the run the cell made if it was tracked, and, for names some tracked run of this
-session read, their new fingerprint when the cell changed them. Replay and stale flags are
-derived from it when runs are read; the cell's own cost is a hash and a write.
+``<store>/execlog/<session>.jsonl``. A line holds the cell id, execution count, source hash (the
+source itself the first time the session sees it), time, the run the cell made if it was
+tracked, and, for names some tracked run of this session read, their new fingerprint when the
+cell changed them. Replay and stale flags are derived from it when runs are read; the cell's
+own cost is a hash and a list append.
+
+Lines are written at most once a second (one O_APPEND ``write`` for all pending lines: lines
+from one kernel never interleave), by the next cell or by a flusher thread when the kernel
+idles, and at once when this process reads a log (``read``) and at exit (also on SIGTERM). The
+session's first line is written at once, so the file exists as soon as the session logs. A
+``kill -9`` loses at most the last second's lines; another process reads lines at most about
+a second old.
 """
 
 from __future__ import annotations
@@ -13,14 +19,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
 import uuid
+import weakref
 from pathlib import Path
 from typing import Any
 
 from .values import summarize
 
 MAX_WATCHED = 500
+WRITE_EVERY_S = 1.0  # pending lines reach the file at most this late
 
 
 def source_hash(source: str) -> str:
@@ -33,6 +42,9 @@ class ExecLog:
         self.seq = 0
         self._dir: Path | None = None
         self._file = ""
+        self._pending: list[bytes] = []  # encoded lines not yet in the file
+        self._written_at = 0.0  # monotonic time of the last write
+        self._lock = threading.Lock()
         self._seen: set[str] = set()
         self.watched: dict[str, str | None] = {}  # input name -> fingerprint now
         self._ids: dict[str, int] = {}  # input name -> id of the value fingerprinted
@@ -78,20 +90,111 @@ class ExecLog:
         return self.seq
 
     def _write(self, store_dir: Path, entry: dict) -> None:
-        # Opened and closed for each line: the store folder is never held open between cells
-        # (it can be moved, remounted or deleted like the DuckDB file).
         line = (json.dumps(entry, default=str) + "\n").encode("utf-8", "surrogatepass")
-        try:
-            if self._dir != store_dir:
-                (store_dir / "execlog").mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            if self._dir != store_dir:  # first line, or another store: what is pending goes first
+                self._flush_locked()
                 self._dir, self._file = store_dir, str(store_dir / "execlog" / f"{self.session}.jsonl")
-            fd = os.open(self._file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+                self._written_at = 0.0
+            self._pending.append(line)
+            if time.monotonic() - self._written_at < WRITE_EVERY_S:
+                _flusher.arm(self)  # the flusher thread writes it if no cell does first
+                return
+            self._flush_locked()
+
+    def flush(self) -> None:
+        """Write the pending lines now (a reader of this process, exit)."""
+        with self._lock:
+            self._flush_locked()
+
+    def _flush_locked(self) -> None:
+        if not self._pending or self._dir is None:
+            return
+        # Opened and closed for each write: the store folder is never held open between cells
+        # (it can be moved, remounted or deleted like the DuckDB file).
+        data = b"".join(self._pending)
+        self._written_at = time.monotonic()
+        try:
             try:
-                os.write(fd, line)
+                fd = os.open(self._file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            except FileNotFoundError:
+                (self._dir / "execlog").mkdir(parents=True, exist_ok=True)
+                fd = os.open(self._file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            try:
+                os.write(fd, data)
             finally:
                 os.close(fd)
+            self._pending.clear()
         except OSError:
-            self._dir = None  # a read-only or full store: the cell still ran; tried again next cell
+            # A read-only or full store: the cell still ran. Kept (capped) and tried again later.
+            del self._pending[:-MAX_PENDING]
+
+
+MAX_PENDING = 10_000  # lines kept for a store that cannot be written
+
+
+class _Flusher:
+    """One daemon thread for all logs: writes pending lines ``WRITE_EVERY_S`` after they were
+    queued when no later cell wrote them. Armed once per write period (a cell never waits)."""
+
+    def __init__(self):
+        self._logs: "weakref.WeakSet[ExecLog]" = weakref.WeakSet()
+        self._armed = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def arm(self, log: ExecLog) -> None:
+        if log in self._logs and self._armed.is_set():
+            return
+        self._logs.add(log)
+        if self._thread is None or self._pid != os.getpid():  # none yet, or a forked child
+            self._pid = os.getpid()
+            self._thread = threading.Thread(target=self._loop, name="nbtrack-execlog", daemon=True)
+            self._thread.start()
+        self._armed.set()
+
+    def _loop(self) -> None:
+        while True:
+            self._armed.wait()
+            time.sleep(WRITE_EVERY_S)
+            self._armed.clear()
+            self.flush_all()
+
+    def flush_all(self) -> None:
+        for log in list(self._logs):
+            try:
+                log.flush()
+            except Exception:
+                pass
+
+
+_flusher = _Flusher()
+
+
+def flush_all() -> None:
+    """Write every log's pending lines (this process): before a read, and at exit."""
+    _flusher.flush_all()
+
+
+def _forget_in_child() -> None:
+    # A forked child must not write its parent's pending lines a second time.
+    for log in list(_flusher._logs):
+        log._lock = threading.Lock()  # the flusher may have held it at the fork
+        log._pending.clear()
+    _flusher._logs = weakref.WeakSet()
+    _flusher._thread = None
+    _flusher._armed = threading.Event()
+
+
+def _register_exit_flush() -> None:
+    from ..store import at_exit
+
+    at_exit(flush_all)
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_forget_in_child)
+
+
+_register_exit_flush()
 
 
 _GONE = object()
@@ -106,6 +209,7 @@ def _identity(value: Any) -> str | None:
 
 
 def read(store_dir: Path, session: str) -> list[dict]:
+    flush_all()  # this process's own pending lines first
     path = Path(store_dir) / "execlog" / f"{session}.jsonl"
     out = []
     try:

@@ -22,31 +22,55 @@ except (AttributeError, ValueError, OSError):
     _PAGE_KB = 4
 
 
+class _ProcFiles:
+    """``/proc/self`` files kept open and re-read with ``pread`` at offset 0 (the kernel makes
+    their text afresh on each read): no open/close per cell, each a point where another
+    thread could take the GIL. Reopened in a forked child (its /proc/self is another file)."""
+
+    def __init__(self):
+        self.pid = 0
+        self.fds: dict[str, int] = {}
+
+    def fd(self, name: str, flags: int) -> int:
+        pid = _os.getpid()
+        if pid != self.pid:
+            self.pid, self.fds = pid, {}  # forked: the parent's fds describe the parent
+        fd = self.fds.get(name)
+        if fd is None:
+            fd = self.fds[name] = _os.open(f"{_PROC}/{name}", flags | getattr(_os, "O_CLOEXEC", 0))
+        return fd
+
+    def read(self, name: str, size: int) -> bytes:
+        return _os.pread(self.fd(name, _os.O_RDONLY), size, 0)
+
+    def write(self, name: str, data: bytes) -> None:
+        _os.write(self.fd(name, _os.O_WRONLY), data)
+
+
+_FILES = _ProcFiles()
+
+
 def _status_kb(field: bytes) -> int | None:
     try:
-        with open(f"{_PROC}/status", "rb") as fh:
-            for line in fh:
-                if line.startswith(field):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
+        text = _FILES.read("status", 8192)
+        at = text.index(field)
+        return int(text[at + len(field):text.index(b"\n", at)].split()[0])
+    except (OSError, ValueError, IndexError, AttributeError):
         return None
-    return None
 
 
 def _rss_kb() -> int | None:
     try:
-        with open(f"{_PROC}/statm", "rb") as fh:
-            return int(fh.read().split()[1]) * _PAGE_KB
-    except (OSError, ValueError, IndexError):
+        return int(_FILES.read("statm", 256).split()[1]) * _PAGE_KB
+    except (OSError, ValueError, IndexError, AttributeError):
         return None
 
 
 def _reset_peak() -> bool:
     try:
-        with open(f"{_PROC}/clear_refs", "wb") as fh:
-            fh.write(b"5")  # 5: reset the peak RSS to the current RSS (Linux >= 4.0)
+        _FILES.write("clear_refs", b"5")  # 5: reset the peak RSS to the current RSS (Linux >= 4.0)
         return True
-    except OSError:
+    except (OSError, AttributeError):
         return False
 
 

@@ -461,6 +461,9 @@ def install_sigterm_handler() -> None:
 
     def on_sigterm(signum, frame):
         _close_active_runs()
+        from .execlog import flush_all
+
+        flush_all()  # the default SIGTERM skips exit hooks: the log's pending lines go now
         if callable(previous):
             previous(signum, frame)
         else:
