@@ -8,8 +8,10 @@
  */
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
+import { Num, RequestError, num } from '../shared/protocol';
 
-export type Num = number | 'NaN' | 'Infinity' | '-Infinity';
+export { num };
+export type { Num };
 
 export interface RunRow {
   run_id: string;
@@ -57,12 +59,10 @@ export interface SeriesReply {
   series: Record<string, { steps: Num[]; values: Num[] }>;
 }
 
-export class APIError extends Error {
-  constructor(
-    readonly status: number,
-    message: string
-  ) {
-    super(message);
+/** A failed request to the server extension (`status` 0: the server cannot be reached). */
+export class APIError extends RequestError {
+  constructor(status: number, message: string) {
+    super(message, status);
   }
 }
 
@@ -108,17 +108,6 @@ export async function requestAPI<T>(
 
 export function runPath(runId: string, ...rest: string[]): string {
   return ['runs', encodeURIComponent(runId), ...rest].join('/');
-}
-
-/** A number from the API (NaN/Infinity come as strings); null when absent or not numeric. */
-export function num(x: unknown): number | null {
-  if (typeof x === 'number') {
-    return x;
-  }
-  if (x === 'NaN' || x === 'Infinity' || x === '-Infinity') {
-    return Number(x);
-  }
-  return null;
 }
 
 /** The bytes of a run's artifact (e.g. a figure) as a Blob. */

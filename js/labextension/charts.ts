@@ -1,12 +1,10 @@
 /** Small inline SVG charts (no dependencies): a sparkline and an overlaid line chart. */
 import { Num, num } from './api';
 import { fmtNumber } from './format';
-import { svg } from './dom';
+import { svg } from '../shared/dom';
+import { Point, extent, segments as finiteSegments } from '../shared/chart';
 
-export const PALETTE = [
-  '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd',
-  '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'
-];
+export { PALETTE } from '../shared/chart';
 
 export interface Line {
   label: string;
@@ -15,42 +13,11 @@ export interface Line {
   values: Num[];
 }
 
-interface Pt {
-  x: number;
-  y: number;
-}
+type Pt = Point;
 
 /** Finite points, split into segments where a value is NaN/infinite. */
 function segments(line: Line): Pt[][] {
-  const out: Pt[][] = [[]];
-  for (let i = 0; i < line.values.length; i++) {
-    const x = num(line.steps[i]);
-    const y = num(line.values[i]);
-    if (x === null || y === null || !Number.isFinite(x) || !Number.isFinite(y)) {
-      if (out[out.length - 1].length) {
-        out.push([]);
-      }
-      continue;
-    }
-    out[out.length - 1].push({ x, y });
-  }
-  return out.filter(s => s.length);
-}
-
-function extent(values: number[]): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
-  if (!Number.isFinite(lo)) {
-    return [0, 1];
-  }
-  if (lo === hi) {
-    return [lo - 1, hi + 1];
-  }
-  return [lo, hi];
+  return finiteSegments(line.steps, line.values, (x: unknown) => num(x) ?? NaN);
 }
 
 export function sparkline(line: Line, width = 120, height = 26): SVGElement {

@@ -7,7 +7,7 @@ import { Widget } from '@lumino/widgets';
 
 import { RunDetail, SeriesReply, num, requestAPI, runPath } from './api';
 import { Line, PALETTE, lineChart } from './charts';
-import { Child, clear, h } from './dom';
+import { Child, clear, h } from '../shared/dom';
 import { statusBadge } from './detail';
 import { fmtDate, fmtDuration, fmtNumber, fmtValue, lowerIsBetter, parseTime } from './format';
 

@@ -2,7 +2,7 @@
  * error, source, printed output, artifacts and context. Everything is rendered as text. */
 import { RunDetail, SeriesReply, num, requestBlob, runPath } from './api';
 import { PALETTE, sparkline } from './charts';
-import { Child, h } from './dom';
+import { Child, h } from '../shared/dom';
 import { fmtDate, fmtDuration, fmtNumber, fmtValue, parseTime } from './format';
 
 export interface DetailActions {

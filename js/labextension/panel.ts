@@ -14,7 +14,7 @@ import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { RunDetail, RunRow, RunsReply, SeriesReply, num, requestAPI, runPath } from './api';
-import { Child, clear, h } from './dom';
+import { Child, clear, h } from '../shared/dom';
 import { renderDetail, statusBadge } from './detail';
 import { cellTitle, fmtAgo, fmtDuration, fmtNumber, fmtValue, lowerIsBetter, parseSearch, parseTime } from './format';
 import { restoreSource } from './restore';

@@ -1,11 +1,22 @@
 // The run card: status, duration, params, final metrics (delta, best) and a live chart.
 // No vega here: the card ships as its own small bundle (card_entry.ts -> static/card.js), which
 // every tracked cell sends to the browser; the live chart is a hand-drawn SVG (linechart.ts).
-import { Model, readArrow } from "./protocol";
-import { h, clear, duration } from "./dom";
+// Param and metric values arrive as text formatted by nbtrack/format.py (the same rules as
+// js/shared/format.ts).
+import { h, clear } from "../shared/dom";
+import { fmtDuration } from "../shared/format";
+import { readArrow, Frame } from "../shared/arrow";
 import { LineCharts, groupSeries } from "./linechart";
+import type { CardModel } from "./models";
 
-export function renderCard(model: Model, el: HTMLElement): () => void {
+/** The stale badge (issue 12): shown when the read model flags the run, with its reason. */
+export function staleBadge(stale: unknown, reason: unknown): HTMLElement | null {
+  if (!stale) return null;
+  const text = typeof reason === "string" && reason ? reason : "something this run read has changed since";
+  return h("span", { class: "nbt-stale", title: text, "data-stale-reason": text, text: `stale: ${text}` });
+}
+
+export function renderCard(model: CardModel, el: HTMLElement): () => void {
   const root = h("div", { class: "nbt nbt-card" });
   const head = h("div", { class: "nbt-head" });
   const body = h("div", {});
@@ -15,20 +26,22 @@ export function renderCard(model: Model, el: HTMLElement): () => void {
 
   const charts = new LineCharts(chartBox);
 
-  function renderInfo() {
+  function renderInfo(): void {
     const r = model.get("run") || {};
     const status = String(r.status || "running");
     root.setAttribute("data-status", status);
     clear(head);
     head.append(
       h("span", { class: `nbt-status nbt-status-${status}`, text: status }),
-      h("span", { class: "nbt-duration", text: duration(r.duration_s) }),
+      h("span", { class: "nbt-duration", text: fmtDuration(r.duration_s) }),
       h("code", { title: "run id", text: r.run_id || "" }),
     );
     if (r.name) head.append(h("b", { class: "nbt-name", text: r.name }));
     for (const t of r.tags || []) head.append(h("span", { class: "nbt-tag", text: t }));
+    const badge = staleBadge(r.stale, r.stale_reason);
+    if (badge) head.append(badge);
     clear(body);
-    const params: [string, string][] = r.params || [];
+    const params = r.params || [];
     if (params.length) {
       const line = h("div", { class: "nbt-params" }, h("span", { class: "nbt-muted", text: "params: " }));
       params.forEach(([k, v], i) => {
@@ -37,8 +50,7 @@ export function renderCard(model: Model, el: HTMLElement): () => void {
       });
       body.append(line);
     }
-    const metrics: any[] = model.get("metrics") || [];
-    for (const m of metrics) {
+    for (const m of model.get("metrics") || []) {
       const line = h("div", { class: "nbt-metric" }, h("code", { text: m.key }), " = ", h("b", { text: m.value }));
       if (m.delta) {
         const cls = m.better === true ? "nbt-better" : m.better === false ? "nbt-worse" : "nbt-muted";
@@ -50,7 +62,7 @@ export function renderCard(model: Model, el: HTMLElement): () => void {
     const live = model.get("live") || {};
     if (status === "running" && live.keys) {
       const line = h("div", { class: "nbt-live nbt-muted" });
-      Object.entries(live.keys).forEach(([k, v]: [string, any], i) => {
+      Object.entries(live.keys).forEach(([k, v], i) => {
         if (i) line.append(" · ");
         line.append(h("code", { text: k }), ` ${v.last} (${v.points} pts)`);
       });
@@ -60,13 +72,13 @@ export function renderCard(model: Model, el: HTMLElement): () => void {
     if (r.error) body.append(h("div", { class: "nbt-error", text: `${r.error.type}: ${r.error.message}` }));
   }
 
-  function renderSeries() {
-    let table;
+  function renderSeries(): void {
+    let table: Frame | null;
     try {
       table = readArrow(model.get("series"));
-    } catch (e: any) {
+    } catch (e) {
       charts.clear();
-      chartBox.append(h("div", { class: "nbt-error", text: `chart: ${e?.message ?? e}` }));
+      chartBox.append(h("div", { class: "nbt-error", text: `chart: ${e instanceof Error ? e.message : String(e)}` }));
       return;
     }
     if (!table || !table.numRows) return;

@@ -1,28 +1,17 @@
 // The run card's live chart: one small hand-drawn SVG line chart per series key (no vega, so the
 // card's bundle stays a few tens of KB). Min/max labels on both axes, a polyline, the last value.
 // All text goes through textContent; numbers only go into attributes.
-import { Frame } from "./arrow";
-import { h, clear, fmt } from "./dom";
+import { Frame } from "../shared/arrow";
+import { h, clear, svg } from "../shared/dom";
+import { fmtNumber } from "../shared/format";
+import { extent, scale } from "../shared/chart";
 
-const SVG = "http://www.w3.org/2000/svg";
 const W = 240, H = 104;
 const L = 50, R = 8, T = 6, B = 18; // plot margins: y labels left, x labels below
 const PW = W - L - R, PH = H - T - B;
 
 function s(tag: string, attrs: Record<string, string | number>, text?: string): SVGElement {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  if (text != null) el.textContent = text;
-  return el;
-}
-
-/** A short axis label: 4 significant digits, exponent for very large or small numbers. */
-export function short(v: number): string {
-  if (!isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (a === 0) return "0";
-  if (a >= 1e6 || a < 1e-3) return v.toExponential(2).replace("e+", "e");
-  return String(Number(v.toPrecision(4)));
+  return text === undefined ? svg(tag, attrs) : svg(tag, attrs, text);
 }
 
 interface Panel { box: HTMLElement; last: HTMLElement; svg: SVGElement; line: SVGElement; dot: SVGElement; labels: SVGElement[] }
@@ -63,21 +52,23 @@ function makePanel(key: string): Panel {
   return { box, last, svg, line, dot, labels };
 }
 
-function drawPanel(p: Panel, ser: Series) {
+/** The raw [min, max] of finite values (the axis labels; extent() widens a flat range). */
+function range(values: number[]): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
+function drawPanel(p: Panel, ser: Series): void {
   const { steps: xs, values: ys } = ser;
   const n = xs.length;
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-  for (let i = 0; i < n; i++) {
-    if (xs[i] < x0) x0 = xs[i];
-    if (xs[i] > x1) x1 = xs[i];
-    if (ys[i] < y0) y0 = ys[i];
-    if (ys[i] > y1) y1 = ys[i];
-  }
-  const [lo, hi] = y0 === y1 ? [y0 - (Math.abs(y0) || 1) * 0.05, y1 + (Math.abs(y1) || 1) * 0.05] : [y0, y1];
-  const sx = x1 > x0 ? PW / (x1 - x0) : 0;
-  const sy = PH / (hi - lo);
-  const px = (x: number) => (sx ? L + (x - x0) * sx : L + PW / 2);
-  const py = (y: number) => T + PH - (y - lo) * sy;
+  const [x0, x1] = range(xs), [y0, y1] = range(ys);
+  const flatX = x0 === x1;
+  const px = flatX ? () => L + PW / 2 : scale(extent(xs), L, L + PW);
+  const py = scale(extent(ys), T + PH, T); // a flat series is drawn mid-plot
   const pts = new Array(n);
   for (let i = 0; i < n; i++) pts[i] = `${px(xs[i]).toFixed(1)},${py(ys[i]).toFixed(1)}`;
   p.line.setAttribute("points", pts.join(" "));
@@ -85,10 +76,10 @@ function drawPanel(p: Panel, ser: Series) {
   const lastY = ys[n - 1];
   p.dot.setAttribute("cx", px(xs[n - 1]).toFixed(1));
   p.dot.setAttribute("cy", py(lastY).toFixed(1));
-  const text = [short(y1), short(y0), short(x0), short(x1)];
+  const text = [fmtNumber(y1), fmtNumber(y0), fmtNumber(x0), fmtNumber(x1)];
   p.labels.forEach((el, i) => (el.textContent = text[i]));
-  p.last.textContent = `${fmt(lastY)} @ ${fmt(xs[n - 1])}`;
-  p.svg.setAttribute("aria-label", `${ser.key}: ${n} points, last ${fmt(lastY)}`);
+  p.last.textContent = `${fmtNumber(lastY)} @ ${fmtNumber(xs[n - 1])}`;
+  p.svg.setAttribute("aria-label", `${ser.key}: ${n} points, last ${fmtNumber(lastY)}`);
 }
 
 /** Live line charts in `box`, one per key; `update` reuses the panels of keys already drawn. */

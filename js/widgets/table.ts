@@ -1,20 +1,32 @@
 // The run table: one page at a time from the kernel (sorting, filtering, paging in DuckDB).
-import { Channel, Model, rows } from "./protocol";
-import { h, clear, fmt, errorBox, duration } from "./dom";
+import { Channel, rows } from "../shared/protocol";
+import { h, clear, errorBox } from "../shared/dom";
+import { fmtValue, fmtDuration, fmtTime } from "../shared/format";
+import { OPERATORS, buildFilter, filterText, type Operator } from "../shared/filters";
 import { renderCompareInto, renderDiffInto } from "./compare";
+import { staleBadge } from "./card";
+import type { TableModel, TableTraits, TableFilter } from "./models";
 
-const OPS = ["==", "!=", ">", ">=", "<", "<=", "contains", "not contains", "startswith", "in", "is null", "is not null"];
 const POLL_MS = 2000;
 
 interface Column { name: string; kind: string }
+type Row = Record<string, unknown>;
 
-export function renderTable(model: Model, el: HTMLElement): () => void {
+/** The text of one cell, by column (durations, times, notebook file names) or value. */
+export function cellText(column: Column, v: unknown): string {
+  if (column.name === "duration_s") return fmtDuration(typeof v === "number" ? v : null);
+  if (column.kind === "time" && typeof v === "number") return fmtTime(v);
+  if (column.name === "notebook" && typeof v === "string" && v) return v.split(/[\\/]/).pop() ?? v;
+  return fmtValue(v);
+}
+
+export function renderTable(model: TableModel, el: HTMLElement): () => void {
   const ch = new Channel(model);
   const root = h("div", { class: "nbt nbt-table" });
   el.appendChild(root);
 
   let columns: Column[] = [];
-  let data: Record<string, any>[] = [];
+  let data: Row[] = [];
   let total = 0;
   let offset = 0;
   let version = "";
@@ -22,12 +34,12 @@ export function renderTable(model: Model, el: HTMLElement): () => void {
   let seq = 0;
   let closed = false;
 
-  const search = h("input", { type: "text", placeholder: "search name, tags, id", class: "nbt-search", value: model.get("search") || "" }) as HTMLInputElement;
-  const colSel = h("select", { class: "nbt-f-col", title: "column" }) as HTMLSelectElement;
-  const opSel = h("select", { class: "nbt-f-op", title: "operator" }, OPS.map((o) => h("option", { value: o, text: o }))) as HTMLSelectElement;
-  const valIn = h("input", { type: "text", placeholder: "value", class: "nbt-f-val" }) as HTMLInputElement;
+  const search = h("input", { type: "text", placeholder: "search name, tags, id", class: "nbt-search", value: model.get("search") || "" });
+  const colSel = h("select", { class: "nbt-f-col", title: "column" });
+  const opSel = h("select", { class: "nbt-f-op", title: "operator" }, OPERATORS.map((o) => h("option", { value: o, text: o })));
+  const valIn = h("input", { type: "text", placeholder: "value", class: "nbt-f-val" });
   const addBtn = h("button", { class: "nbt-f-add", text: "+ filter", title: "add this condition" });
-  const diffToggle = h("input", { type: "checkbox", class: "nbt-diffonly", checked: !!model.get("diff_only") }) as HTMLInputElement;
+  const diffToggle = h("input", { type: "checkbox", class: "nbt-diffonly", checked: !!model.get("diff_only") });
   const colsBtn = h("button", { text: "columns ▾", class: "nbt-cols-btn" });
   const colsMenu = h("div", { hidden: true });
   const compareBtn = h("button", { class: "nbt-compare-btn", text: "Compare", disabled: true });
@@ -50,7 +62,7 @@ export function renderTable(model: Model, el: HTMLElement): () => void {
   const pageSize = () => Math.max(1, Number(model.get("page_size")) || 50);
   const selected = () => new Set<string>(model.get("selected") || []);
 
-  function setTrait(name: string, value: any) {
+  function setTrait<K extends keyof TableTraits>(name: K, value: TableTraits[K]): void {
     model.set(name, value);
     model.save_changes();
   }
@@ -66,15 +78,16 @@ export function renderTable(model: Model, el: HTMLElement): () => void {
       });
       if (my !== seq || closed) return; // a newer request superseded this one
       clear(errors);
-      columns = reply.fields.columns || [];
-      total = reply.fields.total || 0;
-      hiddenByDiff = reply.fields.hidden || [];
-      if (reply.fields.complete) version = reply.fields.version || version;
+      const f = reply.fields as { columns?: Column[]; total?: number; hidden?: string[]; complete?: boolean; version?: string };
+      columns = f.columns || [];
+      total = f.total || 0;
+      hiddenByDiff = f.hidden || [];
+      if (f.complete) version = f.version || version;
       data = rows(reply.tables.rows);
       root.setAttribute("data-roundtrip-ms", (performance.now() - t0).toFixed(1));
-      if (!reply.fields.complete) setTimeout(() => !closed && load(), 300);
+      if (!f.complete) setTimeout(() => !closed && load(), 300);
       draw();
-    } catch (e: any) {
+    } catch (e) {
       if (my !== seq || closed) return;
       clear(errors);
       errors.append(errorBox(e));
@@ -106,8 +119,8 @@ export function renderTable(model: Model, el: HTMLElement): () => void {
     const table = h("table", { class: "nbt-grid" });
     const headRow = h("tr", {}, h("th", { class: "pinned", style: { left: "0px" } },
       h("input", { type: "checkbox", title: "select this page", class: "nbt-selpage",
-        checked: data.length > 0 && data.every((r) => sel.has(r.run_id)),
-        onchange: (ev: any) => togglePage(ev.target.checked) })));
+        checked: data.length > 0 && data.every((r) => sel.has(String(r.run_id))),
+        onchange: (ev: Event) => togglePage((ev.target as HTMLInputElement).checked) })));
     cols.forEach((c) => {
       const arrow = sort && sort.column === c.name ? (sort.dir === "desc" ? " ▼" : " ▲") : "";
       headRow.append(h("th", {
@@ -117,18 +130,23 @@ export function renderTable(model: Model, el: HTMLElement): () => void {
     });
     const body = h("tbody", {});
     for (const r of data) {
-      const tr = h("tr", { class: sel.has(r.run_id) ? "sel" : "", "data-run": r.run_id });
+      const id = String(r.run_id);
+      const tr = h("tr", { class: sel.has(id) ? "sel" : "", "data-run": id });
       tr.append(h("td", { class: "pinned", style: { left: "0px" } }, h("input", {
-        type: "checkbox", checked: sel.has(r.run_id), onchange: (ev: any) => toggle(r.run_id, ev.target.checked),
+        type: "checkbox", checked: sel.has(id), onchange: (ev: Event) => toggle(id, (ev.target as HTMLInputElement).checked),
       })));
       for (const c of cols) {
         const v = r[c.name];
         const td = h("td", {
           class: (c.kind === "number" ? "num " : "") + (pinned.includes(c.name) ? "pinned" : ""),
-          text: c.name === "duration_s" ? duration(v) : c.name === "notebook" && v ? String(v).split(/[\\/]/).pop() : fmt(v),
-          title: v == null ? "" : String(Array.isArray(v) ? v.join(", ") : v),
+          text: cellText(c, v),
+          title: v === null || v === undefined ? "" : Array.isArray(v) ? v.join(", ") : String(v),
         });
-        if (c.name === "status") td.classList.add(`nbt-status-${v}`);
+        if (c.name === "status") {
+          td.classList.add(`nbt-status-${String(v)}`);
+          const badge = staleBadge(r.stale, r.stale_reason);
+          if (badge) td.append(" ", badge);
+        }
         tr.append(td);
       }
       body.append(tr);
@@ -141,15 +159,15 @@ export function renderTable(model: Model, el: HTMLElement): () => void {
     const from = total ? offset + 1 : 0;
     status.textContent = `${from.toLocaleString()}–${Math.min(offset + data.length, total).toLocaleString()} of ${total.toLocaleString()} runs` +
       (sel.size ? ` · ${sel.size} selected` : "") + (hiddenByDiff.length ? ` · ${hiddenByDiff.length} identical columns hidden` : "");
-    (prev as HTMLButtonElement).disabled = offset <= 0;
-    (next as HTMLButtonElement).disabled = offset + data.length >= total;
-    (compareBtn as HTMLButtonElement).disabled = sel.size < 1;
-    (diffBtn as HTMLButtonElement).disabled = sel.size !== 2;
+    prev.disabled = offset <= 0;
+    next.disabled = offset + data.length >= total;
+    compareBtn.disabled = sel.size < 1;
+    diffBtn.disabled = sel.size !== 2;
   }
 
-  function fixPinnedOffsets(table: HTMLElement) {
+  function fixPinnedOffsets(table: HTMLElement): void {
     requestAnimationFrame(() => {
-      const heads = Array.from(table.querySelectorAll("thead th")) as HTMLElement[];
+      const heads = Array.from(table.querySelectorAll<HTMLElement>("thead th"));
       let left = 0;
       const lefts: number[] = [];
       heads.forEach((th, i) => {
@@ -157,22 +175,22 @@ export function renderTable(model: Model, el: HTMLElement): () => void {
         if (th.classList.contains("pinned")) left += th.offsetWidth;
       });
       table.querySelectorAll("tr").forEach((tr) => {
-        Array.from(tr.children).forEach((cell: any, i) => {
-          if (cell.classList.contains("pinned")) cell.style.left = `${lefts[i]}px`;
+        Array.from(tr.children).forEach((cell, i) => {
+          if (cell instanceof HTMLElement && cell.classList.contains("pinned")) cell.style.left = `${lefts[i]}px`;
         });
       });
     });
   }
 
-  function label(name: string) {
+  function label(name: string): string {
     return name === "duration_s" ? "duration" : name === "started_at" ? "started" : name;
   }
 
-  function drawChips() {
+  function drawChips(): void {
     clear(chips);
-    const filters: any[] = model.get("filters") || [];
+    const filters: TableFilter[] = model.get("filters") || [];
     filters.forEach((f, i) => {
-      const text = f.op === "is null" || f.op === "is not null" ? `${f.column} ${f.op}` : `${f.column} ${f.op} ${fmt(f.value)}`;
+      const text = filterText(f, fmtValue);
       chips.append(h("span", { class: "nbt-chip" }, h("span", { text }),
         h("button", { text: "×", title: "remove filter", onclick: () => {
           setTrait("filters", filters.filter((_, j) => j !== i));
@@ -185,15 +203,15 @@ export function renderTable(model: Model, el: HTMLElement): () => void {
     const hidden = new Set<string>(model.get("hidden_columns") || []);
     const pinned: string[] = model.get("pinned") || [];
     for (const c of columns) {
-      const show = h("input", { type: "checkbox", checked: !hidden.has(c.name), onchange: (ev: any) => {
+      const show = h("input", { type: "checkbox", checked: !hidden.has(c.name), onchange: (ev: Event) => {
         const next = new Set<string>(model.get("hidden_columns") || []);
-        if (ev.target.checked) next.delete(c.name); else next.add(c.name);
+        if ((ev.target as HTMLInputElement).checked) next.delete(c.name); else next.add(c.name);
         setTrait("hidden_columns", Array.from(next));
         draw();
       } });
-      const pin = h("input", { type: "checkbox", title: "pin", checked: pinned.includes(c.name), onchange: (ev: any) => {
+      const pin = h("input", { type: "checkbox", title: "pin", checked: pinned.includes(c.name), onchange: (ev: Event) => {
         const cur: string[] = model.get("pinned") || [];
-        setTrait("pinned", ev.target.checked ? [...cur, c.name] : cur.filter((p) => p !== c.name));
+        setTrait("pinned", (ev.target as HTMLInputElement).checked ? [...cur, c.name] : cur.filter((p) => p !== c.name));
         draw();
       } });
       colsMenu.append(h("label", {}, show, " ", pin, "📌 ", h("span", { text: label(c.name) })));
@@ -216,31 +234,29 @@ export function renderTable(model: Model, el: HTMLElement): () => void {
 
   function togglePage(on: boolean) {
     const s = selected();
-    for (const r of data) on ? s.add(r.run_id) : s.delete(r.run_id);
+    for (const r of data) {
+      if (on) s.add(String(r.run_id)); else s.delete(String(r.run_id));
+    }
     setTrait("selected", Array.from(s));
     draw();
   }
 
-  function addFilter() {
-    const op = opSel.value;
-    let value: any = valIn.value.trim();
+  function addFilter(): void {
     if (!colSel.value) return;
-    if (op !== "is null" && op !== "is not null" && value === "") { valIn.focus(); return; }
-    const kind = columns.find((c) => c.name === colSel.value)?.kind;
-    if (op === "in" || op === "not in") value = value.split(",").map((v: string) => v.trim()).filter(Boolean);
-    else if (kind === "number" && value !== "" && !isNaN(Number(value))) value = Number(value);
-    else if (typeof value === "string" && /^(['"]).*\1$/.test(value)) value = value.slice(1, -1);
-    setTrait("filters", [...(model.get("filters") || []), { column: colSel.value, op, value: op.startsWith("is ") ? null : value }]);
+    const numeric = columns.find((c) => c.name === colSel.value)?.kind === "number";
+    const f = buildFilter(colSel.value, opSel.value as Operator, valIn.value, numeric);
+    if (!f) { valIn.focus(); return; }
+    setTrait("filters", [...(model.get("filters") || []), f]);
     valIn.value = "";
   }
 
-  let searchTimer: any = null;
+  let searchTimer: ReturnType<typeof setTimeout> | undefined;
   search.addEventListener("input", () => {
     clearTimeout(searchTimer);
     searchTimer = setTimeout(() => { setTrait("search", search.value); }, 200);
   });
   addBtn.addEventListener("click", addFilter);
-  valIn.addEventListener("keydown", (ev: any) => { if (ev.key === "Enter") addFilter(); });
+  valIn.addEventListener("keydown", (ev) => { if (ev.key === "Enter") addFilter(); });
   diffToggle.addEventListener("change", () => { setTrait("diff_only", diffToggle.checked); });
   colsBtn.addEventListener("click", () => { colsMenu.hidden = !colsMenu.hidden; });
   prev.addEventListener("click", () => { offset = Math.max(0, offset - pageSize()); load(); });
@@ -267,8 +283,9 @@ export function renderTable(model: Model, el: HTMLElement): () => void {
     if (closed || document.hidden) return;
     try {
       const r = await ch.request("poll", {}, 10000);
-      if (r.fields.version && version && r.fields.version !== version) load();
-      else if (r.fields.version && !version) version = r.fields.version;
+      const v = typeof r.fields.version === "string" ? r.fields.version : "";
+      if (v && version && v !== version) void load();
+      else if (v && !version) version = v;
     } catch (_) { /* the kernel is busy: try again later */ }
   }, POLL_MS);
 
