@@ -61,17 +61,21 @@ def start(
 
 
 def runs(*filters, experiment: str | None = None, notebook: str | None = None, status: str | None = None,
-         limit: int | None = None, search: str | None = None, sort=None):
+         limit: int | None = None, search: str | None = None, sort=None, scope: str = "local"):
     """One row per run, newest first: run_id, name, experiment, notebook, cell_id, status,
     started_at, ended_at, duration_s, tags, then params.<key> and metrics.<key> columns, then
     ``stale`` and ``stale_reason`` (an input no longer matches what the notebook produces).
 
     ``nbtrack.runs("metrics.acc > 0.9", search="rf", sort="-metrics.acc")``: the run table's
-    filter grammar, free-text search and sort."""
+    filter grammar, free-text search and sort. ``scope="team"``: everyone's runs in the team
+    store (``NBTRACK_REMOTE``), with ``user`` and ``host`` columns."""
     from .store import query
+    from .team import TEAM_LEAD, store_for
 
-    return query.runs_frame(get_store(), experiment=experiment, notebook=notebook, status=status,
-                            limit=limit, filters=list(filters) or None, search=search, sort=sort)
+    lead = None if scope == "local" else query.RUN_COLUMNS + TEAM_LEAD
+    return query.runs_frame(store_for(scope), experiment=experiment, notebook=notebook, status=status,
+                            limit=limit, filters=list(filters) or None, search=search, sort=sort,
+                            lead=lead)
 
 
 def replay(run_id: str, timeout: float = 600):
@@ -89,11 +93,12 @@ def export_notebook(run_id: str, path: str):
     return _export(run_id, path)
 
 
-def series(run_ids, keys=None):
+def series(run_ids, keys=None, scope: str = "local"):
     """Series points of the given run(s): run_id, key, step, value, time."""
     from .store import query
+    from .team import store_for
 
-    return query.series_frame(get_store(), run_ids, keys)
+    return query.series_frame(store_for(scope), run_ids, keys)
 
 
 def sweep(sweep_id: str | None = None):
@@ -112,11 +117,12 @@ def sweep(sweep_id: str | None = None):
                             lead=lead).reset_index(drop=True)
 
 
-def get_run(id_or_prefix: str):
+def get_run(id_or_prefix: str, scope: str = "local"):
     """Everything captured for one run (a unique id prefix is enough)."""
     from .store import query
+    from .team import store_for
 
-    return query.get_run(get_store(), id_or_prefix)
+    return query.get_run(store_for(scope), id_or_prefix)
 
 
 def sql(query: str, params: list | None = None):
@@ -132,25 +138,38 @@ def table(*conditions, **filters):
     Conditions are strings or ``(column, op, value)`` tuples; keywords are equality filters
     (``experiment="x"``); also ``search=``, ``sort="-metrics.accuracy"``, ``page_size=``.
     Sorting, filtering and paging run in DuckDB in the kernel; ``.selected`` lists the
-    selected run ids."""
+    selected run ids. ``scope="team"``: the team store's runs."""
     from .widgets import table as _table
 
+    scope = filters.pop("scope", "local")
+    if scope != "local":
+        from .team import store_for
+
+        filters["store"] = store_for(scope)
     return _table(*conditions, **filters)
 
 
-def compare(runs):
+def compare(runs, scope: str = "local"):
     """Compare runs (ids, a ``runs()`` DataFrame or a table selection): curves, scatter,
     parallel coordinates and a params/metrics table that highlights differences."""
     from .widgets import compare as _compare
 
-    return _compare(runs)
+    if scope == "local":
+        return _compare(runs)
+    from .team import store_for
+
+    return _compare(runs, store=store_for(scope))
 
 
-def diff(a: str, b: str):
+def diff(a: str, b: str, scope: str = "local"):
     """Side-by-side difference of two runs."""
     from .widgets import diff as _diff
 
-    return _diff(a, b)
+    if scope == "local":
+        return _diff(a, b)
+    from .team import store_for
+
+    return _diff(a, b, store=store_for(scope))
 
 
 def report(runs, path: str = "report.html", title: str | None = None, keys=None):

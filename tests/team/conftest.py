@@ -31,8 +31,20 @@ def pg():
 
 
 @pytest.fixture
-def remote(pg, monkeypatch):
-    """A fresh team store: the nbtrack schema dropped, NBTRACK_REMOTE pointing at it."""
+def remote(pg):
+    """A fresh team store (the nbtrack schema dropped) and its URI. NBTRACK_REMOTE is not set:
+    tests push with explicit Pushers (no background thread racing them) unless they use
+    ``team_env``."""
+    from nbtrack.team import push
+
+    push.stop_all()
     pg.admin_sql("DROP SCHEMA IF EXISTS nbtrack CASCADE", dbname=pg.dbname)
-    monkeypatch.setenv("NBTRACK_REMOTE", pg.uri())
-    return pg.uri()
+    yield pg.uri()
+    push.stop_all()
+
+
+@pytest.fixture
+def team_env(remote, monkeypatch):
+    """NBTRACK_REMOTE set: reads with scope="team" and the background push use it."""
+    monkeypatch.setenv("NBTRACK_REMOTE", remote)
+    return remote

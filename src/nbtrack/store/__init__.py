@@ -63,6 +63,7 @@ class Store:
         if self._writer is None or self._writer_pid != os.getpid():  # a forked child gets its own
             self._writer = Writer(self.dir)
             self._writer_pid = os.getpid()
+            _start_team_push(self)
         return self._writer
 
     def flush(self, timeout: float = 10.0) -> bool:
@@ -173,6 +174,23 @@ class Store:
             self._views_for = None
             self._con = con
         return self._con
+
+
+def _start_team_push(store: Store) -> None:
+    """With a team store configured, its push thread starts with the writer (off the cell's
+    thread: the cell never waits for the network, nor for psycopg's import)."""
+    if not (os.environ.get("NBTRACK_REMOTE") or (store.dir / "remote").exists()):
+        return
+
+    def start():
+        try:
+            from ..team import ensure_pushing
+
+            ensure_pushing(store)
+        except Exception:
+            pass  # `nbtrack store` / %nbtrack show the remote's problem, never a cell
+
+    threading.Thread(target=start, name="nbtrack-push-start", daemon=True).start()
 
 
 def _warn_pending(store: Store, writer) -> None:

@@ -309,6 +309,8 @@ def store_info(store: Store) -> dict:
 
 def change_token(store: Store) -> str:
     """Cheap 'has anything changed?': the file's mtime/size, the spool listing, heartbeats."""
+    if getattr(store, "source", None) is not None:  # another source (the team store) knows its own
+        return store.source.token()
     from . import spool
     import os
 

@@ -178,7 +178,10 @@ def local_source(store) -> Source:
 
 
 def as_source(store_or_source) -> Source:
-    return store_or_source if isinstance(store_or_source, Source) else local_source(store_or_source)
+    if isinstance(store_or_source, Source):
+        return store_or_source
+    own = getattr(store_or_source, "source", None)  # a store that is its own source (team.source)
+    return own if isinstance(own, Source) else local_source(store_or_source)
 
 
 # -- what to read: a scope, free text, filters and a sort ------------------------------------

@@ -28,3 +28,21 @@ def ensure_pushing(store) -> None:
     from .push import ensure_pusher
 
     ensure_pusher(store)
+
+
+SCOPES = ("local", "team")
+
+
+def store_for(scope: str = "local"):
+    """The store a read with ``scope=`` uses: this machine's (``"local"``) or the team's."""
+    if scope == "local" or scope is None:
+        from ..store import get_store
+
+        return get_store()
+    if scope == "team":
+        return team_store()
+    raise ValueError(f"nbtrack: scope is 'local' or 'team', not {str(scope)[:20]!r}")
+
+
+# nbtrack.runs(scope="team") leads with who ran each run, and where.
+TEAM_LEAD = ["user", "host"]

@@ -429,3 +429,18 @@ def _stop_all() -> None:
         if key[2] == os.getpid():
             t.shutdown(timeout=10)
 
+
+def stop_all(final_push: bool = False) -> None:
+    """Stop this process's push threads (tests; ``final_push`` as at exit)."""
+    with _lock:
+        threads = [t for k, t in _pushers.items() if k[2] == os.getpid()]
+        _pushers.clear()
+    for t in threads:
+        if final_push:
+            t.shutdown(timeout=10)
+        else:
+            t.stop.set()
+            t.wake.set()
+            t.thread.join(10)
+            t.pusher.close()
+

@@ -1,0 +1,163 @@
+"""The read side of the team store: a DuckDB connection with Postgres attached (DuckDB's
+postgres extension, loaded from its wheel) and the same views the local store defines (runs,
+params, metrics, series, inputs, outputs, artifacts), with the pushing user in each run's context (the read model's ``user`` column). The read model
+(``store.query``, ``store.runs_view``, ``store.filters``, ``store.table``) runs its own SQL over
+them unchanged: the same grammar, the same sorting and paging code, another source.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+from .config import RemoteError, display, remote_uri
+from .connection import reason
+from .schema import SCHEMA_VERSION
+
+_VIEWS = {
+    "runs": "SELECT run_id, name, experiment, notebook, cell_id, execution_count, source, status, "
+            "started_at, ended_at, duration_s, CAST(from_json(tags, '[\"VARCHAR\"]') AS VARCHAR[]) "
+            "AS tags, host, pid, git_commit, git_dirty, error_type, error_message, traceback, "
+            # The read model derives `user` from the context: the pushing user goes in there.
+            "CASE WHEN user_name IS NULL THEN context ELSE CAST(json_merge_patch(coalesce(context, "
+            "'{}'), json_object('user', user_name)) AS VARCHAR) END AS context FROM pg.nbtrack.runs",
+    "params": "SELECT run_id, key, kind, num, text FROM pg.nbtrack.params",
+    "metrics": "SELECT run_id, key, value, step, time, seq FROM pg.nbtrack.metrics",
+    "series": "SELECT run_id, key, step, value, time FROM pg.nbtrack.series",
+    "inputs": "SELECT run_id, name, type, shape, fingerprint, value FROM pg.nbtrack.inputs",
+    "outputs": "SELECT run_id, name, type, shape, summary FROM pg.nbtrack.outputs",
+    # The bytes stay in the pushing machine's local store.
+    "artifacts": "SELECT run_id, name, mime, size, CAST(NULL AS BLOB) AS data FROM pg.nbtrack.artifacts",
+}
+
+
+def extension_path() -> str:
+    """The postgres extension shipped in the duckdb-ext-postgres wheel for this duckdb."""
+    from importlib import metadata
+
+    import duckdb
+
+    try:
+        files = metadata.files("duckdb-ext-postgres") or []
+    except metadata.PackageNotFoundError:
+        files = []
+    found = [f for f in files if f.name == "postgres_scanner.duckdb_extension"]
+    exact = [f for f in found if f"v{duckdb.__version__}" in str(f)]
+    if not (exact or found):
+        raise RemoteError("nbtrack: reading the team store needs the duckdb-ext-postgres package "
+                          "matching duckdb (pip install 'nbtrack[team]').")
+    return str((exact or found)[0].locate())
+
+
+class TeamStore:
+    """What the read model needs of a store (``snapshot``, ``flush``, ``dir``), over Postgres."""
+
+    def __init__(self, uri: str):
+        self.uri = uri
+        self.dir = display(uri)  # messages say "in postgresql://alice@db/mlruns"
+        self._con = None
+        self._source = None
+        self._lock = threading.RLock()
+
+    def __repr__(self) -> str:
+        return f"TeamStore({self.dir!r})"
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        return True
+
+    @property
+    def source(self):
+        """This team store as a source of the read model (``runs_view.read``)."""
+        from ..store.runs_view import Source
+
+        if self._source is None:
+            self._source = Source(snapshot=self.snapshot, token=self.token, key=f"team:{self.dir}",
+                                  scope="team")
+        return self._source
+
+    def token(self) -> str:
+        """Changes whenever a push commits (runs replaced, points appended): one query, run by
+        Postgres itself."""
+        with self.snapshot() as con:
+            row = con.execute(
+                "SELECT * FROM postgres_query('pg', 'SELECT (SELECT count(*) FROM nbtrack.runs), "
+                "(SELECT max(pushed_at)::text FROM nbtrack.runs), "
+                "(SELECT sum(n_points)::text FROM nbtrack.pushed)')").fetchall()
+        return "|".join(str(v) for v in row[0])
+
+    @contextmanager
+    def snapshot(self, timeout: float = 30.0, busy_timeout: float = 2.0, own_writes: bool = True):
+        with self._lock:
+            con = self._connection()
+            try:
+                con.execute("BEGIN TRANSACTION")  # one Postgres snapshot for every query inside
+            except Exception as exc:
+                self._drop()
+                raise RemoteError(f"nbtrack: cannot read the team store {self.dir} "
+                                  f"({reason(exc)}).") from None
+            try:
+                yield con
+            finally:
+                try:
+                    con.execute("ROLLBACK")
+                except Exception:
+                    self._drop()
+
+    def _connection(self):
+        if self._con is not None:
+            return self._con
+        from ..store import database
+
+        con = database.connect()
+        try:
+            con.execute(f"LOAD {database.path_literal(extension_path())}")
+            # ATTACH takes no bound parameters: the URI is configuration (never a filter's text)
+            # and holds no password (config.check_uri).
+            con.execute(f"ATTACH {database.path_literal(self.uri)} AS pg (TYPE postgres, READ_ONLY)")
+            rows = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'pg' "
+                               "AND schema_name = 'nbtrack' AND table_name = 'meta'").fetchall()
+            if not rows[0][0]:
+                raise RemoteError(f"nbtrack: the team store {self.dir} has no nbtrack schema yet "
+                                  "(the first push creates it).")
+            version = con.execute("SELECT value FROM pg.nbtrack.meta WHERE key = 'schema_version'"
+                                  ).fetchall()
+            if version and int(version[0][0]) > SCHEMA_VERSION:
+                raise RemoteError(f"nbtrack: the team store {self.dir} was set up by a newer nbtrack "
+                                  f"(schema {version[0][0]}); upgrade nbtrack to read it.")
+            for name, sql in _VIEWS.items():
+                con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+            con.execute("CREATE OR REPLACE VIEW runs_raw AS SELECT * FROM runs")
+        except RemoteError:
+            con.close()
+            raise
+        except Exception as exc:
+            con.close()
+            raise RemoteError(f"nbtrack: cannot read the team store {self.dir} ({reason(exc)}).") from None
+        self._con = con
+        return con
+
+    def _drop(self) -> None:
+        if self._con is not None:
+            try:
+                self._con.close()
+            except Exception:
+                pass
+        self._con = None
+
+
+_team: dict[str, TeamStore] = {}
+_team_lock = threading.Lock()
+
+
+def get_team_store(uri: str | None = None) -> TeamStore:
+    if uri is None:
+        from ..store.location import resolve_store_dir
+
+        uri = remote_uri(resolve_store_dir())
+    if uri is None:
+        raise RemoteError("nbtrack: no team store is set; export NBTRACK_REMOTE=postgresql://user@host/db "
+                          "or run `nbtrack remote set URI`.")
+    with _team_lock:
+        if uri not in _team:
+            _team[uri] = TeamStore(uri)
+        return _team[uri]
