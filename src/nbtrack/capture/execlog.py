@@ -30,6 +30,7 @@ from .values import summarize
 
 MAX_WATCHED = 500
 WRITE_EVERY_S = 1.0  # pending lines reach the file at most this late
+_encode = json.JSONEncoder(default=str).encode  # one encoder (json.dumps(default=) makes one a call)
 
 
 def source_hash(source: str) -> str:
@@ -86,13 +87,13 @@ class ExecLog:
                 self.watched[name] = _identity(value) if name in assigned else \
                     (item.get("fingerprint") or item.get("value"))
                 self._ids[name] = id(value)
-        self._write(Path(store_dir), entry)
+        self._write(store_dir if isinstance(store_dir, Path) else Path(store_dir), entry)
         return self.seq
 
     def _write(self, store_dir: Path, entry: dict) -> None:
-        line = (json.dumps(entry, default=str) + "\n").encode("utf-8", "surrogatepass")
+        line = (_encode(entry) + "\n").encode("utf-8", "surrogatepass")
         with self._lock:
-            if self._dir != store_dir:  # first line, or another store: what is pending goes first
+            if self._dir is not store_dir and self._dir != store_dir:  # first line, or another store: what is pending goes first
                 self._flush_locked()
                 self._dir, self._file = store_dir, str(store_dir / "execlog" / f"{self.session}.jsonl")
                 self._written_at = 0.0

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import socket
+import sys
 import threading
 import time
 import traceback as tb
@@ -299,14 +300,6 @@ class Run:
     def _row(self) -> dict:
         self._seq += 1
         git = self._git.get(0) if self.status != "running" else {}
-        ctx = context.static_context()
-        ctx["cwd"] = self._cwd
-        ctx["packages"] = context.packages()
-        if self.param_sources:
-            ctx["param_sources"] = self.param_sources
-        extra = self.extra_context
-        if extra:
-            ctx.update(extra)
         return {
             "run_id": self.run_id,
             "seq": self._seq,
@@ -328,8 +321,21 @@ class Run:
             "error_type": (self.error or {}).get("type"),
             "error_message": (self.error or {}).get("message"),
             "traceback": (self.error or {}).get("traceback"),
-            "context": json.dumps(ctx),
+            "context": self._context_json(),
         }
+
+    def _context_json(self) -> str:
+        """The run's context column: Python, platform, cwd, package versions (the same for every
+        run of a process and folder: serialised once), then param sources and extra fields."""
+        base, keys = _base_context(self._cwd)
+        extra = dict(self.extra_context)
+        if self.param_sources:
+            extra = {"param_sources": self.param_sources, **extra}
+        if not extra:
+            return base
+        if keys.isdisjoint(extra):
+            return base[:-1] + ", " + json.dumps(extra)[1:]
+        return json.dumps({**json.loads(base), **extra})  # an extra field overrides a base one
 
     def _param_row(self, key: str, value: Any) -> dict:
         kind, num, text = param_kind(value)
@@ -355,6 +361,23 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<nbtrack.Run {self.run_id} {self.status} name={self.name!r}>"
+
+
+_base_cache: dict[tuple, tuple[str, frozenset]] = {}
+
+
+def _base_context(cwd: str) -> tuple[str, frozenset]:
+    # Package versions change only when a module is imported: keyed on the number of modules.
+    key = (cwd, len(sys.modules))
+    hit = _base_cache.get(key)
+    if hit is None:
+        ctx = context.static_context()
+        ctx["cwd"] = cwd
+        ctx["packages"] = context.packages()
+        if len(_base_cache) > 64:
+            _base_cache.clear()
+        hit = _base_cache[key] = (json.dumps(ctx), frozenset(ctx))
+    return hit
 
 
 def _user_frames(trace):
