@@ -14,6 +14,9 @@
     nbtrack import --from wandb DIR                                  W&B run folders (offline too)
     nbtrack rm [RUN_ID ...] [FILTER ...] [--yes]   delete runs (asks first)
     nbtrack gc [--yes]            remove files no run references (asks first)
+    nbtrack sync [--json]         push what waits to the team store (NBTRACK_REMOTE), print counts
+    nbtrack remote set URI | unset | show | grant-read ROLE   the team store (PostgreSQL)
+    nbtrack runs --team / show --team / diff --team            read the team store instead
 """
 
 from __future__ import annotations
@@ -32,15 +35,18 @@ def main(argv: list[str] | None = None) -> int:
     runs.add_argument("-n", "--limit", type=int, default=20)
     runs.add_argument("filters", nargs="*", help="conditions as in the run table, e.g. 'metrics.acc > 0.9'")
     runs.add_argument("--json", action="store_true", help="one JSON object per line")
+    runs.add_argument("--team", action="store_true", help="the team store's runs (with user, host)")
     show = sub.add_parser("show", help="everything captured for one run")
     show.add_argument("run_id")
     show.add_argument("--json", action="store_true", help="print it as JSON")
+    show.add_argument("--team", action="store_true", help="a run of the team store")
     sub.add_parser("compact", help="move spool files into the DuckDB file now")
     diff = sub.add_parser("diff", help="what differs between two runs")
     diff.add_argument("a")
     diff.add_argument("b")
     diff.add_argument("--all", action="store_true", help="also list what is the same")
     diff.add_argument("--json", action="store_true", help="print it as JSON")
+    diff.add_argument("--team", action="store_true", help="runs of the team store")
     tag = sub.add_parser("tag", help="add or remove tags of an ended run")
     tag.add_argument("run_id")
     tag.add_argument("tags", nargs="*", help="tags to add")
@@ -96,7 +102,22 @@ def main(argv: list[str] | None = None) -> int:
     gc.add_argument("-y", "--yes", action="store_true", help="remove without asking")
     gc.add_argument("-n", "--dry-run", action="store_true", help="only list what would be removed")
     gc.add_argument("--json", action="store_true", help="print the counts as JSON")
+    sync = sub.add_parser("sync", help="push what waits to the team store now, print counts",
+                          description="Push this store's runs and points that the team store "
+                                      "(NBTRACK_REMOTE or `nbtrack remote set`) lacks; exactly once, "
+                                      "safe from any number of processes at once.")
+    sync.add_argument("--json", action="store_true", help="print the counts as JSON")
+    remote = sub.add_parser("remote", help="set, unset or show the team store (PostgreSQL)",
+                            description="The team store's URI, e.g. postgresql://alice@db:5432/mlruns, "
+                                        "without a password: libpq finds it (~/.pgpass, PGPASSWORD, a "
+                                        "service file, a client certificate). NBTRACK_REMOTE wins.")
+    remote.add_argument("action", choices=["set", "unset", "show", "grant-read"])
+    remote.add_argument("value", nargs="?", help="the URI (set) or a role name (grant-read)")
     args = parser.parse_args(argv)
+    if args.command in ("sync", "remote"):
+        from .team.cli import main as team_main
+
+        return team_main(args)
     if args.command in ("export", "import"):
         return _interop(args)
     if args.command == "replay":
@@ -108,6 +129,14 @@ def main(argv: list[str] | None = None) -> int:
     from .store.filters import FilterError
 
     store = get_store(args.store)
+    if getattr(args, "team", False):
+        from .team import RemoteError, team_store
+
+        try:
+            store = team_store()
+        except RemoteError as exc:
+            print(exc, file=sys.stderr)
+            return 1
     try:
         if args.command == "store":
             info = query.store_info(store)
@@ -117,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
                 for key, value in info.items():
                     print(f"{key:15} {value}")
         elif args.command == "runs":
-            frame = query.runs_frame(store, filters=args.filters or None, limit=args.limit)
+            frame = query.runs_frame(store, filters=args.filters or None, limit=args.limit,
+                                     lead=query.RUN_COLUMNS + ["user", "host"] if args.team else None)
             if args.json:
                 for row in frame.to_dict(orient="records"):
                     print(_json({k: v for k, v in row.items() if not _missing(v)}))

@@ -127,6 +127,10 @@ class TrackMagics(Magics):
         info = query.store_info(get_store())
         print(f"nbtrack store: {info['path']}  ({info['runs']} runs, {info['running']} running, "
               f"{info['points']} points)")
+        if "remote" in info:  # the team store (nbtrack.team.status)
+            state = "reachable" if info.get("reachable") else "unreachable"
+            print(f"team store: {info['remote']}  ({state}; {info.get('pending_runs', '?')} runs, "
+                  f"{info.get('pending_points', '?')} points waiting to be pushed)")
 
 
 @lru_cache(maxsize=512)

@@ -304,7 +304,19 @@ def store_info(store: Store) -> dict:
         "running": running,
         "points": points,
         "schema_version": SCHEMA_VERSION,
+        **_team_info(store),
     }
+
+
+def _team_info(store) -> dict:
+    """The team store's remote, reachability and what waits to be pushed ({} without one)."""
+    from ..team.status import has_remote
+
+    if not has_remote(store.dir):
+        return {}
+    from ..team.status import team_info
+
+    return team_info(store)
 
 
 def change_token(store: Store) -> str:

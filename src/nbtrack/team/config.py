@@ -7,13 +7,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import StoreError
+from ..errors import RemoteError, StoreError  # noqa: F401  (RemoteError re-exported)
 
 REMOTE_FILE = "remote"
-
-
-class RemoteError(StoreError):
-    """The team store cannot be used (unreachable, refused, newer schema, bad URI)."""
 
 
 def check_uri(uri: str) -> str:

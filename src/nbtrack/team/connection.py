@@ -9,12 +9,12 @@ from .config import RemoteError, display
 CONNECT_TIMEOUT_S = 5
 
 
-def connect(uri: str, autocommit: bool = False):
+def connect(uri: str, autocommit: bool = False, timeout: float = CONNECT_TIMEOUT_S):
     import psycopg
 
     try:
         # Options such as sslmode / sslrootcert pass through the URI to libpq untouched.
-        return psycopg.connect(uri, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S,
+        return psycopg.connect(uri, autocommit=autocommit, connect_timeout=max(1, int(timeout)),
                                application_name="nbtrack")
     except psycopg.Error as exc:
         raise RemoteError(f"nbtrack: cannot reach the team store {display(uri)} ({reason(exc)}); "

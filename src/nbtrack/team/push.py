@@ -103,6 +103,8 @@ class Pusher:
                 if plan:
                     self._write(con, plan, data, marks)
             self._after_commit(marks)
+            if plan:
+                self._record_state(con)
             runs = sum(1 for p in plan.values() if p["full"])
             points = data["series"].num_rows if data else 0
             self.pushed_runs += runs
@@ -295,6 +297,14 @@ class Pusher:
     def _after_commit(self, marks: dict) -> None:
         for run_id, (seq, status, _t, _n) in marks.items():
             self.known[run_id] = (seq, status)
+
+    def _record_state(self, con) -> None:
+        """What the team store holds of this store, for `nbtrack store` while unreachable."""
+        from .status import write_state
+
+        runs, points = con.execute("SELECT count(*), coalesce(sum(n_points), 0) FROM nbtrack.pushed "
+                                   "WHERE store_id = %s", [self.store_id]).fetchone()
+        write_state(self.store.dir, display(self.uri), runs, int(points))
 
     def _seed(self, con) -> None:
         """What the team store already holds of this local store (one query, not per run)."""
