@@ -540,7 +540,7 @@ ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 
 
 def test_js_arrow_reader_decodes_what_the_kernel_sends(tmp_path):
-    """js/widgets/arrow.ts (the bundle's Arrow IPC reader) against pyarrow, in node."""
+    """js/shared/arrow.ts (the bundles' Arrow decoding, by flechette) against pyarrow, in node."""
     import shutil
 
     esbuild = ROOT / "node_modules" / ".bin" / "esbuild"
@@ -564,13 +564,13 @@ def test_js_arrow_reader_decodes_what_the_kernel_sends(tmp_path):
     (tmp_path / "expected.json").write_text(json.dumps({n: t.to_pylist() for n, t in tables.items()}))
     harness = tmp_path / "harness.ts"
     harness.write_text(f"""
-import {{ readIPC }} from {json.dumps(str(ROOT / "js" / "widgets" / "arrow"))};
+import {{ readArrow }} from {json.dumps(str(ROOT / "js" / "shared" / "arrow"))};
 const fs = require("fs");
 const exp = JSON.parse(fs.readFileSync({json.dumps(str(tmp_path / "expected.json"))}, "utf8"));
 const out: any = {{}};
 for (const name of Object.keys(exp)) {{
   const buf = fs.readFileSync({json.dumps(str(tmp_path))} + "/" + name + ".arrow");
-  out[name] = readIPC(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)).rows();
+  out[name] = readArrow(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength))!.rows();
 }}
 console.log(JSON.stringify(out));
 """)

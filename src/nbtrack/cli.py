@@ -153,7 +153,9 @@ def main(argv: list[str] | None = None) -> int:
                     print(_json({k: v for k, v in row.items() if not _missing(v)}))
             else:
                 with pd.option_context("display.width", 200, "display.max_columns", 12):
-                    print(frame.to_string(index=False) if len(frame) else "no runs yet")
+                    from .format import format_number  # the one formatter, as the card and table
+
+                    print(frame.to_string(index=False, float_format=format_number) if len(frame) else "no runs yet")
         elif args.command == "show":
             record = query.get_run(store, args.run_id)
             if args.json:
@@ -374,7 +376,10 @@ def _diff(a, b, include_same: bool = False) -> dict:
 
 
 def _short(value) -> str:
-    text = repr(value)
+    from .format import format_number
+
+    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+    text = format_number(value) if numeric else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -19,6 +19,8 @@ import os
 from pathlib import Path
 from typing import Any, Iterable
 
+from .format import format_number
+
 __all__ = ["report", "render"]
 
 MAX_CURVES = 12
@@ -76,10 +78,10 @@ def _clean(v: Any) -> Any:
 
 
 def _text(v: Any) -> str:
-    if v is None or (isinstance(v, float) and v != v):
+    if v is None:
         return ""
-    if isinstance(v, float):
-        return f"{v:.6g}"
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return format_number(v)  # the one formatter (nbtrack/format.py)
     if isinstance(v, (dt.datetime, dt.date)) or hasattr(v, "isoformat"):
         return str(v)[:19]
     if isinstance(v, (list, dict)):

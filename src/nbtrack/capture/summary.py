@@ -13,7 +13,7 @@ import time
 from html import escape
 from typing import Any
 
-from .values import safe_repr
+from ..format import format_duration, format_number, format_value  # noqa: F401  (format_value re-exported)
 
 _LOWER_IS_BETTER = re.compile(r"loss|err|mse|mae|rmse|perplexity|time|latency|duration", re.I)
 
@@ -23,14 +23,7 @@ def lower_is_better(key: str) -> bool:
 
 
 def _fmt(x: Any) -> str:
-    if isinstance(x, float):
-        if math.isnan(x) or math.isinf(x):
-            return str(x)
-        return f"{x:.4g}"
-    return safe_repr(x, 60)
-
-
-format_value = _fmt  # the text a card or table shows for a param or metric value
+    return format_value(x, 60)
 
 
 class RunSummary:
@@ -46,7 +39,7 @@ class RunSummary:
             d = value - prev
             better = (d < 0) if lower_is_better(key) else (d > 0)
             sign = "+" if d >= 0 else "-"
-            delta = f"{sign}{abs(d):.3g} vs. previous" + ("" if d == 0 else (" ▲" if better else " ▼"))
+            delta = f"{sign}{format_number(abs(d))} vs. previous" + ("" if d == 0 else (" ▲" if better else " ▼"))
         b = self.best.get(key)
         if b is not None:
             best = f"best {_fmt(b)}"
@@ -69,7 +62,7 @@ class RunSummary:
 
     def __repr__(self) -> str:
         r = self.run
-        lines = [f"nbtrack run {r.run_id} {r.status} in {r.duration_s:.2f}s"
+        lines = [f"nbtrack run {r.run_id} {r.status} in {format_duration(r.duration_s)}"
                  + (f" ({r.name})" if r.name else "")]
         if r.params:
             lines.append("  params:  " + ", ".join(f"{k}={_fmt(v)}" for k, v in r.params.items()))
@@ -86,7 +79,7 @@ class RunSummary:
         head = (
             f'<div class="nbtrack-summary" style="font:12px/1.5 var(--jp-ui-font-family,sans-serif);'
             f'border-left:3px solid {color};padding:2px 8px;margin:2px 0">'
-            f'<b style="color:{color}">{escape(r.status)}</b> · {r.duration_s:.2f}s · '
+            f'<b style="color:{color}">{escape(r.status)}</b> · {escape(format_duration(r.duration_s))} · '
             f'<code title="run id">{escape(r.run_id)}</code>'
             + (f" · <b>{escape(str(r.name))}</b>" if r.name else "")
             + "".join(f' <span style="background:#eee;border-radius:3px;padding:0 4px">{escape(t)}</span>' for t in r.tags)

@@ -333,7 +333,7 @@ class RunCard(NbtrackWidget):
             "name": run.name,
             "tags": [str(t) for t in (run.tags or [])],
             "status": run.status,
-            "duration_s": round(run.duration_s, 2) if run.duration_s is not None else None,
+            "duration_s": round(run.duration_s, 3) if run.duration_s is not None else None,  # ms: fmtDuration
             "params": [[str(k), format_value(v)] for k, v in list((run.params or {}).items())[:200]],
             "error": {"type": str(err.get("type")), "message": str(err.get("message"))[:2000]} if err else None,
         }

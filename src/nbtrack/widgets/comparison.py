@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import traitlets
 
+from ..format import format_number
 from ..store import get_store, query
 from ..store.runs_view import TABLE_COLUMNS
 from . import protocol
@@ -146,8 +147,8 @@ def _compare_payload(store, ids: list[str]) -> protocol.Reply:
 def _fmt(v: Any) -> str | None:
     if v is None:
         return None
-    if isinstance(v, float):
-        return f"{v:.6g}"
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return format_number(v)  # the one formatter (nbtrack/format.py), as the table and sidebar
     if isinstance(v, str):
         return v
     return _text(v)
