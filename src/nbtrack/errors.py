@@ -12,7 +12,7 @@ from __future__ import annotations
 __all__ = [
     "NbtrackWarning",
     "StoreError", "StoreVersionError", "StoreBusyError", "StoreCorruptError",
-    "UnknownRunError", "RunningRunsError", "LockTimeout",
+    "UnknownRunError", "RunningRunsError", "LockTimeout", "RemoteError",
     "FilterError", "QueryError", "RequestError",
     "InteropError", "RunningRunError",
 ]
@@ -58,6 +58,10 @@ class RunningRunsError(StoreError):
             f"{', ...' if len(run_ids) > 5 else ''}); nothing deleted. End them first, or leave them "
             "out (e.g. -w 'status != running')."
         )
+
+
+class RemoteError(StoreError):
+    """The team store cannot be used (unreachable, refused, newer schema, bad URI)."""
 
 
 class LockTimeout(OSError):
