@@ -91,7 +91,18 @@ class NBTrackHandler(APIHandler):
         """The store of the notebook the request is about (``store_of``, else ``notebook``;
         see ``StoreLocator``)."""
         notebook = self.get_query_argument("store_of", None) or self.get_query_argument("notebook", None)
-        return get_store(self.locator.store_dir(notebook))
+        local = get_store(self.locator.store_dir(notebook))
+        scope = self.get_query_argument("scope", None)
+        if scope in (None, "local"):
+            return local
+        from ..team import store_for_local  # ?scope=team: the same routes over the team store
+
+        try:
+            return store_for_local(local, scope)
+        except ValueError as exc:
+            raise tornado.web.HTTPError(400, str(exc)) from None
+        except StoreError as exc:
+            raise tornado.web.HTTPError(503, str(exc)) from None
 
     async def read(self, fn: Callable, *args, **kwargs) -> Any:
         try:

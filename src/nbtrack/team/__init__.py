@@ -46,3 +46,17 @@ def store_for(scope: str = "local"):
 
 # nbtrack.runs(scope="team") leads with who ran each run, and where.
 TEAM_LEAD = ["user", "host"]
+
+
+def store_for_local(local, scope: str):
+    """For the server: the store a request with ``?scope=`` reads, given the notebook's local
+    store (its remote file or NBTRACK_REMOTE names the team store)."""
+    if scope in (None, "", "local"):
+        return local
+    if scope != "team":
+        raise ValueError(f"nbtrack: scope is 'local' or 'team', not {str(scope)[:20]!r}")
+    uri = remote_uri(local.dir)
+    if uri is None:
+        raise RemoteError("nbtrack: no team store is set for this store; export NBTRACK_REMOTE or "
+                          "run `nbtrack remote set URI`.")
+    return team_store(uri)
