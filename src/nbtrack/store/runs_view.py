@@ -435,12 +435,18 @@ def read(source, spec: RunSpec | None = None, *, lead: list[str] | None = None,
                             "idx": pa.array(np.arange(base.num_rows), pa.int64())})
             con.register("__nbtrack_sel", sel)
             try:
+                # Grouped by key in DuckDB (no 1M key strings to Python, no argsort there),
+                # only what the columns need: a kind code, the text only where it is the
+                # value, exact ints. 100,000 runs x 10 params: ~0.45 -> ~0.2 s here.
                 params = con.execute(
-                    f"SELECT key, idx, num, text, kind, TRY_CAST(text AS BIGINT) AS inum "
-                    f"FROM {source.params} JOIN __nbtrack_sel USING (run_id)").fetch_arrow_table()
-                metrics = con.execute(
-                    f"SELECT key, idx, value AS num FROM {source.metrics} JOIN __nbtrack_sel USING (run_id)"
+                    f"SELECT key, list(idx) AS idx, list(num) AS num, list({_KIND_CODE_SQL}) AS kind, "
+                    "list(CASE WHEN kind NOT IN ('int', 'float', 'bool') THEN text END) AS text, "
+                    "list(CASE WHEN kind = 'int' THEN TRY_CAST(text AS BIGINT) END) AS inum "
+                    f"FROM {source.params} JOIN __nbtrack_sel USING (run_id) GROUP BY key ORDER BY key"
                 ).fetch_arrow_table()
+                metrics = con.execute(
+                    f"SELECT key, list(idx) AS idx, list(value) AS num FROM {source.metrics} "
+                    "JOIN __nbtrack_sel USING (run_id) GROUP BY key ORDER BY key").fetch_arrow_table()
             finally:
                 con.unregister("__nbtrack_sel")
             if wide:
@@ -452,10 +458,14 @@ def read(source, spec: RunSpec | None = None, *, lead: list[str] | None = None,
     for name, arr in columns.items():
         table = table.append_column(name, arr)
     if with_stale and not any(c in COMPUTED for c in table.column_names):
+        import pyarrow.compute as pc
+
         ids = base.column("run_id").to_pylist()
         got = flags if flags is not None else (_flags(source, ids, problems) if ids else {})
-        table = table.append_column("stale", pa.array([r in got for r in ids], pa.bool_()))
-        table = table.append_column("stale_reason", pa.array([got.get(r) for r in ids], pa.string()))
+        table = table.append_column("stale", pc.is_in(base.column("run_id"), value_set=pa.array(
+            list(got), pa.string())).fill_null(False))
+        table = table.append_column("stale_reason", pa.array([got.get(r) for r in ids], pa.string())
+                                    if got else pa.nulls(len(ids), pa.string()))
     elif any(c in COMPUTED for c in table.column_names):  # asked for in the lead: move to the end
         table = table.select([c for c in table.column_names if c not in COMPUTED]
                              + [c for c in COMPUTED if c in table.column_names])
@@ -481,18 +491,12 @@ def _stale_table(flags: dict[str, str]) -> pa.Table:
                      "stale_reason": pa.array(list(flags.values()), pa.string())})
 
 
-def _grouped(table: pa.Table):
-    """Yield (key, row positions) per distinct key, keys in sorted order: one stable argsort
-    (no GROUP BY/list() in SQL, no per-row Python), fine for 10 keys or 10,000."""
-    if table.num_rows == 0:
-        return
-    keys = table.column("key").combine_chunks().dictionary_encode()
-    codes = keys.indices.to_numpy()
-    names = keys.dictionary.to_pylist()
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
-    for k in sorted(range(len(names)), key=names.__getitem__):
-        yield names[k], order[bounds[k]:bounds[k + 1]]
+def _groups(table: pa.Table, *names: str):
+    """Per key (a row of a ``GROUP BY key`` with ``list()`` columns): (key, flat arrays)."""
+    keys = table.column("key").to_pylist()
+    cols = {n: table.column(n).combine_chunks() for n in names}
+    for i, key in enumerate(keys):
+        yield key, {n: c[i].values for n, c in cols.items()}
 
 
 def _scatter(n: int, idx: np.ndarray, values: np.ndarray, dtype) -> pa.Array:
@@ -506,68 +510,90 @@ def _scatter(n: int, idx: np.ndarray, values: np.ndarray, dtype) -> pa.Array:
     return pa.array(col, mask=mask)
 
 
+# Stored param kinds as small codes (strings for 1M rows cost more than the values).
+KIND_NAMES = ("int", "float", "bool", "str", "none", "json")
+_KIND_CODE_SQL = ("CAST(CASE kind " + " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(KIND_NAMES))
+                  + f" ELSE {KIND_NAMES.index('json')} END AS TINYINT)")
+_INT, _FLOAT, _BOOL, _STR, _NONE, _JSON = range(len(KIND_NAMES))
+
+
+def _value_of(code: int, num, inum, text) -> Any:
+    """``decode_param`` from the slim columns (int exact via ``inum``)."""
+    if code == _INT:
+        return inum if inum is not None else decode_param("int", num, None)
+    if code == _FLOAT:
+        return num
+    if code == _BOOL:
+        return None if num is None else bool(num)
+    if code == _NONE:
+        return None
+    return decode_param(KIND_NAMES[code], num, text)
+
+
 def _param_columns(table: pa.Table, n: int) -> tuple[dict[str, pa.Array], dict[str, np.ndarray]]:
     """params.<key> columns as Arrow: int64 (ints), float64 (numbers), bool, string (text and
     mixed kinds, as stored); mixed and JSON kinds also decoded to Python values."""
     columns: dict[str, pa.Array] = {}
     decoded: dict[str, np.ndarray] = {}
-    if table.num_rows == 0:
-        return columns, decoded
-    idx_all = table.column("idx").to_numpy()
-    num_all = table.column("num").to_numpy(zero_copy_only=False)
-    kinds = table.column("kind").combine_chunks().dictionary_encode()
-    kind_codes, kind_names = kinds.indices.to_numpy(), kinds.dictionary.to_pylist()
-    for key, rows in _grouped(table):
+    for key, g in _groups(table, "idx", "num", "kind", "text", "inum"):
         name = f"params.{key}"
-        idx = idx_all[rows]
-        present = {kind_names[c] for c in np.unique(kind_codes[rows])}
-        if present == {"int"}:
-            inum = table.column("inum").take(pa.array(rows))
-            if inum.null_count == 0:  # exact (beyond 2**53 too); else the float
-                columns[name] = _scatter(n, idx, inum.to_numpy(), np.int64)
+        idx = g["idx"].to_numpy()
+        kinds = g["kind"].to_numpy()
+        present = set(np.unique(kinds).tolist())
+        num = g["num"].to_numpy(zero_copy_only=False)
+        if present == {_INT}:
+            if g["inum"].null_count == 0:  # exact (beyond 2**53 too); else the float
+                columns[name] = _scatter(n, idx, g["inum"].to_numpy(), np.int64)
             else:
-                columns[name] = _scatter(n, idx, num_all[rows], np.float64)
-        elif present <= {"int", "float"}:
-            columns[name] = _scatter(n, idx, num_all[rows], np.float64)
-        elif present == {"bool"}:
-            columns[name] = _scatter(n, idx, num_all[rows] != 0, np.bool_)
-        else:
-            texts = table.column("text").take(pa.array(rows)).to_pylist()
+                columns[name] = _scatter(n, idx, num, np.float64)
+        elif present <= {_INT, _FLOAT}:
+            columns[name] = _scatter(n, idx, num, np.float64)
+        elif present == {_BOOL}:
+            columns[name] = _scatter(n, idx, num != 0, np.bool_)
+        elif present == {_STR}:
             col = np.full(n, None, dtype=object)
-            if present == {"str"}:
-                col[idx] = texts
-                columns[name] = pa.array(col, pa.string())
-                continue
-            ks = [kind_names[c] for c in kind_codes[rows]]
-            nums = num_all[rows]
-            col[idx] = [decode_param(k, x, t) for k, x, t in zip(ks, nums, texts)]
+            col[idx] = g["text"].to_pylist()
+            columns[name] = pa.array(col, pa.string())
+        else:
+            codes, texts = kinds.tolist(), g["text"].to_pylist()
+            values = [_value_of(c, x, i, t) for c, x, i, t in
+                      zip(codes, g["num"].to_pylist(), g["inum"].to_pylist(), texts)]
+            col = np.full(n, None, dtype=object)
+            col[idx] = values
             decoded[name] = col
-            shown = np.full(n, None, dtype=object)
-            shown[idx] = [None if k == "none" else t for k, t in zip(ks, texts)]
+            shown = np.full(n, None, dtype=object)  # what filters compare: the stored text
+            shown[idx] = [None if v is None else t if c in (_STR, _JSON) else _text_of(v)
+                          for c, v, t in zip(codes, values, texts)]
             columns[name] = pa.array(shown, pa.string())
     return columns, decoded
 
 
+def _text_of(v: Any) -> str:
+    """The stored text of a number or bool param (capture.values.param_kind's spelling)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    return json.dumps(v)
+
+
 def _metric_columns(table: pa.Table, n: int) -> dict[str, pa.Array]:
-    columns: dict[str, pa.Array] = {}
-    if table.num_rows == 0:
-        return columns
-    idx_all = table.column("idx").to_numpy()
-    num_all = table.column("num").to_numpy(zero_copy_only=False)
-    for key, rows in _grouped(table):
-        columns[f"metrics.{key}"] = _scatter(n, idx_all[rows], num_all[rows], np.float64)
-    return columns
+    return {f"metrics.{key}": _scatter(n, g["idx"].to_numpy(), g["num"].to_numpy(zero_copy_only=False),
+                                       np.float64)
+            for key, g in _groups(table, "idx", "num")}
 
 
 def _nested(ids: list[str], params: pa.Table, metrics: pa.Table) -> dict[str, tuple[dict, dict]]:
     """run_id -> (params, metrics) dicts, keys in order (a page of runs for the server)."""
     out: dict[str, tuple[dict, dict]] = {r: ({}, {}) for r in ids}
-    p = params.sort_by("key").to_pydict()
-    for key, i, num, text, kind in zip(p["key"], p["idx"], p["num"], p["text"], p["kind"]):
-        out[ids[i]][0][key] = decode_param(kind, num, text)
-    m = metrics.sort_by("key").to_pydict()
-    for key, i, num in zip(m["key"], m["idx"], m["num"]):
-        out[ids[i]][1][key] = num
+    for key, g in _groups(params, "idx", "num", "kind", "text", "inum"):
+        for i, code, num, inum, text in zip(g["idx"].to_pylist(), g["kind"].to_pylist(),
+                                            g["num"].to_pylist(), g["inum"].to_pylist(),
+                                            g["text"].to_pylist()):
+            out[ids[i]][0][key] = _value_of(code, num, inum, text)
+    for key, g in _groups(metrics, "idx", "num"):
+        for i, num in zip(g["idx"].to_pylist(), g["num"].to_pylist()):
+            out[ids[i]][1][key] = num
     return out
 
 

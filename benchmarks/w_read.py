@@ -1,0 +1,105 @@
+"""The read model and the writer against issue 13's goals, one process per workload (run.py's
+W8 drives them, or run one by hand):
+
+    .venv/bin/python benchmarks/w_read.py --tool nbtrack --workload read_rest --workdir /tmp/r \
+        --out /tmp/r/r.json --n 100000
+
+- ``read_rest``: a store of ``n`` runs (bulk-written, compacted: w_nbtrack.fill_bulk), then
+  ``nbtrack.runs()`` first call and median of 5, the table's first page and a filtered +
+  sorted page of the server's ``GET runs`` query (``api_queries.list_runs``).
+- ``writer_points``: one run with ``n`` points buffered (``nbtrack.log`` in a loop, timed
+  apart), then the drain path: points -> Arrow -> spool file (points/s into the spool).
+- ``compare``: 10 runs x ``n`` steps, then ``compare_payload`` (kernel side): w_nbtrack.fill_series.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from common import worker_args, write_result  # noqa: E402
+
+
+def read_rest(a) -> dict:
+    import w_nbtrack
+
+    a.store = os.environ["NBTRACK_STORE"]
+    fill = w_nbtrack.fill_bulk(a)
+    import nbtrack
+    from nbtrack.store import api_queries
+
+    t = time.perf_counter()
+    frame = nbtrack.runs()
+    first = time.perf_counter() - t
+    assert len(frame) == a.n, (len(frame), a.n)
+    warm = []
+    for _ in range(5):
+        t = time.perf_counter()
+        nbtrack.runs()
+        warm.append(time.perf_counter() - t)
+    store = nbtrack.store()
+    server = []
+    for _ in range(5):
+        t = time.perf_counter()
+        page = api_queries.list_runs(store, filters=[["metrics.accuracy", ">", 0.5]], q="run-1",
+                                     sort="-params.lr", limit=100)
+        server.append(time.perf_counter() - t)
+    w = nbtrack.table()
+    t = time.perf_counter()
+    r = w._req_page({"offset": 0, "limit": 50})
+    table_first = time.perf_counter() - t
+    assert r.fields["total"] == a.n
+    return {"runs": a.n, "fill_s": fill["fill_s"], "runs_first_s": first,
+            "runs_s": statistics.median(warm), "server_page_s": statistics.median(server),
+            "server_total": page.total, "table_first_page_s": table_first,
+            "columns": frame.shape[1]}
+
+
+def writer_points(a) -> dict:
+    import nbtrack
+
+    store = nbtrack.store()
+    run = nbtrack.start(name="points")
+    run.begin()
+    w = store.writer
+    with w._lock:  # hold the writer thread off: the whole buffer goes in one timed pass
+        t = time.perf_counter()
+        log = run.log
+        for i in range(a.n):
+            log(step=i, metrics={"loss": 1.0 / (i + 1)})
+        log_s = time.perf_counter() - t
+        t = time.perf_counter()
+        ok = w._pass()
+        drain_s = time.perf_counter() - t
+    assert ok
+    run.end("finished")
+    store.flush()
+    n = int(nbtrack.sql("SELECT count(*) AS n FROM series").n[0])
+    assert n == a.n, (n, a.n)
+    return {"points": a.n, "log_calls_per_s": a.n / log_s, "drain_to_spool_s": drain_s,
+            "points_per_s_into_spool": a.n / drain_s}
+
+
+def compare(a) -> dict:
+    import w_nbtrack
+
+    a.store = os.environ["NBTRACK_STORE"]
+    return w_nbtrack.fill_series(a)
+
+
+WORKLOADS = {"read_rest": read_rest, "writer_points": writer_points, "compare": compare}
+
+if __name__ == "__main__":
+    a = worker_args()
+    os.makedirs(a.workdir, exist_ok=True)
+    os.chdir(a.workdir)
+    os.environ.setdefault("NBTRACK_STORE", os.path.join(a.workdir, ".nbtrack"))
+    res = WORKLOADS[a.workload](a)
+    write_result(a.out, res)
+    print(json.dumps(res, indent=1))
+    os._exit(0)
