@@ -73,14 +73,41 @@ def display(uri: str) -> str:
     return f"postgresql://{user}{p.get('host', '')}{port}/{p.get('dbname', '')}"
 
 
-def identity() -> tuple[str, str]:
-    """(user, host) recorded with every pushed run; NBTRACK_USER / NBTRACK_HOST override."""
-    import getpass
-    import socket
+IDENTITY_FILE = "team-identity.json"
 
+
+def identity(store_dir: Path | None = None) -> tuple[str, str | None]:
+    """(user, host) recorded with the runs of a local store: one machine, one person. Fixed
+    the first time the store pushes (NBTRACK_USER / NBTRACK_HOST, else the login name and the
+    run's own host), so a later `nbtrack sync` from another shell records the same."""
+    import getpass
+    import json
+
+    path = Path(store_dir) / IDENTITY_FILE if store_dir is not None else None
+    if path is not None:
+        try:
+            data = json.loads(path.read_text())
+            return data["user"], data.get("host")
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
     try:
         user = getpass.getuser()
     except Exception:
         user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
-    return (os.environ.get("NBTRACK_USER") or user,
-            os.environ.get("NBTRACK_HOST") or socket.gethostname())
+    user = os.environ.get("NBTRACK_USER") or user
+    host = os.environ.get("NBTRACK_HOST") or None  # None: each run's own host column
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{IDENTITY_FILE}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"user": user, "host": host}))
+            try:
+                os.link(tmp, path)  # the first writer wins; the others read theirs
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink(missing_ok=True)
+            return identity(store_dir) if path.exists() else (user, host)
+        except OSError:
+            pass
+    return user, host

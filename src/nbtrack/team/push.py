@@ -28,7 +28,7 @@ from .connection import connect, is_connection_error, reason
 from .schema import COLUMNS, migrate
 
 PUSH_EVERY_S = 1.0  # a running run's points reach Postgres within about 2 s
-MAX_BACKOFF_S = 30.0
+MAX_BACKOFF_S = 10.0
 MAX_RUNS_PER_BATCH = 2000
 STORE_ID_FILE = "store-id"
 _RUN_TABLES = ("params", "inputs", "outputs", "artifacts")  # replaced with the run's row
@@ -69,8 +69,7 @@ class Pusher:
         self.store = store
         self.uri = uri
         self.store_id = store_id(store.dir)
-        self.user, self.host = identity()
-        self.host_override = os.environ.get("NBTRACK_HOST")
+        self.user, self.host_override = identity(store.dir)
         self.known: dict[str, tuple] = {}  # run_id -> (seq, status) already in the team store
         self._con = None
         self._seeded = False
