@@ -21,6 +21,7 @@ from .store import get_store, query
 __all__ = ["metric_chart", "curves_chart", "scatter_chart", "parallel_chart", "run_ids", "run_labels"]
 
 MAX_ROWS = 5000  # Altair's default inline limit; builders stay under it
+AXIS_FORMAT = "~g"  # d3-format: significant digits, trailing zeros trimmed (0.9, not 0.900000)
 
 
 def run_ids(runs: Any, store=None) -> list[str]:
@@ -38,12 +39,7 @@ def run_ids(runs: Any, store=None) -> list[str]:
         runs = runs.tolist()
     elif isinstance(runs, str) or hasattr(runs, "run_id"):
         runs = [runs]
-    out: list[str] = []
-    for r in runs:
-        rid = getattr(r, "run_id", r)
-        rid = query.resolve_run_id(store, str(rid))
-        if rid not in out:
-            out.append(rid)
+    out = list(dict.fromkeys(query.resolve_run_ids(store, [getattr(r, "run_id", r) for r in runs])))
     if not out:
         raise ValueError("nbtrack: no runs given (an empty selection?); select rows in nbtrack.table() "
                          "or pass run ids")
@@ -94,7 +90,8 @@ def metric_chart(runs: Any, key: str, points: int | None = None, store=None, log
 
 def _line(data: pd.DataFrame, key: str, log_y: bool = False) -> alt.Chart:
     hover = alt.selection_point(fields=["run"], on="pointerover", bind="legend")
-    y = alt.Y("value:Q", title=key, scale=alt.Scale(type="log") if log_y else alt.Undefined)
+    y = alt.Y("value:Q", title=key, scale=alt.Scale(type="log") if log_y else alt.Undefined,
+              axis=alt.Axis(format=AXIS_FORMAT))
     return (
         alt.Chart(data, title=key)
         .mark_line(strokeWidth=1.5)
@@ -134,8 +131,9 @@ def scatter_chart(runs: Any, x: str, y: str, store=None) -> alt.Chart:
         alt.Chart(data, title=f"{y} vs {x}")
         .mark_circle(size=80)
         .encode(
-            x=alt.X(f"x:{xtype}", title=x, scale=alt.Scale(zero=False) if xtype == "Q" else alt.Undefined),
-            y=alt.Y("y:Q", title=y, scale=alt.Scale(zero=False)),
+            x=alt.X(f"x:{xtype}", title=x, scale=alt.Scale(zero=False) if xtype == "Q" else alt.Undefined,
+                    axis=alt.Axis(format=AXIS_FORMAT) if xtype == "Q" else alt.Undefined),
+            y=alt.Y("y:Q", title=y, scale=alt.Scale(zero=False), axis=alt.Axis(format=AXIS_FORMAT)),
             color=alt.Color("run:N", legend=None),
             tooltip=[alt.Tooltip("run:N"), alt.Tooltip(f"x:{xtype}", title=x), alt.Tooltip("y:Q", title=y, format=".5g")],
         )

@@ -66,15 +66,20 @@ def resolve_run_id(store: Store, id_or_prefix: str) -> str:
     return ids[0]
 
 
+def resolve_run_ids(store: Store, ids_or_prefixes: Iterable[str]) -> list[str]:
+    """``resolve_run_id`` for many: full ids in one query; only prefixes cost a lookup each."""
+    ids = [str(r) for r in ids_or_prefixes]
+    with store.snapshot() as con:
+        exact = {r[0] for r in con.execute(
+            "SELECT run_id FROM runs WHERE list_contains(?, run_id)", [ids]).fetchall()}
+    return [r if r in exact else resolve_run_id(store, r) for r in ids]
+
+
 def series_frame(
     store: Store, run_ids: Iterable[str] | str, keys: Iterable[str] | None = None
 ) -> pd.DataFrame:
     """All points of the given runs: run_id, key, step, value, time (ordered)."""
-    ids = [run_ids] if isinstance(run_ids, str) else [str(r) for r in run_ids]
-    with store.snapshot() as con:  # full ids in one query; only prefixes cost a lookup each
-        exact = {r[0] for r in con.execute(
-            "SELECT run_id FROM runs WHERE list_contains(?, run_id)", [ids]).fetchall()}
-    ids = [r if r in exact else resolve_run_id(store, r) for r in ids]
+    ids = resolve_run_ids(store, [run_ids] if isinstance(run_ids, str) else run_ids)
     conds, args = "list_contains(?, run_id)", [ids]
     if keys is not None:
         keys = [keys] if isinstance(keys, str) else list(keys)
