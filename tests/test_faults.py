@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import warnings
 
 import pytest
@@ -128,13 +127,12 @@ def test_store_file_held_read_write_by_another_process(ip, store, capsys, figure
          str(store.db_path)], stdout=subprocess.PIPE)
     assert holder.stdout.readline().strip() == b"held"
     ref = untracked_reference(ip, capsys)
-    t0 = time.perf_counter()
     result, out, ours = run_and_record(ip, "%%track -q\n" + BODY, capsys)
-    assert time.perf_counter() - t0 < 3  # the cell does not wait for the lock
+    assert holder.poll() is None  # the cell did not wait for the lock: the file is still held
     assert_like_untracked(ip, result, out, ref)
     assert len(ours) == 1 and "held by another process" in str(ours[0].message)
     holder.wait(40)
-    assert store.compact() >= 0
+    store.compact()  # now that the file is free (what it holds is checked below)
     runs = query.runs_frame(store)
     assert len(runs) == 2 and set(runs.status) == {"finished"}
     assert len(query.series_frame(store, runs.run_id.tolist())) == 6

@@ -224,10 +224,10 @@ query.notebook_history = _slow_load
 os.environ["NBTRACK_STORE"] = {str(other)!r}  # a store no cell of this session used yet
 """, cell_id=None)
         assert setup["status"] == "ok", setup
-        t0 = time.perf_counter()
         res = run(kc, "%%track\nacc = 0.75 + 0", cell_id="C")
-        assert time.perf_counter() - t0 < 1.5  # waited at most 0.5 s (first cell of a store)
-        assert "previous" not in fallback(res)["text/plain"]  # not in yet when the cell ended
+        # The cell ended before the (2 s) history load did: no comparison in its final state.
+        # How long a cell waits is a figure of benchmarks/w_kernel.py, not an assert here.
+        assert "previous" not in fallback(res)["text/plain"]
         deltas, deadline = [], time.time() + 10
         while time.time() < deadline and not deltas:
             try:

