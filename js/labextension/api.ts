@@ -32,6 +32,9 @@ export interface RunRow {
   source_head: string | null;
   params: Record<string, unknown>;
   metrics: Record<string, Num>;
+  /** Set by the read model when something the run read changed since (issue 12). */
+  stale?: boolean | null;
+  stale_reason?: string | null;
 }
 
 export interface RunsReply {
@@ -66,10 +69,14 @@ export class APIError extends RequestError {
   }
 }
 
-export async function requestAPI<T>(
-  path: string,
-  params: Record<string, string | number | string[] | undefined | null> = {}
-): Promise<T> {
+type Params = Record<string, string | number | string[] | undefined | null>;
+
+/** POST to a route (replay, export): the same errors as `requestAPI`. */
+export function postAPI<T>(path: string, params: Params = {}): Promise<T> {
+  return requestAPI<T>(path, params, 'POST');
+}
+
+export async function requestAPI<T>(path: string, params: Params = {}, method: 'GET' | 'POST' = 'GET'): Promise<T> {
   const settings = ServerConnection.makeSettings();
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) {
@@ -83,7 +90,7 @@ export async function requestAPI<T>(
   const url = URLExt.join(settings.baseUrl, 'nbtrack', 'api', path) + (qs ? `?${qs}` : '');
   let response: Response;
   try {
-    response = await ServerConnection.makeRequest(url, { method: 'GET' }, settings);
+    response = await ServerConnection.makeRequest(url, { method }, settings);
   } catch (err) {
     throw new APIError(0, `nbtrack: the Jupyter server cannot be reached (${String(err)})`);
   }

@@ -9,6 +9,9 @@ export interface DetailActions {
   goToCell(run: RunDetail): void;
   copyId(run: RunDetail, button: HTMLButtonElement): void;
   restore(run: RunDetail): void;
+  /** null: not offered (e.g. for the team store's runs). */
+  replay: ((run: RunDetail) => void) | null;
+  exportNotebook: ((run: RunDetail) => void) | null;
   close(): void;
 }
 
@@ -90,7 +93,8 @@ export function renderDetail(
   actions: DetailActions,
   closed: Set<string>,
   skewMs: number,
-  notebook?: string
+  notebook?: string,
+  stale: HTMLElement | null = null
 ): HTMLElement {
   const started = parseTime(run.started_at);
   const duration =
@@ -120,6 +124,22 @@ export function renderDetail(
     'Restore as new cell'
   );
   restore.addEventListener('click', () => actions.restore(run));
+  const replay = actions.replay
+    ? h('button', {
+        class: 'jp-Button nbtrack-action',
+        title: 'Re-run the cells this run needs in a fresh kernel and compare the result',
+        'data-action': 'replay'
+      }, 'Replay')
+    : null;
+  replay?.addEventListener('click', () => actions.replay?.(run));
+  const exportNb = actions.exportNotebook
+    ? h('button', {
+        class: 'jp-Button nbtrack-action',
+        title: 'Write the cells this run needs as a new notebook and open it',
+        'data-action': 'export'
+      }, 'Export as notebook')
+    : null;
+  exportNb?.addEventListener('click', () => actions.exportNotebook?.(run));
   const close = h('button', { class: 'nbtrack-close', title: 'Close the run detail', 'aria-label': 'Close' }, '×');
   close.addEventListener('click', () => actions.close());
 
@@ -152,7 +172,8 @@ export function renderDetail(
       h('div', { class: 'nbtrack-detail-title' }, run.name ?? `run ${run.run_id.slice(0, 8)}`),
       close
     ),
-    h('div', { class: 'nbtrack-actions' }, goto, copy, restore),
+    h('div', { class: 'nbtrack-actions' }, goto, copy, restore, replay, exportNb),
+    stale ? h('div', { class: 'nbtrack-stale-line' }, stale, ' ', run.stale_reason ?? '') : null,
     table(meta)
   ];
   if (run.error) {

@@ -1,11 +1,8 @@
 /**
- * The left-sidebar panel: the runs of the active notebook grouped by cell (newest first), or
- * every run of the store; a search box; a run's detail; selection for "Compare".
- *
- * Live updates: while the panel is visible (and the browser tab too) it asks the server every
- * second whether the store changed (`GET changes?since=TOKEN`: a few stat calls, no DuckDB) and
- * re-reads the list only when it did, or every few seconds while a run is running (so a run
- * whose kernel died shows as crashed). A hidden panel does not poll at all.
+ * The left-sidebar panel (the view): the runs of the active notebook grouped by cell (newest
+ * first), every run of the store, or the team's; a search box; a run's detail; selection for
+ * "Compare"; the run actions (also JupyterLab commands, see index.ts). State and polling live
+ * in `RunsModel` (model.ts), one row in `runrow.ts`, the detail in `detail.ts`.
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { Clipboard, Notification } from '@jupyterlab/apputils';
@@ -13,26 +10,48 @@ import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/no
 import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
-import { RunDetail, RunRow, RunsReply, SeriesReply, num, requestAPI, runPath } from './api';
+import { RunDetail, RunRow, SeriesReply, postAPI, requestAPI, runPath } from './api';
 import { Child, clear, h } from '../shared/dom';
-import { renderDetail, statusBadge } from './detail';
-import { cellTitle, fmtAgo, fmtDuration, fmtNumber, fmtValue, lowerIsBetter, parseSearch, parseTime } from './format';
+import { renderDetail } from './detail';
+import { cellTitle, fmtDuration, lowerIsBetter } from './format';
+import { __, _n } from './i18n';
+import { RunsModel, Scope } from './model';
 import { restoreSource } from './restore';
+import { ROW_COLUMNS, RowColumn, renderRunRow, staleBadge } from './runrow';
 
-const POLL_MS = 1000;
-const RUNNING_REFRESH_MS = 2500;
-const PAGE = 200;
-const MAIN_METRICS = 3;
+export interface SidebarSettings {
+  pollInterval: number;
+  defaultScope: Scope;
+  columns: RowColumn[];
+  metricsShown: number;
+}
+
+export const DEFAULT_SETTINGS: SidebarSettings = {
+  pollInterval: 1000,
+  defaultScope: 'notebook',
+  columns: ROW_COLUMNS,
+  metricsShown: 3
+};
 
 export interface RunsPanelOptions {
   app: JupyterFrontEnd;
   tracker: INotebookTracker;
-  openCompare: (runIds: string[], notebook?: string) => void;
+  openCompare: (runIds: string[], notebook?: string, scope?: string) => void;
+  settings?: SidebarSettings;
 }
 
 interface CellInfo {
   index: number;
   title: string;
+}
+
+export interface ReplayReply {
+  original: string;
+  run_id: string | null;
+  same: boolean;
+  differences: Record<string, unknown[]>;
+  unreproducible: string[];
+  errors: string[];
 }
 
 export class RunsPanel extends Widget {
@@ -41,54 +60,48 @@ export class RunsPanel extends Widget {
     this._app = options.app;
     this._tracker = options.tracker;
     this._openCompare = options.openCompare;
+    this._settings = { ...DEFAULT_SETTINGS, ...(options.settings ?? {}) };
+    this.model = new RunsModel({
+      notebookPaths: () => this._notebookPaths(),
+      pollMs: this._settings.pollInterval,
+      scope: this._settings.defaultScope
+    });
+    this.model.changed.connect(() => this._onModelChanged(), this);
+    this.model.tick.connect(() => this._updateLiveDurations(), this);
     this.addClass('nbtrack-panel');
 
-    this._allSwitch = h('input', { type: 'checkbox', class: 'nbtrack-all-switch', 'aria-label': 'Show all runs of the store' });
-    this._allSwitch.addEventListener('change', () => {
-      this._mode = this._allSwitch.checked ? 'all' : 'notebook';
-      this._limit = PAGE;
-      void this.refresh();
-    });
-    const refreshButton = h('button', { class: 'nbtrack-icon-button', title: 'Refresh', 'aria-label': 'Refresh' }, '⟳');
+    this._allSwitch = h('input', { type: 'checkbox', class: 'nbtrack-all-switch', 'aria-label': __('Show all runs of the store') });
+    this._teamSwitch = h('input', { type: 'checkbox', class: 'nbtrack-team-switch', 'aria-label': __('Show the team store\'s runs') });
+    this._allSwitch.addEventListener('change', () => this.setScope(this._allSwitch.checked ? 'all' : 'notebook'));
+    this._teamSwitch.addEventListener('change', () =>
+      this.setScope(this._teamSwitch.checked ? 'team' : this._allSwitch.checked ? 'all' : 'notebook')
+    );
+    const refreshButton = h('button', { class: 'nbtrack-icon-button', title: __('Refresh'), 'aria-label': __('Refresh') }, '⟳');
     refreshButton.addEventListener('click', () => void this.refresh());
     this._search = h('input', {
       type: 'search',
       class: 'nbtrack-search jp-mod-styled',
-      placeholder: 'Search, or filter: metrics.acc > 0.9',
-      title:
+      placeholder: __('Search, or filter: metrics.acc > 0.9'),
+      title: __(
         'Words match the name, tags, id, experiment, notebook, status or code of a run.\n' +
-        'Filters: COLUMN OPERATOR VALUE, e.g. metrics.accuracy > 0.9, params.model == rf,\n' +
-        'status == failed, tags contains baseline; join several with "and".',
-      'aria-label': 'Search runs'
+          'Filters: COLUMN OPERATOR VALUE, e.g. metrics.accuracy > 0.9, params.model == rf,\n' +
+          'status == failed, tags contains baseline; join several with "and".'
+      ),
+      'aria-label': __('Search runs')
     });
     this._search.addEventListener('input', () => {
       window.clearTimeout(this._searchTimer);
-      this._searchTimer = window.setTimeout(() => {
-        this._q = this._search.value.trim();
-        this._limit = PAGE;
-        void this.refresh();
-      }, 250);
+      this._searchTimer = window.setTimeout(() => (this.model.query = this._search.value), 250);
     });
-    this._sortSelect = h('select', { class: 'nbtrack-sort', 'aria-label': 'Sort runs', title: 'Order of runs (groups follow their first run)' });
-    this._sortSelect.addEventListener('change', () => {
-      this._sort = this._sortSelect.value;
-      this._limit = PAGE;
-      void this.refresh();
-    });
+    this._sortSelect = h('select', { class: 'nbtrack-sort', 'aria-label': __('Sort runs'), title: __('Order of runs (groups follow their first run)') });
+    this._sortSelect.addEventListener('change', () => (this.model.sort = this._sortSelect.value));
     this._status = h('div', { class: 'nbtrack-statusline', role: 'status' });
     this._list = h('div', { class: 'nbtrack-list', role: 'list' });
     this._compareCount = h('span', { class: 'nbtrack-compare-count' });
-    this._compareButton = h('button', { class: 'jp-Button nbtrack-compare-button', title: 'Open a tab comparing the selected runs' }, 'Compare');
-    this._compareButton.addEventListener('click', () => {
-      if (this._checked.size >= 2) {
-        this._openCompare(Array.from(this._checked), this._storeHint());
-      }
-    });
-    const clearButton = h('button', { class: 'jp-Button nbtrack-clear-button' }, 'Clear');
-    clearButton.addEventListener('click', () => {
-      this._checked.clear();
-      this._renderList();
-    });
+    this._compareButton = h('button', { class: 'jp-Button nbtrack-compare-button', title: __('Open a tab comparing the selected runs') }, __('Compare'));
+    this._compareButton.addEventListener('click', () => this.compareSelected());
+    const clearButton = h('button', { class: 'jp-Button nbtrack-clear-button' }, __('Clear'));
+    clearButton.addEventListener('click', () => this.model.clearChecked());
     this._compareBar = h('div', { class: 'nbtrack-comparebar' }, this._compareCount, this._compareButton, clearButton);
     this._detail = h('div', { class: 'nbtrack-detail' });
 
@@ -96,8 +109,9 @@ export class RunsPanel extends Widget {
       h(
         'div',
         { class: 'nbtrack-toolbar' },
-        h('span', { class: 'nbtrack-title' }, 'nbtrack runs'),
-        h('label', { class: 'nbtrack-switch', title: 'Show the runs of every notebook in the store' }, this._allSwitch, 'All runs'),
+        h('span', { class: 'nbtrack-title' }, __('nbtrack runs')),
+        h('label', { class: 'nbtrack-switch', title: __('Show the runs of every notebook in the store') }, this._allSwitch, __('All runs')),
+        h('label', { class: 'nbtrack-switch', title: __('Show the runs of the team store (PostgreSQL)') }, this._teamSwitch, __('Team')),
         refreshButton
       )
     );
@@ -106,146 +120,161 @@ export class RunsPanel extends Widget {
     this.node.appendChild(this._list);
     this.node.appendChild(this._compareBar);
     this.node.appendChild(this._detail);
+    this._syncSwitches();
 
     this._tracker.currentChanged.connect(this._onNotebookChanged, this);
     this._tracker.widgetAdded.connect((_, panel) => this._watchRenames(panel));
     this._tracker.forEach(panel => this._watchRenames(panel));
     this._onVisibility = () => {
       if (!document.hidden && this.isVisible) {
-        this._startPolling();
+        this.model.start();
       }
     };
   }
+
+  readonly model: RunsModel;
 
   dispose(): void {
     if (this.isDisposed) {
       return;
     }
-    this._stopPolling();
+    this.model.dispose();
     this._tracker.currentChanged.disconnect(this._onNotebookChanged, this);
     super.dispose();
   }
 
+  /** New settings (from the settings registry): poll interval, scope, columns. */
+  configure(settings: Partial<SidebarSettings>): void {
+    const before = this._settings.defaultScope;
+    this._settings = { ...this._settings, ...settings };
+    this.model.pollMs = this._settings.pollInterval;
+    if (this._settings.defaultScope !== before) {
+      this.setScope(this._settings.defaultScope);
+    }
+    this._rowCache.clear();
+    this._renderList();
+  }
+
+  get scope(): Scope {
+    return this.model.scope;
+  }
+
+  setScope(scope: Scope): void {
+    this.model.scope = scope;
+    this._syncSwitches();
+  }
+
   /** Re-read the list (and the open run's detail when it may have changed). */
   async refresh(): Promise<void> {
-    const generation = ++this._generation;
-    const path = this._notebookPath();
-    if (this._mode === 'notebook' && !path) {
-      this._runs = [];
-      this._total = 0;
-      this._error = null;
-      this._renderList();
-      return;
-    }
-    try {
-      const search = parseSearch(this._q);
-      const reply = await requestAPI<RunsReply>('runs', {
-        notebook: this._mode === 'notebook' ? this._notebookPaths() : undefined,
-        q: search.q,
-        sort: this._sort,
-        filter: search.filters.length ? JSON.stringify(search.filters) : undefined,
-        limit: this._limit
-      });
-      if (generation !== this._generation) {
-        return;
-      }
-      const now = parseTime(reply.now);
-      this._skew = now === null ? 0 : now - Date.now();
-      this._runs = reply.runs;
-      this._total = reply.total;
-      this._error = null;
-    } catch (err) {
-      if (generation !== this._generation) {
-        return;
-      }
-      this._error = (err as Error).message;
-    }
-    this._lastRefresh = Date.now();
-    this._renderList();
-    if (this._selected) {
-      const row = this._runs.find(r => r.run_id === this._selected);
-      const shown = this._detailRun;
-      if (row && shown && (row.status === 'running' || row.status !== shown.status)) {
-        void this._loadDetail(this._selected, false);
-      }
-    }
+    await this.model.refresh();
   }
 
   /** Show one run's detail (also used by tests and commands). */
   async showRun(runId: string): Promise<void> {
-    this._selected = runId;
-    this._renderList();
+    this.model.select(runId);
     await this._loadDetail(runId, true);
+  }
+
+  /** The run whose detail is open (the commands act on it). */
+  get currentRun(): RunDetail | null {
+    return this._detailRun;
+  }
+
+  compareSelected(): void {
+    if (this.model.checked.size >= 2) {
+      this._openCompare(Array.from(this.model.checked), this.model.storeHint(), this.model.params().scope);
+    } else {
+      Notification.info(__('nbtrack: select two or more runs to compare.'), { autoClose: 3000 });
+    }
+  }
+
+  copyId(run: RunDetail, button?: HTMLButtonElement): void {
+    Clipboard.copyToSystem(run.run_id);
+    if (button) {
+      button.textContent = __('Copied');
+      window.setTimeout(() => (button.textContent = __('Copy run id')), 1500);
+    }
+  }
+
+  /** Re-run the run in a fresh kernel on the server (POST runs/{id}/replay) and say how it went. */
+  async replay(run: RunDetail): Promise<ReplayReply | null> {
+    const id = Notification.emit(__('nbtrack: replaying run %1 in a fresh kernel…', run.run_id.slice(0, 10)), 'in-progress', {
+      autoClose: false
+    });
+    try {
+      const out = await postAPI<ReplayReply>(runPath(run.run_id, 'replay'), { notebook: this.model.storeHint() });
+      const diffs = Object.keys(out.differences);
+      const message = out.same
+        ? __('nbtrack: replay of %1 gave the same metrics (new run %2).', run.run_id.slice(0, 10), (out.run_id ?? '').slice(0, 10))
+        : __('nbtrack: replay of %1 differs: %2', run.run_id.slice(0, 10),
+            [...diffs, ...out.unreproducible.map(u => __('%1 cannot be re-produced', u)), ...out.errors].join('; ') || __('no run was made'));
+      Notification.update({ id, message, type: out.same ? 'success' : 'warning', autoClose: 8000 });
+      this._lastReplay = out;
+      void this.refresh();
+      return out;
+    } catch (err) {
+      Notification.update({ id, message: (err as Error).message, type: 'error', autoClose: 8000 });
+      return null;
+    }
+  }
+
+  /** Write the cells the run needs as a new notebook (POST runs/{id}/notebook) and open it. */
+  async exportNotebook(run: RunDetail): Promise<string | null> {
+    try {
+      const out = await postAPI<{ path: string }>(runPath(run.run_id, 'notebook'), { notebook: this.model.storeHint() });
+      await this._app.commands.execute('docmanager:open', { path: out.path });
+      return out.path;
+    } catch (err) {
+      Notification.error((err as Error).message, { autoClose: 8000 });
+      return null;
+    }
+  }
+
+  get lastReplay(): ReplayReply | null {
+    return this._lastReplay;
   }
 
   // -- lifecycle: poll only while visible ---------------------------------------------
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    this._startPolling();
+    this.model.start();
   }
 
   protected onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
-    this._stopPolling();
+    this.model.stop();
   }
 
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
     document.addEventListener('visibilitychange', this._onVisibility);
     if (this.isVisible) {
-      this._startPolling();
+      this.model.start();
     }
   }
 
   protected onBeforeDetach(msg: Message): void {
     document.removeEventListener('visibilitychange', this._onVisibility);
-    this._stopPolling();
+    this.model.stop();
     super.onBeforeDetach(msg);
   }
 
-  private _startPolling(): void {
-    this._stopPolling();
-    const loop = ++this._pollLoop;
-    void this._tick(loop, true);
+  private _syncSwitches(): void {
+    this._teamSwitch.checked = this.model.scope === 'team';
+    this._allSwitch.checked = this.model.scope === 'all';
+    this._allSwitch.disabled = this.model.scope === 'team';
   }
 
-  private _stopPolling(): void {
-    this._pollLoop++;
-    if (this._timer !== null) {
-      window.clearTimeout(this._timer);
-      this._timer = null;
-    }
-  }
-
-  private async _tick(loop: number, force = false): Promise<void> {
-    this._timer = null;
-    if (loop !== this._pollLoop || !this.isVisible) {
-      return;
-    }
-    if (!document.hidden) {
-      this._updateLiveDurations();
-      try {
-        const reply = await requestAPI<{ token: string; changed: boolean }>('changes', {
-          since: this._token ?? '',
-          notebook: this._storeHint()
-        });
-        if (loop !== this._pollLoop) {
-          return;
-        }
-        const changed = reply.token !== this._token;
-        this._token = reply.token;
-        const running = this._runs.some(r => r.status === 'running');
-        if (force || changed || (running && Date.now() - this._lastRefresh > RUNNING_REFRESH_MS)) {
-          await this.refresh();
-        }
-      } catch (err) {
-        this._error = (err as Error).message;
-        this._renderStatus();
+  private _onModelChanged(): void {
+    this._renderList();
+    const selected = this.model.selected;
+    if (selected) {
+      const row = this.model.runs.find(r => r.run_id === selected);
+      const shown = this._detailRun;
+      if (row && shown && (row.status === 'running' || row.status !== shown.status)) {
+        void this._loadDetail(selected, false);
       }
-    }
-    if (loop === this._pollLoop && this.isVisible) {
-      this._timer = window.setTimeout(() => void this._tick(loop), POLL_MS);
     }
   }
 
@@ -257,20 +286,10 @@ export class RunsPanel extends Widget {
     if (this._currentPanel) {
       this._currentPanel.context.pathChanged.connect(this._onNotebookChanged, this);
     }
-    if (this._mode === 'notebook' && this.isVisible) {
-      this._limit = PAGE;
+    if (this.model.scope === 'notebook' && this.isVisible) {
+      this.model.limit = 200;
       void this.refresh();
     }
-  }
-
-  /** The notebook whose store to read: the active one in "this notebook" mode; the root's
-   * store for "All runs". */
-  private _storeHint(): string | undefined {
-    return this._mode === 'notebook' ? this._notebookPath() ?? undefined : undefined;
-  }
-
-  private _notebookPath(): string | null {
-    return this._tracker.currentWidget?.context.path ?? null;
   }
 
   /** The current path of the active notebook and the paths it had before renames in this
@@ -299,31 +318,32 @@ export class RunsPanel extends Widget {
   // -- rendering ----------------------------------------------------------------------
 
   private _renderStatus(): void {
+    const m = this.model;
     clear(this._status);
-    this.node.classList.toggle('nbtrack-mod-error', !!this._error);
-    if (this._error) {
-      this._status.appendChild(h('span', { class: 'nbtrack-error' }, this._error));
+    this.node.classList.toggle('nbtrack-mod-error', !!m.error);
+    if (m.error) {
+      this._status.appendChild(h('span', { class: 'nbtrack-error' }, m.error));
       return;
     }
-    const path = this._notebookPath();
-    if (this._mode === 'notebook' && !path) {
-      this._status.textContent = 'Open a notebook to see its runs, or switch on "All runs".';
+    const path = m.notebookPath();
+    if (m.scope === 'notebook' && !path) {
+      this._status.textContent = __('Open a notebook to see its runs, or switch on "All runs".');
       return;
     }
-    const where = this._mode === 'notebook' ? path ?? '' : 'all notebooks';
-    const shown = this._runs.length;
-    const count = shown < this._total ? `${shown} of ${this._total} runs` : `${this._total} run${this._total === 1 ? '' : 's'}`;
-    const running = this._runs.filter(r => r.status === 'running').length;
+    const where = m.scope === 'notebook' ? path ?? '' : m.scope === 'team' ? __('team store') : __('all notebooks');
+    const shown = m.runs.length;
+    const count = shown < m.total ? __('%1 of %2 runs', shown, m.total) : _n('%1 run', '%1 runs', m.total, m.total);
+    const running = m.runs.filter(r => r.status === 'running').length;
     this._status.appendChild(h('span', {}, `${count} · ${where}`));
     if (running) {
-      this._status.appendChild(h('span', { class: 'nbtrack-running-count' }, ` · ${running} running`));
+      this._status.appendChild(h('span', { class: 'nbtrack-running-count' }, ` · ${__('%1 running', running)}`));
     }
   }
 
   private _cellInfo(): Map<string, CellInfo> {
     const out = new Map<string, CellInfo>();
     const panel = this._tracker.currentWidget;
-    if (!panel || this._mode !== 'notebook') {
+    if (!panel || this.model.scope !== 'notebook') {
       return out;
     }
     const cells = panel.content.model?.cells;
@@ -339,20 +359,20 @@ export class RunsPanel extends Widget {
 
   private _renderSortOptions(): void {
     const keys = new Set<string>();
-    for (const run of this._runs) {
+    for (const run of this.model.runs) {
       Object.keys(run.metrics).forEach(k => keys.add(k));
     }
-    const current = this._sort.replace(/^[-+]/, '');
+    const current = this.model.sort.replace(/^[-+]/, '');
     if (current.startsWith('metrics.')) {
       keys.add(current.slice('metrics.'.length));
     }
     const options: [string, string][] = [
-      ['-run_id', 'Newest first'],
-      ['run_id', 'Oldest first'],
-      ['-duration_s', 'Longest first'],
+      ['-run_id', __('Newest first')],
+      ['run_id', __('Oldest first')],
+      ['-duration_s', __('Longest first')],
       ...Array.from(keys)
         .sort()
-        .map(k => [`${lowerIsBetter(k) ? '' : '-'}metrics.${k}`, `Best ${k}`] as [string, string])
+        .map(k => [`${lowerIsBetter(k) ? '' : '-'}metrics.${k}`, __('Best %1', k)] as [string, string])
     ];
     const signature = options.map(o => o[0]).join('\n');
     if (signature !== this._sortSignature) {
@@ -362,19 +382,20 @@ export class RunsPanel extends Widget {
         this._sortSelect.appendChild(h('option', { value }, label));
       }
     }
-    this._sortSelect.value = this._sort;
+    this._sortSelect.value = this.model.sort;
   }
 
   private _renderList(): void {
+    const m = this.model;
     this._renderStatus();
     this._renderSortOptions();
     const scroll = this._list.scrollTop;
     clear(this._list);
     const cells = this._cellInfo();
     const groups = new Map<string, RunRow[]>();
-    for (const run of this._runs) {
+    for (const run of m.runs) {
       const key =
-        this._mode === 'notebook'
+        m.scope === 'notebook'
           ? run.cell_id ?? '(no cell)'
           : `${run.notebook_path ?? run.notebook ?? ''}\u0000${run.cell_id ?? '(no cell)'}`;
       const list = groups.get(key);
@@ -384,18 +405,17 @@ export class RunsPanel extends Widget {
         groups.set(key, [run]);
       }
     }
-    if (!this._runs.length && !this._error) {
-      const path = this._notebookPath();
-      if (this._mode === 'all' || path) {
+    if (!m.runs.length && !m.error) {
+      if (m.scope !== 'notebook' || m.notebookPath()) {
         this._list.appendChild(
           h(
             'div',
             { class: 'nbtrack-empty' },
-            this._q
-              ? 'No run matches this search.'
-              : this._mode === 'notebook'
-                ? 'No runs for this notebook yet. Run a cell that starts with %%track (after %load_ext nbtrack).'
-                : 'The store has no runs yet.'
+            m.query
+              ? __('No run matches this search.')
+              : m.scope === 'notebook'
+                ? __('No runs for this notebook yet. Run a cell that starts with %%track (after %load_ext nbtrack).')
+                : __('The store has no runs yet.')
           )
         );
       }
@@ -407,12 +427,9 @@ export class RunsPanel extends Widget {
     }
     this._rowCache = this._nextRowCache;
     this._headCache = this._nextHeadCache;
-    if (this._runs.length < this._total) {
-      const more = h('button', { class: 'jp-Button nbtrack-more' }, `Show more (${this._total - this._runs.length} older)`);
-      more.addEventListener('click', () => {
-        this._limit += PAGE;
-        void this.refresh();
-      });
+    if (m.runs.length < m.total) {
+      const more = h('button', { class: 'jp-Button nbtrack-more' }, __('Show more (%1 older)', m.total - m.runs.length));
+      more.addEventListener('click', () => m.showMore());
       this._list.appendChild(more);
     }
     this._list.scrollTop = scroll;
@@ -424,16 +441,16 @@ export class RunsPanel extends Widget {
     const info = first.cell_id ? cells.get(first.cell_id) : undefined;
     const title = info ? info.title : cellTitle(first.source_head);
     const collapsed = this._collapsed.has(key);
+    const scope = this.model.scope;
     const badge: Child =
-      this._mode === 'notebook'
+      scope === 'notebook'
         ? info
-          ? h('span', { class: 'nbtrack-cell-badge', title: 'Position of the cell in the notebook' }, `cell ${info.index + 1}`)
-          : h('span', { class: 'nbtrack-cell-badge nbtrack-gone', title: 'This cell is no longer in the notebook' }, 'deleted cell')
-        : h('span', { class: 'nbtrack-cell-badge', title: first.notebook ?? '' }, first.notebook_path ?? first.notebook ?? 'no notebook');
+          ? h('span', { class: 'nbtrack-cell-badge', title: __('Position of the cell in the notebook') }, __('cell %1', info.index + 1))
+          : h('span', { class: 'nbtrack-cell-badge nbtrack-gone', title: __('This cell is no longer in the notebook') }, __('deleted cell'))
+        : h('span', { class: 'nbtrack-cell-badge', title: first.notebook ?? '' }, first.notebook_path ?? first.notebook ?? __('no notebook'));
     // Rows and headers are reused while unchanged, so a refresh (every second while a run logs)
     // does not replace the element under the mouse between mousedown and click.
-    const headSig = JSON.stringify([key, title, collapsed, runs.length, this._mode, info?.index ?? null,
-      first.notebook_path, first.notebook]);
+    const headSig = [key, title, collapsed, runs.length, scope, info?.index ?? null, first.notebook_path, first.notebook].join('\u0001');
     let header = this._headCache.get(key)?.sig === headSig ? this._headCache.get(key)!.el : null;
     if (!header) {
       header = this._renderGroupHead(key, title, collapsed, badge, runs.length);
@@ -482,118 +499,37 @@ export class RunsPanel extends Widget {
   }
 
   private _cachedRun(run: RunRow): HTMLElement {
-    const sig = JSON.stringify([run, this._selected === run.run_id, this._checked.has(run.run_id),
-      Math.floor((Date.now() + this._skew) / 30000)]);
+    const m = this.model;
+    // A row is rebuilt only when something it shows changed: its data (the same reply object
+    // when the list did not change), its selection, or the "ago" text (every 30 s).
+    const sig = [m.selected === run.run_id, m.checked.has(run.run_id), Math.floor((Date.now() + m.skew) / 30000)].join();
     const hit = this._rowCache.get(run.run_id);
-    const el = hit && hit.sig === sig ? hit.el : this._renderRun(run);
-    this._nextRowCache.set(run.run_id, { sig, el });
+    const fresh = hit && hit.sig === sig && hit.data === rowKey(run);
+    const el = fresh ? hit.el : renderRunRow(run, {
+      selected: m.selected === run.run_id,
+      checked: m.checked.has(run.run_id),
+      now: Date.now() + m.skew,
+      columns: new Set(this._settings.columns),
+      metricsShown: this._settings.metricsShown,
+      onCheck: on => m.setChecked(run.run_id, on),
+      onOpen: () => void this.showRun(run.run_id)
+    });
+    this._nextRowCache.set(run.run_id, { sig, data: rowKey(run), el });
     return el;
   }
 
-  private _renderRun(run: RunRow): HTMLElement {
-    const started = parseTime(run.started_at);
-    const now = Date.now() + this._skew;
-    const live = run.status === 'running' && started !== null;
-    const duration = live ? (now - (started as number)) / 1000 : num(run.duration_s);
-    const metrics = Object.entries(run.metrics);
-    const check = h('input', {
-      type: 'checkbox',
-      class: 'nbtrack-check',
-      title: 'Select for comparison',
-      'aria-label': `Select run ${run.run_id} for comparison`,
-      checked: this._checked.has(run.run_id)
-    });
-    check.addEventListener('click', ev => ev.stopPropagation());
-    check.addEventListener('change', () => {
-      if (check.checked) {
-        this._checked.add(run.run_id);
-      } else {
-        this._checked.delete(run.run_id);
-      }
-      this._renderCompareBar();
-    });
-    const row = h(
-      'div',
-      {
-        class: `nbtrack-run nbtrack-run-${run.status}${this._selected === run.run_id ? ' nbtrack-selected' : ''}`,
-        role: 'listitem',
-        tabindex: 0,
-        'data-run-id': run.run_id,
-        'data-status': run.status,
-        title: `${run.name ?? ''} ${run.run_id}`.trim()
-      },
-      check,
-      h('span', { class: `nbtrack-dot nbtrack-status-${run.status}`, title: run.status }),
-      h(
-        'div',
-        { class: 'nbtrack-run-main' },
-        h(
-          'div',
-          { class: 'nbtrack-run-line' },
-          h('span', { class: 'nbtrack-run-name' }, run.name ?? `run ${run.run_id.slice(0, 8)}`),
-          run.name ? h('span', { class: 'nbtrack-run-id' }, run.run_id.slice(0, 8)) : null
-        ),
-        metrics.length
-          ? h(
-              'div',
-              { class: 'nbtrack-run-metrics', title: metrics.map(([k, v]) => `${k} = ${fmtNumber(v)}`).join('\n') },
-              metrics.slice(0, MAIN_METRICS).map(([k, v]) =>
-                h('span', { class: 'nbtrack-metric' }, h('span', { class: 'nbtrack-metric-key' }, k), ' ', fmtNumber(v))
-              ),
-              metrics.length > MAIN_METRICS ? h('span', { class: 'nbtrack-more-metrics' }, `+${metrics.length - MAIN_METRICS}`) : null
-            )
-          : null,
-        run.error_type
-          ? h('div', { class: 'nbtrack-run-error', title: run.error_message ?? '' }, `${run.error_type}: ${run.error_message ?? ''}`)
-          : null,
-        h(
-          'div',
-          { class: 'nbtrack-run-meta' },
-          statusBadge(run.status),
-          h('span', { class: 'nbtrack-started', title: run.started_at ?? '' }, fmtAgo(started, now)),
-          h('span', { class: 'nbtrack-duration', 'data-live-start': live ? String(started) : undefined }, fmtDuration(duration)),
-          run.tags.map(t => h('span', { class: 'nbtrack-tag' }, t)),
-          Object.keys(run.params).length
-            ? h(
-                'span',
-                { class: 'nbtrack-params-hint', title: Object.entries(run.params).map(([k, v]) => `${k} = ${fmtValue(v)}`).join('\n') },
-                Object.entries(run.params)
-                  .slice(0, 2)
-                  .map(([k, v]) => `${k}=${fmtValue(v)}`)
-                  .join(' ')
-              )
-            : null
-        )
-      )
-    );
-    row.addEventListener('click', () => void this.showRun(run.run_id));
-    row.addEventListener('keydown', ev => {
-      if (ev.target !== row) {
-        return;
-      }
-      if (ev.key === 'Enter') {
-        void this.showRun(run.run_id);
-      } else if (ev.key === ' ') {
-        ev.preventDefault();
-        check.checked = !check.checked;
-        check.dispatchEvent(new Event('change'));
-      }
-    });
-    return row;
-  }
-
   private _renderCompareBar(): void {
-    // Forget selections no longer listed only when they are not needed: keep them across searches.
-    const n = this._checked.size;
+    // Selections are kept across searches (a run checked, then filtered out, stays checked).
+    const n = this.model.checked.size;
     this._compareBar.classList.toggle('nbtrack-visible', n > 0);
-    this._compareCount.textContent = `${n} selected`;
+    this._compareCount.textContent = __('%1 selected', n);
     this._compareButton.disabled = n < 2;
-    this._compareButton.textContent = 'Compare';
-    this._compareButton.title = n >= 2 ? `Open a tab comparing the ${n} selected runs` : 'Select two or more runs to compare';
+    this._compareButton.textContent = __('Compare');
+    this._compareButton.title = n >= 2 ? __('Open a tab comparing the %1 selected runs', n) : __('Select two or more runs to compare');
   }
 
   private _updateLiveDurations(): void {
-    const now = Date.now() + this._skew;
+    const now = Date.now() + this.model.skew;
     for (const el of Array.from(this.node.querySelectorAll<HTMLElement>('[data-live-start]'))) {
       const start = Number(el.dataset.liveStart);
       if (Number.isFinite(start)) {
@@ -609,15 +545,15 @@ export class RunsPanel extends Widget {
     if (scrollTop || !this._detailRun || this._detailRun.run_id !== runId) {
       clear(this._detail);
       this._detail.classList.add('nbtrack-visible');
-      this._detail.appendChild(h('div', { class: 'nbtrack-loading' }, 'Loading run…'));
+      this._detail.appendChild(h('div', { class: 'nbtrack-loading' }, __('Loading run…')));
     }
     let run: RunDetail;
     let series: SeriesReply | null = null;
-    const hint = this._storeHint();
+    const params = this.model.params();
     try {
-      run = await requestAPI<RunDetail>(runPath(runId), { notebook: hint });
+      run = await requestAPI<RunDetail>(runPath(runId), params);
       if (Object.keys(run.series_keys).length) {
-        series = await requestAPI<SeriesReply>(runPath(run.run_id, 'series'), { points: 200, notebook: hint });
+        series = await requestAPI<SeriesReply>(runPath(run.run_id, 'series'), { ...params, points: 200 });
       }
     } catch (err) {
       if (generation === this._detailGeneration) {
@@ -626,8 +562,14 @@ export class RunsPanel extends Widget {
       }
       return;
     }
-    if (generation !== this._detailGeneration || this._selected !== runId) {
+    if (generation !== this._detailGeneration || this.model.selected !== runId) {
       return;
+    }
+    // the list row knows whether the run is stale (the read model derives it when runs are read)
+    const row = this.model.runs.find(r => r.run_id === run.run_id);
+    if (row && run.stale === undefined) {
+      run.stale = row.stale;
+      run.stale_reason = row.stale_reason;
     }
     const scroll = scrollTop ? 0 : this._detail.scrollTop;
     this._detailRun = run;
@@ -639,33 +581,33 @@ export class RunsPanel extends Widget {
         series,
         {
           goToCell: r => void this.goToCell(r),
-          copyId: (r, button) => {
-            Clipboard.copyToSystem(r.run_id);
-            button.textContent = 'Copied';
-            window.setTimeout(() => (button.textContent = 'Copy run id'), 1500);
-          },
+          copyId: (r, button) => this.copyId(r, button),
           restore: r => this.restore(r),
-          close: () => {
-            this._selected = null;
-            this._detailRun = null;
-            this._detailGeneration++;
-            clear(this._detail);
-            this._detail.classList.remove('nbtrack-visible');
-            this._renderList();
-          }
+          replay: this.model.scope === 'team' ? null : r => void this.replay(r),
+          exportNotebook: this.model.scope === 'team' ? null : r => void this.exportNotebook(r),
+          close: () => this.closeDetail()
         },
         this._closedSections,
-        this._skew,
-        hint
+        this.model.skew,
+        params.notebook,
+        staleBadge(run)
       )
     );
     this._detail.scrollTop = scroll;
   }
 
+  closeDetail(): void {
+    this._detailRun = null;
+    this._detailGeneration++;
+    clear(this._detail);
+    this._detail.classList.remove('nbtrack-visible');
+    this.model.select(null);
+  }
+
   /** Activate the run's notebook (opening it if needed), select its cell and scroll to it. */
   async goToCell(run: RunRow): Promise<void> {
     if (!run.cell_id) {
-      Notification.warning('nbtrack: this run has no cell id (it was not made by a notebook cell).', { autoClose: 4000 });
+      Notification.warning(__('nbtrack: this run has no cell id (it was not made by a notebook cell).'), { autoClose: 4000 });
       return;
     }
     let panel: NotebookPanel | null = null;
@@ -685,7 +627,7 @@ export class RunsPanel extends Widget {
       }
     }
     if (!panel) {
-      Notification.warning(`nbtrack: cannot open the notebook ${run.notebook_path ?? run.notebook ?? ''} of this run.`, { autoClose: 5000 });
+      Notification.warning(__('nbtrack: cannot open the notebook %1 of this run.', run.notebook_path ?? run.notebook ?? ''), { autoClose: 5000 });
       return;
     }
     await panel.context.ready;
@@ -693,7 +635,7 @@ export class RunsPanel extends Widget {
     const notebook = panel.content;
     const index = notebook.widgets.findIndex(c => c.model.id === run.cell_id);
     if (index < 0) {
-      Notification.warning('nbtrack: the cell that made this run is no longer in the notebook.', { autoClose: 5000 });
+      Notification.warning(__('nbtrack: the cell that made this run is no longer in the notebook.'), { autoClose: 5000 });
       return;
     }
     notebook.mode = 'command';
@@ -726,7 +668,7 @@ export class RunsPanel extends Widget {
   restore(run: RunDetail): void {
     const panel = this._tracker.currentWidget;
     if (!panel) {
-      Notification.warning('nbtrack: open a notebook to restore this run into.', { autoClose: 4000 });
+      Notification.warning(__('nbtrack: open a notebook to restore this run into.'), { autoClose: 4000 });
       return;
     }
     const notebook = panel.content;
@@ -748,8 +690,10 @@ export class RunsPanel extends Widget {
 
   private readonly _app: JupyterFrontEnd;
   private readonly _tracker: INotebookTracker;
-  private readonly _openCompare: (runIds: string[], notebook?: string) => void;
+  private readonly _openCompare: (runIds: string[], notebook?: string, scope?: string) => void;
+  private _settings: SidebarSettings;
   private readonly _allSwitch: HTMLInputElement;
+  private readonly _teamSwitch: HTMLInputElement;
   private readonly _search: HTMLInputElement;
   private readonly _status: HTMLDivElement;
   private readonly _list: HTMLDivElement;
@@ -757,33 +701,30 @@ export class RunsPanel extends Widget {
   private readonly _compareCount: HTMLSpanElement;
   private readonly _compareButton: HTMLButtonElement;
   private readonly _detail: HTMLDivElement;
+  private readonly _sortSelect: HTMLSelectElement;
   private readonly _onVisibility: () => void;
   private _currentPanel: NotebookPanel | null = null;
-  private _mode: 'notebook' | 'all' = 'notebook';
-  private _q = '';
-  private _limit = PAGE;
   private _searchTimer = 0;
-  private _token: string | null = null;
-  private _runs: RunRow[] = [];
-  private _total = 0;
-  private _error: string | null = null;
-  private _skew = 0;
-  private _timer: number | null = null;
-  private _pollLoop = 0;
-  private _generation = 0;
   private _detailGeneration = 0;
-  private _lastRefresh = 0;
-  private _selected: string | null = null;
   private _detailRun: RunDetail | null = null;
-  private _checked = new Set<string>();
+  private _lastReplay: ReplayReply | null = null;
   private _collapsed = new Set<string>();
   private _closedSections = new Set<string>(['Context']);
   private _formerPaths = new WeakMap<NotebookPanel, Set<string>>();
-  private _rowCache = new Map<string, { sig: string; el: HTMLElement }>();
-  private _nextRowCache = new Map<string, { sig: string; el: HTMLElement }>();
+  private _rowCache = new Map<string, RowCacheEntry>();
+  private _nextRowCache = new Map<string, RowCacheEntry>();
   private _headCache = new Map<string, { sig: string; el: HTMLElement }>();
   private _nextHeadCache = new Map<string, { sig: string; el: HTMLElement }>();
-  private _sort = '-run_id';
   private _sortSignature = '';
-  private readonly _sortSelect: HTMLSelectElement;
+}
+
+interface RowCacheEntry {
+  sig: string;
+  data: string;
+  el: HTMLElement;
+}
+
+/** What a row shows of a run, as one string (rows are rebuilt when it changes). */
+function rowKey(run: RunRow): string {
+  return JSON.stringify(run);
 }

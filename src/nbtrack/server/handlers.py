@@ -1,4 +1,4 @@
-"""Read-only JSON routes under ``<base_url>/nbtrack/api/``. Every handler is an authenticated
+"""JSON routes under ``<base_url>/nbtrack/api/`` (reads; the two POSTs replay or export a run). Every handler is an authenticated
 ``APIHandler``; store reads (blocking DuckDB work) run on a worker thread, never on the event
 loop.
 
@@ -12,6 +12,10 @@ loop.
     GET columns              filterable/sortable columns and their kinds
     GET store                where the store is, counts, schema version
     GET changes              ?since=TOKEN -> {"token", "changed"}: cheap, for polling
+    POST runs/{id}/replay    re-run it in a fresh kernel (nbtrack.replay, off the event loop)
+                             -> {"original", "run_id", "same", "differences", "unreproducible", "errors"}
+    POST runs/{id}/notebook  write the cells it needs as a new notebook next to the run's
+                             notebook (nbtrack.export_notebook) -> {"path"} (relative to the root)
 
 Every route takes an optional ``notebook`` (a path relative to the server root; ``store_of``
 where it should pick the store without filtering runs): the store is then the one a kernel of
@@ -113,6 +117,8 @@ class NBTrackHandler(APIHandler):
             raise tornado.web.HTTPError(400, str(exc)) from None
         except StoreError as exc:
             raise tornado.web.HTTPError(503, str(exc)) from None
+        except tornado.web.HTTPError:
+            raise  # already a clear answer (replay/export refusals)
         except Exception as exc:  # DuckDB or OS trouble reading the store: say so, no traceback
             self.log.exception("nbtrack: reading the store failed")
             raise tornado.web.HTTPError(
@@ -323,12 +329,64 @@ class ChangesHandler(NBTrackHandler):
         self.reply({"token": token, "changed": since != token})
 
 
+def _replay(store, id_or_prefix: str) -> dict:
+    from .. import repro
+
+    run_id = query.resolve_run_id(store, id_or_prefix)
+    try:
+        result = repro.replay(run_id, store=store)
+    except ValueError as exc:  # no execution log, nothing to replay: the user's to read
+        raise tornado.web.HTTPError(409, str(exc)) from None
+    return {"original": result.original, "run_id": result.run_id, "same": result.same,
+            "differences": {k: list(v) for k, v in result.differences.items()},
+            "unreproducible": result.unreproducible, "errors": result.errors}
+
+
+def _export(store, id_or_prefix: str, folder: str, root: str) -> dict:
+    from .. import repro
+
+    run_id = query.resolve_run_id(store, id_or_prefix)
+    base = os.path.join(folder, f"replay-{run_id[:10]}")
+    path, n = base + ".ipynb", 1
+    while os.path.exists(path):  # never overwrite a notebook
+        n += 1
+        path = f"{base}-{n}.ipynb"
+    try:
+        repro.export_notebook(run_id, path, store=store)
+    except ValueError as exc:
+        raise tornado.web.HTTPError(409, str(exc)) from None
+    return {"path": os.path.relpath(path, root).replace(os.sep, "/")}
+
+
+class ReplayHandler(NBTrackHandler):
+    @tornado.web.authenticated
+    async def post(self, run_id: str):
+        if self.get_query_argument("scope", None) not in (None, "local"):
+            raise tornado.web.HTTPError(400, "nbtrack: replay runs a run of the local store (not the team's)")
+        self.reply(await self.read(_replay, self.store(), run_id))
+
+
+class ExportNotebookHandler(NBTrackHandler):
+    @tornado.web.authenticated
+    async def post(self, run_id: str):
+        if self.get_query_argument("scope", None) not in (None, "local"):
+            raise tornado.web.HTTPError(400, "nbtrack: export a run of the local store (not the team's)")
+        store = self.store()
+        record = await self.read(query.get_run, store, run_id)
+        root = self.locator.root_dir
+        rel = self.relative_notebook(record.notebook)
+        folder = os.path.join(root, os.path.dirname(rel)) if rel else root
+        self.reply(await self.read(_export, store, record.run_id, folder, root))
+
+
 RUN_ID = r"(?P<run_id>[^/]+)"
 ROUTES = [
     (r"runs", RunsHandler),
     (rf"runs/{RUN_ID}", RunHandler),
     (rf"runs/{RUN_ID}/series", SeriesHandler),
     (rf"runs/{RUN_ID}/artifacts/(?P<name>[^/]+)", ArtifactHandler),
+    (rf"runs/{RUN_ID}/replay", ReplayHandler),
+    (rf"runs/{RUN_ID}/notebook", ExportNotebookHandler),
     (r"experiments", ExperimentsHandler),
     (r"columns", ColumnsHandler),
     (r"store", StoreHandler),
