@@ -191,7 +191,8 @@ class Runner:
         env.pop("NBTRACK_STORE", None)
         if tool == "nbtrack":
             py, script = sys.executable, HERE / ("w_browser.py" if workload.startswith("browser") else
-                                                 "w_burst.py" if workload.startswith("burst") else "w_nbtrack.py")
+                                                 "w_burst.py" if workload.startswith("burst") else
+                                                 "w_read.py" if workload == "writer_points" else "w_nbtrack.py")
             env["NBTRACK_STORE"] = str(workdir / ".nbtrack")
         else:
             py, script = PEER_PY.get(tool, str(PEERS_VENV / "bin" / "python")), HERE / "w_peers.py"
@@ -359,7 +360,7 @@ class Report:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes and budgets (< 3 minutes)")
-    ap.add_argument("--only", default="", help="comma list of W1..W7,K,G (default: all)")
+    ap.add_argument("--only", default="", help="comma list of W1..W8,K,G (default: all)")
     ap.add_argument("--tools", default=",".join(ALL_TOOLS), help="comma list of tools")
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -729,6 +730,20 @@ def main() -> int:
                     fmt_num(b["runs_per_spool_file"]) if b else "—",
                     f"{fmt_time(b['read_median_s'])}, {fmt_time(b['read_max_s'])}" if b else "—"]) + " |")
             rep.text("\n".join(lines))
+        # W8: the writer's drain path: buffered points -> Arrow -> spool file (issue 13) -----------
+        if want("W8") and "nbtrack" in tools:
+            n = 1_000_000 if mode == "quick" else 5_000_000
+            log(f"W8 writer: {n:,} buffered points into the spool")
+            goal_res["writer_points"] = [r for r in [run.worker("nbtrack", "writer_points", n=n, timeout=600)] if r]
+            if goal_res["writer_points"]:
+                rep.table(
+                    f"W8. The writer's drain path, {n:,} points of one run",
+                    [("`run.log` calls per second (caller's time, points buffered)", "log_calls_per_s", "n"),
+                     ("one pass: points -> Arrow -> spool file", "drain_to_spool_s", "s"),
+                     ("points per second into the spool", "points_per_s_into_spool", "n")],
+                    {"nbtrack": goal_res["writer_points"]},
+                    note="benchmarks/w_read.py writer_points: the writer thread held off while the "
+                         "points are logged, then one timed pass (goal: >= 5M points/s).")
         goals = goal_rows(rep, goal_res, cfg, tools)
     finally:
         if not args.keep:
@@ -800,6 +815,11 @@ def goal_rows(rep: Report, g: dict, cfg: dict, tools: list[str]) -> list[dict]:
             st and st[0] <= target)
         st = stat(g.get("kernel_0.0", []), key)
         add("... back to back", f"(≤ {fmt_time(target)})", st, st and st[0] <= target)
+    st = stat(g.get("writer_points", []), "points_per_s_into_spool")
+    add("writer: buffered points into the spool (W8)", "≥ 5M/s", st, st and st[0] >= 5e6, kind="n")
+    st = stat(g.get("compare", []), "compare_payload_s")
+    add(f"compare 10 runs x {cfg['compare_steps']:,} steps, kernel side, first call", "≤ 0.3 s", st,
+        st and st[0] <= 0.3)
     w1 = rep.get("W1. Import and first run ready (fresh process, fresh store)",
                  "import (nbtrack: `%load_ext nbtrack`)", "nbtrack")
     add("`import nbtrack` + `%load_ext nbtrack`", "≤ 0.3 s", w1, w1 and w1[0] <= 0.3)
