@@ -131,3 +131,21 @@ def test_points_of_a_running_run_are_pushed_while_it_runs(store, remote, pg):
     assert remote_counts(pg) == (1, 101)
     rows = pg.admin_sql("SELECT status FROM nbtrack.runs", dbname=pg.dbname)[0]
     assert rows == [("finished",)]
+
+
+def test_a_run_that_logs_rarely_shows_its_newest_point_while_running(store, remote, pg):
+    from nbtrack.team import push
+
+    pusher = Pusher(store, remote)
+    with nbtrack.start(name="epochs", store_path=str(store.dir)) as run:
+        run.log(step=0, acc=0.5)
+        store.flush()
+        pusher.push_once()
+        assert remote_counts(pg) == (1, 0)  # the newest point waits for a newer one...
+        time.sleep(push.HOLD_NEWEST_S + 0.2)
+        pusher.push_once()
+        assert remote_counts(pg) == (1, 1)  # ...or until it is HOLD_NEWEST_S old
+        run.log(step=1, acc=0.6)
+    store.flush()
+    pusher.push_all()
+    assert remote_counts(pg) == (1, 2)

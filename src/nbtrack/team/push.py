@@ -9,9 +9,10 @@ only what lies beyond it (COPY of CSV written by Arrow, no row-by-row inserts), 
 the mark in the same transaction. A push cut anywhere (server stopped, network gone, process
 killed) rolls back whole, and the next one starts from the committed mark: nothing lost,
 nothing twice. Rows of a run are replaced as a whole when its version changes; series points
-of a running run are appended strictly after the mark and strictly before the newest point seen
-(points logged in the same microsecond may straddle two spool files; the newest is taken next
-time, or when the run has ended).
+of a running run are appended strictly after the mark and before the newest point seen (points
+logged in the same microsecond may straddle two spool files; the newest goes with the next
+push, or once it is HOLD_NEWEST_S old). When the run has ended, its point count is checked and
+the points from the mark on are replaced if it differs, so the end state is exact.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .schema import COLUMNS, migrate
 PUSH_EVERY_S = 1.0  # a running run's points reach Postgres within about 2 s
 MAX_BACKOFF_S = 10.0
 MAX_RUNS_PER_BATCH = 2000
+HOLD_NEWEST_S = 3.0
 STORE_ID_FILE = "store-id"
 _RUN_TABLES = ("params", "inputs", "outputs", "artifacts")  # replaced with the run's row
 
@@ -55,6 +57,12 @@ def store_id(store_dir: Path) -> str:
     with os.fdopen(fd, "w") as f:
         f.write(new + "\n")
     return new
+
+
+def _utcnow():
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)  # as points are stamped
 
 
 def _text(expr: str) -> str:
@@ -163,6 +171,7 @@ class Pusher:
                 "max(time) AS tmax FROM series JOIN want USING (run_id) GROUP BY run_id) s "
                 "USING (run_id)").fetchall()
             plan: dict[str, dict] = {}
+            utcnow = _utcnow()
             for run_id, seq, status, n, tmax in local:
                 n = n or 0
                 r_seq, r_status, r_time, r_n = remote.get(run_id, (None, None, None, 0))
@@ -181,8 +190,13 @@ class Pusher:
                 if not full and not running and mode == "none":
                     self.known[run_id] = (seq, status)
                     continue
+                # A running run's newest point waits for a newer one (a sibling logged in the
+                # same microsecond may be in the next spool file), unless it is HOLD_NEWEST_S
+                # old: a run that logs once an epoch still shows it. Either way the run's end
+                # re-checks the count and repairs from the mark on.
+                hold = running and tmax is not None and (utcnow - tmax).total_seconds() < HOLD_NEWEST_S
                 plan[run_id] = dict(full=full, metrics=full or running, mode=mode, lo=r_time,
-                                    hi=tmax if running else None, seq=seq, status=status,
+                                    hi=tmax if hold else None, seq=seq, status=status,
                                     n_local=n, n_remote=r_n)
             if not plan:
                 con.unregister("want")
@@ -232,7 +246,7 @@ class Pusher:
         data["series"] = con.execute(
             f"SELECT t.run_id, {_text('t.key')}, t.step, t.value, t.time FROM series t "
             "JOIN plan p USING (run_id) WHERE CASE p.mode "
-            "WHEN 'append' THEN (p.lo IS NULL OR t.time > p.lo) AND t.time < p.hi "
+            "WHEN 'append' THEN (p.lo IS NULL OR t.time > p.lo) AND (p.hi IS NULL OR t.time < p.hi) "
             "WHEN 'after' THEN t.time >= p.lo OR t.time IS NULL "
             "WHEN 'all' THEN true WHEN 'replace' THEN true ELSE false END"
         ).fetch_arrow_table()
