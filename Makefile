@@ -1,12 +1,13 @@
 # make lab   : create .venv, install nbtrack, open JupyterLab on notebooks/
-# make test  : create/update .venv, install nbtrack with test extras, run every test
+# make test  : create/update .venv, install nbtrack with test extras, run the gates, then every test
+# make check : the gates alone: ruff (lint, format), mypy on src/, tsc --noEmit, the JS unit tests
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: lab test install chromium postgresql bench bench-quick reliability clean
+.PHONY: lab test check install chromium postgresql bench bench-quick reliability clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +32,16 @@ postgresql:
 	  else echo "PostgreSQL not found and cannot be installed: team-store tests will be skipped"; fi; \
 	fi
 
-test: install chromium postgresql
+# The gates (config in pyproject.toml and package.json); `make test` runs them first.
+LINTED := src tests benchmarks
+check: install
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
+	npm run --if-present typecheck
+	npm run --if-present test
+
+test: install chromium postgresql check
 	$(BIN)/python -m pytest -q -rs $(PYTEST_ARGS)
 
 lab: install
@@ -40,6 +50,7 @@ lab: install
 bench: install postgresql
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/capture_cost.py
+	$(BIN)/python benchmarks/w_team.py
 
 bench-quick: install
 	$(BIN)/python benchmarks/run.py --quick
