@@ -44,8 +44,7 @@ def fill_local(store, runs: int, points: int) -> int:
     import nbtrack
 
     for i in range(runs):
-        with nbtrack.start(name=f"b{i}", params={f"p{k}": k * i for k in range(10)},
-                           store_path=str(store.dir)) as run:
+        with nbtrack.start(name=f"b{i}", params={f"p{k}": k * i for k in range(10)}, store_path=str(store.dir)) as run:
             for s in range(points):
                 run.log(step=s, loss=1.0 / (s + 1))
     store.flush(60)
@@ -65,8 +64,13 @@ def push_throughput(cluster, scratch: Path, runs: int, points: int) -> dict:
     seconds = time.perf_counter() - t0
     pusher.close()
     assert (got_runs, got_points) == (runs, total), (got_runs, got_points)
-    return {"runs": runs, "points": total, "seconds": seconds, "points_per_s": total / seconds,
-            "runs_per_s": runs / seconds}
+    return {
+        "runs": runs,
+        "points": total,
+        "seconds": seconds,
+        "points_per_s": total / seconds,
+        "runs_per_s": runs / seconds,
+    }
 
 
 def log_to_readable(cluster, scratch: Path, seconds: float) -> dict:
@@ -89,8 +93,9 @@ def log_to_readable(cluster, scratch: Path, seconds: float) -> dict:
             def watch():
                 while not stop.is_set():
                     if pending:
-                        row = con.execute("SELECT max(step) FROM nbtrack.series WHERE run_id = %s",
-                                          [run.run_id]).fetchone()
+                        row = con.execute(
+                            "SELECT max(step) FROM nbtrack.series WHERE run_id = %s", [run.run_id]
+                        ).fetchone()
                         seen = row[0] if row and row[0] is not None else -1
                         now = time.monotonic()
                         for s in [s for s in list(pending) if s <= seen]:
@@ -135,21 +140,30 @@ def many_team_runs(cluster, n_runs: int) -> dict:
             "timestamp '2026-01-01' + i * interval '1 second', "
             "timestamp '2026-01-01' + i * interval '1 second' + interval '3 seconds', 3.0, "
             "'[\"t' || (i %% 5) || '\"]', 'host-' || (i %% 10), 'store-' || (i %% 10), 'user-' || (i %% 10), '{}' "
-            "FROM generate_series(1, %s) i", [n_runs])
-        con.execute("INSERT INTO nbtrack.params SELECT 'r' || lpad(i::text, 9, '0'), 'p' || k, 'float', "
-                    "(i %% 100) * 0.01 + k, NULL FROM generate_series(1, %s) i, generate_series(0, 9) k",
-                    [n_runs])
-        con.execute("INSERT INTO nbtrack.metrics SELECT 'r' || lpad(i::text, 9, '0'), 'm' || k, "
-                    "((i * 7919) %% 1000) / 1000.0, NULL, NULL, 1 FROM generate_series(1, %s) i, "
-                    "generate_series(0, 4) k", [n_runs])
+            "FROM generate_series(1, %s) i",
+            [n_runs],
+        )
+        con.execute(
+            "INSERT INTO nbtrack.params SELECT 'r' || lpad(i::text, 9, '0'), 'p' || k, 'float', "
+            "(i %% 100) * 0.01 + k, NULL FROM generate_series(1, %s) i, generate_series(0, 9) k",
+            [n_runs],
+        )
+        con.execute(
+            "INSERT INTO nbtrack.metrics SELECT 'r' || lpad(i::text, 9, '0'), 'm' || k, "
+            "((i * 7919) %% 1000) / 1000.0, NULL, NULL, 1 FROM generate_series(1, %s) i, "
+            "generate_series(0, 4) k",
+            [n_runs],
+        )
         con.execute("ANALYZE")
         fill_s = time.perf_counter() - t0
         # The alternative: the first page sorted by a metric, computed by Postgres itself.
-        pg_page = timed(lambda: con.execute(
-            "SELECT r.run_id, r.name, r.status, r.user_name, m.value FROM nbtrack.runs r "
-            "JOIN nbtrack.metrics m ON m.run_id = r.run_id AND m.key = 'm0' "
-            "WHERE r.user_name = 'user-3' ORDER BY m.value DESC NULLS LAST, r.run_id DESC LIMIT 50"
-        ).fetchall())
+        pg_page = timed(
+            lambda: con.execute(
+                "SELECT r.run_id, r.name, r.status, r.user_name, m.value FROM nbtrack.runs r "
+                "JOIN nbtrack.metrics m ON m.run_id = r.run_id AND m.key = 'm0' "
+                "WHERE r.user_name = 'user-3' ORDER BY m.value DESC NULLS LAST, r.run_id DESC LIMIT 50"
+            ).fetchall()
+        )
     team = TeamStore(cluster.uri())
     src = team.source
     first = timed(lambda: query.runs_frame(src, limit=50))
@@ -164,9 +178,17 @@ def many_team_runs(cluster, n_runs: int) -> dict:
     t0 = time.perf_counter()
     quick.page(limit=50)  # the first paint: before the cache is built
     quick_s = time.perf_counter() - t0
-    return {"runs": n_runs, "fill_s": fill_s, "first_page": first, "filtered_sorted_page": filtered,
-            "token": token, "cache_build_s": build, "cache_page": page, "table_first_page_s": quick_s,
-            "postgres_sql_page": pg_page}
+    return {
+        "runs": n_runs,
+        "fill_s": fill_s,
+        "first_page": first,
+        "filtered_sorted_page": filtered,
+        "token": token,
+        "cache_build_s": build,
+        "cache_page": page,
+        "table_first_page_s": quick_s,
+        "postgres_sql_page": pg_page,
+    }
 
 
 def main() -> int:
@@ -194,8 +216,10 @@ def main() -> int:
 
     lines = [
         f"# Team store benchmark ({dt.datetime.now():%Y-%m-%d %H:%M}, {'quick' if args.quick else 'full'}, "
-        f"load average {os.getloadavg()[0]:.1f})", "",
-        "| measure | result | goal |", "|---|---|---|",
+        f"load average {os.getloadavg()[0]:.1f})",
+        "",
+        "| measure | result | goal |",
+        "|---|---|---|",
         f"| push, {long_runs['runs']} runs x 5,000 points (one COPY batch) | "
         f"{long_runs['points_per_s']:,.0f} points/s ({long_runs['points']:,} in {long_runs['seconds']:.2f} s) | >= 300,000 points/s |",
         f"| push, {short_runs['runs']} runs x 20 points (runs, params, metrics, series) | "

@@ -20,8 +20,10 @@ from pathlib import Path
 
 def bin_dir() -> Path | None:
     """The newest installed server's binaries, or None."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"),
-                   key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0)
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"),
+        key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0,
+    )
     return Path(found[-1]).parent if found else None
 
 
@@ -57,11 +59,12 @@ class Cluster:
         # stdout/stderr to files, never pipes a daemon could keep open (pg_ctl start hangs).
         out = self.root / "cmd.out"
         with open(out, "wb") as f:
-            proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                  timeout=timeout)
+            proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=timeout)
         if check and proc.returncode:
-            raise RuntimeError(f"{' '.join(args[:2])} failed: {out.read_text()[-2000:]}"
-                               f"\n{self.log.read_text()[-2000:] if self.log.exists() else ''}")
+            raise RuntimeError(
+                f"{' '.join(args[:2])} failed: {out.read_text()[-2000:]}"
+                f"\n{self.log.read_text()[-2000:] if self.log.exists() else ''}"
+            )
         return proc
 
     def init(self) -> "Cluster":
@@ -72,8 +75,18 @@ class Cluster:
             shutil.chown(self.sock, "postgres")
             os.chmod(self.root, 0o755)
         # Local socket: trust (the suite's admin work); TCP: passwords (what users do).
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth-local=trust",
-                  "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
         self.start()
         self.admin_sql(
             f"CREATE ROLE {self.owner} LOGIN PASSWORD '{self.owner_password}'",
@@ -82,13 +95,13 @@ class Cluster:
         )
         self.passfile.write_text(
             f"{self.host}:{self.port}:{self.dbname}:{self.owner}:{self.owner_password}\n"
-            f"{self.host}:{self.port}:{self.dbname}:{self.reader}:{self.reader_password}\n")
+            f"{self.host}:{self.port}:{self.dbname}:{self.reader}:{self.reader_password}\n"
+        )
         os.chmod(self.passfile, 0o600)
         return self
 
     def start(self) -> None:
-        opts = (f"-p {self.port} -k {self.sock} -c listen_addresses={self.host} "
-                "-c fsync=off -c max_connections=200")
+        opts = f"-p {self.port} -k {self.sock} -c listen_addresses={self.host} -c fsync=off -c max_connections=200"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", opts, "-w", "-t", "60", "start")
 
     def stop(self, mode: str = "fast") -> None:
@@ -110,8 +123,9 @@ class Cluster:
         import psycopg
 
         out = []
-        with psycopg.connect(host=str(self.sock), port=self.port, user="postgres", dbname=dbname,
-                             autocommit=True) as con:
+        with psycopg.connect(
+            host=str(self.sock), port=self.port, user="postgres", dbname=dbname, autocommit=True
+        ) as con:
             for stmt in statements:
                 cur = con.execute(stmt)
                 out.append(cur.fetchall() if cur.description else None)

@@ -34,8 +34,14 @@ def test_remote_set_sync_status_and_team_runs(store, remote, pg, monkeypatch):
     assert info["remote"] == remote and info["reachable"] is True
     assert (info["pending_runs"], info["pending_points"]) == (7, 7)
     # Several syncs at once: each run is pushed once, the counts add up.
-    procs = [subprocess.Popen([sys.executable, "-m", "nbtrack.cli", "--store", str(store.dir), "sync",
-                               "--json"], stdout=subprocess.PIPE, text=True) for _ in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "nbtrack.cli", "--store", str(store.dir), "sync", "--json"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
     results = [json.loads(p.communicate(timeout=120)[0]) for p in procs]
     assert sum(r["pushed_runs"] for r in results) == 7
     assert sum(r["pushed_points"] for r in results) == 7

@@ -4,8 +4,6 @@ within seconds."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 
@@ -17,16 +15,17 @@ from nbtrack.team.push import Pusher
 
 
 def remote_counts(pg) -> tuple[int, int]:
-    (runs,), = pg.admin_sql("SELECT count(*) FROM nbtrack.runs", dbname=pg.dbname)[0]
-    (points,), = pg.admin_sql("SELECT count(*) FROM nbtrack.series", dbname=pg.dbname)[0]
+    ((runs,),) = pg.admin_sql("SELECT count(*) FROM nbtrack.runs", dbname=pg.dbname)[0]
+    ((points,),) = pg.admin_sql("SELECT count(*) FROM nbtrack.series", dbname=pg.dbname)[0]
     return runs, points
 
 
 def make_runs(store, n: int, points: int = 20, params: int = 10) -> list[str]:
     ids = []
     for i in range(n):
-        with nbtrack.start(name=f"r{i}", params={f"p{k}": k * i for k in range(params)},
-                           store_path=str(store.dir)) as run:
+        with nbtrack.start(
+            name=f"r{i}", params={f"p{k}": k * i for k in range(params)}, store_path=str(store.dir)
+        ) as run:
             for s in range(points):
                 run.log(step=s, loss=1.0 / (s + 1))
         ids.append(run.run_id)
@@ -45,10 +44,9 @@ def test_push_copies_runs_params_and_points_once(store, remote, pg, monkeypatch)
     assert Pusher(store, remote).push_all() == (0, 0)  # nor does a fresh process's
     rows = pg.admin_sql("SELECT DISTINCT user_name, host FROM nbtrack.runs", dbname=pg.dbname)[0]
     assert rows == [("alice", "machine-a")]
-    (n_params,), = pg.admin_sql("SELECT count(*) FROM nbtrack.params", dbname=pg.dbname)[0]
+    ((n_params,),) = pg.admin_sql("SELECT count(*) FROM nbtrack.params", dbname=pg.dbname)[0]
     assert n_params == 30 * 10
-    got = pg.admin_sql(f"SELECT status, name FROM nbtrack.runs WHERE run_id = '{ids[3]}'",
-                       dbname=pg.dbname)[0]
+    got = pg.admin_sql(f"SELECT status, name FROM nbtrack.runs WHERE run_id = '{ids[3]}'", dbname=pg.dbname)[0]
     assert got == [("finished", "r3")]
 
 
@@ -107,8 +105,10 @@ def test_server_stopped_mid_push_then_restarted_nothing_lost_nothing_twice(store
         except RemoteError:
             time.sleep(0.5)
     assert remote_counts(pg) == (305, 5 * 20 + 300 * 50)
-    (dups,), = pg.admin_sql("SELECT count(*) FROM (SELECT run_id, key, step FROM nbtrack.series "
-                            "GROUP BY 1, 2, 3 HAVING count(*) > 1) d", dbname=pg.dbname)[0]
+    ((dups,),) = pg.admin_sql(
+        "SELECT count(*) FROM (SELECT run_id, key, step FROM nbtrack.series GROUP BY 1, 2, 3 HAVING count(*) > 1) d",
+        dbname=pg.dbname,
+    )[0]
     assert dups == 0
 
 

@@ -22,8 +22,9 @@ def two_machines(tmp_path, remote, monkeypatch, n=6):
         store = nbtrack.store(str(tmp_path / who))
         ids[who] = []
         for i in range(n):
-            with nbtrack.start(name=f"{who}-{i}", params={"lr": i / 10, "model": who},
-                               tags=[who], store_path=str(store.dir)) as run:
+            with nbtrack.start(
+                name=f"{who}-{i}", params={"lr": i / 10, "model": who}, tags=[who], store_path=str(store.dir)
+            ) as run:
                 for s in range(5):
                     run.log(step=s, loss=1.0 / (s + 1 + i))
             ids[who].append(run.run_id)
@@ -40,9 +41,20 @@ def test_runs_scope_team_has_everyones_runs_with_user_and_host(tmp_path, store, 
     frame = nbtrack.runs(scope="team")
     assert len(frame) == 12
     assert set(zip(frame.user, frame.host)) == {("alice", "laptop-a"), ("bob", "server-b")}
-    assert list(frame.columns[:12]) == ["run_id", "name", "experiment", "notebook", "cell_id",
-                                        "status", "started_at", "ended_at", "duration_s", "tags",
-                                        "user", "host"]
+    assert list(frame.columns[:12]) == [
+        "run_id",
+        "name",
+        "experiment",
+        "notebook",
+        "cell_id",
+        "status",
+        "started_at",
+        "ended_at",
+        "duration_s",
+        "tags",
+        "user",
+        "host",
+    ]
     # The same grammar as local runs: filters, search, sort.
     got = nbtrack.runs("params.lr >= 0.3", "user == bob", sort="-params.lr", scope="team")
     assert list(got.name) == ["bob-5", "bob-4", "bob-3"]
@@ -96,8 +108,11 @@ def test_a_read_only_role_browses_and_cannot_write(tmp_path, store, remote, pg, 
     with pytest.raises(RemoteError, match="only its owner role can|permission denied"):
         Pusher(store, reader_uri).push_all()
     with psycopg.connect(reader_uri, autocommit=True) as con:
-        for stmt in ("DELETE FROM nbtrack.runs", "INSERT INTO nbtrack.runs (run_id, store_id) VALUES ('x', 'y')",
-                     "DROP TABLE nbtrack.series"):
+        for stmt in (
+            "DELETE FROM nbtrack.runs",
+            "INSERT INTO nbtrack.runs (run_id, store_id) VALUES ('x', 'y')",
+            "DROP TABLE nbtrack.series",
+        ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 con.execute(stmt)
     assert len(query.runs_frame(TeamStore(reader_uri))) == 4

@@ -32,8 +32,7 @@ def team_runs(tmp_path, remote, monkeypatch):
 
 @pytest.fixture
 def jp_server_config(tmp_path):
-    return {"ServerApp": {"jpserver_extensions": {"nbtrack": True}},
-            "NBTrack": {"store": str(tmp_path / "local")}}
+    return {"ServerApp": {"jpserver_extensions": {"nbtrack": True}}, "NBTrack": {"store": str(tmp_path / "local")}}
 
 
 async def get(jp_fetch, *path, **params):
@@ -44,8 +43,7 @@ async def get(jp_fetch, *path, **params):
 async def test_scope_team_lists_filters_and_details_team_runs(jp_fetch, team_runs):
     local = await get(jp_fetch, "runs")
     assert local["total"] == 0
-    team = await get(jp_fetch, "runs", scope="team", filter=json.dumps([["params.lr", ">=", 0.2]]),
-                     sort="params.lr")
+    team = await get(jp_fetch, "runs", scope="team", filter=json.dumps([["params.lr", ">=", 0.2]]), sort="params.lr")
     assert [r["name"] for r in team["runs"]] == ["b2", "b3"] and team["total"] == 2
     assert {r["user"] for r in team["runs"]} == {"bob"}
     run = await get(jp_fetch, "runs", team_runs[0], scope="team")
@@ -63,6 +61,7 @@ async def test_scope_is_checked_and_auth_required(jp_fetch, team_runs):
         await get(jp_fetch, "runs", scope="everyone")
     assert info.value.code == 400
     with pytest.raises(HTTPClientError) as info:
-        await jp_fetch("nbtrack", "api", "runs", params={"scope": "team"}, method="GET",
-                       headers={"Authorization": "token wrong"})
+        await jp_fetch(
+            "nbtrack", "api", "runs", params={"scope": "team"}, method="GET", headers={"Authorization": "token wrong"}
+        )
     assert info.value.code == 403

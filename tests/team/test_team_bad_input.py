@@ -14,9 +14,20 @@ from nbtrack.store import query
 from nbtrack.team.push import Pusher
 from nbtrack.team.source import TeamStore
 
-HOSTILE = ["'; DROP TABLE nbtrack.runs; --", 'x" OR 1=1 --', "<script>alert(1)</script>",
-           "line\nbreak\r\n", "\\.", "tab\tsep,comma", "ünïcødé ✓ 🚀", "", "$1 %s {0} ?",
-           "nul\x00inside", "'" * 50, "a" * 5000]
+HOSTILE = [
+    "'; DROP TABLE nbtrack.runs; --",
+    'x" OR 1=1 --',
+    "<script>alert(1)</script>",
+    "line\nbreak\r\n",
+    "\\.",
+    "tab\tsep,comma",
+    "ünïcødé ✓ 🚀",
+    "",
+    "$1 %s {0} ?",
+    "nul\x00inside",
+    "'" * 50,
+    "a" * 5000,
+]
 
 
 def same(a, b) -> bool:
@@ -30,14 +41,28 @@ def build_corpus(store) -> list[str]:
     rec = [1]
     rec.append(rec)
     with open(__file__) as handle:
-        params = {"fn": lambda x: x, "file": handle, "recursive": rec, "gen": (i for i in range(3)),
-                  "np": np.float32(0.5), "big": 10**40, "nested": {"a": [1, {"b": None}]}}
+        params = {
+            "fn": lambda x: x,
+            "file": handle,
+            "recursive": rec,
+            "gen": (i for i in range(3)),
+            "np": np.float32(0.5),
+            "big": 10**40,
+            "nested": {"a": [1, {"b": None}]},
+        }
         with nbtrack.start(params=params, store_path=str(store.dir)) as run:
             pass
         ids.append(run.run_id)
     with nbtrack.start(store_path=str(store.dir)) as run:
-        nbtrack.log(np64=np.float64(1.5), np32=np.float32(2.5), npint=np.int64(3), zero_d=np.array(4.0),
-                    flag=True, nan=math.nan, inf=-math.inf)
+        nbtrack.log(
+            np64=np.float64(1.5),
+            np32=np.float32(2.5),
+            npint=np.int64(3),
+            zero_d=np.array(4.0),
+            flag=True,
+            nan=math.nan,
+            inf=-math.inf,
+        )
     ids.append(run.run_id)
     with nbtrack.start(store_path=str(store.dir)) as run:
         for i, step in enumerate([0, 0, -5, 2.5, 2.5, 10]):
@@ -47,8 +72,9 @@ def build_corpus(store) -> list[str]:
         nbtrack.log(status=1.0, run_id=2.0, name=3.0)
     ids.append(nbtrack.runs().run_id.iloc[0])
     for i, text in enumerate(HOSTILE):
-        with nbtrack.start(name=text, experiment=text, tags=[text, "t"], params={"note": text, "n": i},
-                           store_path=str(store.dir)) as run:
+        with nbtrack.start(
+            name=text, experiment=text, tags=[text, "t"], params={"note": text, "n": i}, store_path=str(store.dir)
+        ) as run:
             nbtrack.log(**{"odd key " + str(i): float(i)})
         ids.append(run.run_id)
     store.flush()
@@ -74,7 +100,7 @@ def test_the_hostile_corpus_reads_back_the_same_from_the_team_store(store, remot
         ls, rs = query.series_frame(store, run_id), query.series_frame(team, run_id)
         assert sorted(ls.step.tolist()) == sorted(rs.step.tolist())
     # The tables are all there, and hostile strings are values in filters, never SQL.
-    (n,), = query.sql(team, "SELECT count(*) FROM runs", []).itertuples(index=False)
+    ((n,),) = query.sql(team, "SELECT count(*) FROM runs", []).itertuples(index=False)
     assert n == len(ids)
     for i, text in enumerate(HOSTILE):
         if "\x00" in text or len(text) > 1000:  # filter values stop at 1,000 characters
@@ -85,8 +111,13 @@ def test_the_hostile_corpus_reads_back_the_same_from_the_team_store(store, remot
         assert list(query.runs_frame(team.source, filters=[("name", "==", text)]).run_id) == [ids[4 + i]]
     frame = query.runs_frame(team.source, search="DROP TABLE")
     assert len(frame) == 1
-    figures.update(load=f"{len(ids)} runs", faults="-", inputs=f"{len(HOSTILE)} hostile strings, "
-                   "odd params, every metric kind, odd steps, colliding names (team store)", lost=0)
+    figures.update(
+        load=f"{len(ids)} runs",
+        faults="-",
+        inputs=f"{len(HOSTILE)} hostile strings, "
+        "odd params, every metric kind, odd steps, colliding names (team store)",
+        lost=0,
+    )
 
 
 @pytest.mark.parametrize("bad", ["params.x == ", "nope > 1", "params.x ~~ 3", "status is null 3"])

@@ -12,22 +12,27 @@ import sys
 import time
 
 import pytest
-
 from reliability.kernels import kernel
 from reliability.test_load import execute_ok
+
 from nbtrack.store import Store, query
 from nbtrack.team.push import Pusher
 
 pytestmark = pytest.mark.reliability
 
-LOOP = ("import nbtrack\nfor i in range(100000):\n"
-        "    with nbtrack.start(name=f'k{i}', params={'i': i}) as run:\n"
-        "        for s in range(20):\n            run.log(step=s, loss=s / (i + 1))\n")
+LOOP = (
+    "import nbtrack\nfor i in range(100000):\n"
+    "    with nbtrack.start(name=f'k{i}', params={'i': i}) as run:\n"
+    "        for s in range(20):\n            run.log(step=s, loss=s / (i + 1))\n"
+)
 
 
 def team_counts(pg):
-    return tuple(pg.admin_sql("SELECT (SELECT count(*) FROM nbtrack.runs), "
-                              "(SELECT count(*) FROM nbtrack.series)", dbname=pg.dbname)[0][0])
+    return tuple(
+        pg.admin_sql(
+            "SELECT (SELECT count(*) FROM nbtrack.runs), (SELECT count(*) FROM nbtrack.series)", dbname=pg.dbname
+        )[0][0]
+    )
 
 
 def test_kill_9_mid_push_loses_nothing_that_reached_the_spool(tmp_path, pg, remote, figures):
@@ -48,15 +53,23 @@ def test_kill_9_mid_push_loses_nothing_that_reached_the_spool(tmp_path, pg, remo
         km.provisioner.process.wait()
     at_kill = team_counts(pg)
     store = Store(d)
-    local = query.sql(store, "SELECT (SELECT count(*) FROM runs) AS runs, "
-                             "(SELECT count(*) FROM series) AS points", []).iloc[0].tolist()
+    local = (
+        query.sql(store, "SELECT (SELECT count(*) FROM runs) AS runs, (SELECT count(*) FROM series) AS points", [])
+        .iloc[0]
+        .tolist()
+    )
     Pusher(store, remote).push_all()  # `nbtrack sync` afterwards
     after = team_counts(pg)
-    (dups,), = pg.admin_sql("SELECT count(*) FROM (SELECT run_id, key, step FROM nbtrack.series "
-                            "GROUP BY 1, 2, 3 HAVING count(*) > 1) d", dbname=pg.dbname)[0]
-    figures.update(load="1 kernel, runs of 20 points in a loop", faults="kill -9 mid-push",
-                   inputs=f"{at_kill[0]} runs in Postgres at the kill, {local[0]} in the local store",
-                   lost=(local[0] - after[0]) + (local[1] - after[1]) + dups)
+    ((dups,),) = pg.admin_sql(
+        "SELECT count(*) FROM (SELECT run_id, key, step FROM nbtrack.series GROUP BY 1, 2, 3 HAVING count(*) > 1) d",
+        dbname=pg.dbname,
+    )[0]
+    figures.update(
+        load="1 kernel, runs of 20 points in a loop",
+        faults="kill -9 mid-push",
+        inputs=f"{at_kill[0]} runs in Postgres at the kill, {local[0]} in the local store",
+        lost=(local[0] - after[0]) + (local[1] - after[1]) + dups,
+    )
     assert 200 <= at_kill[0] and local[0] < 100_000  # killed mid-loop
     # The run in flight at the kill is 'running' locally and is pushed as such: it counts.
     assert list(after) == [int(x) for x in local] and dups == 0
@@ -71,31 +84,42 @@ def test_the_password_is_nowhere_after_a_full_session(tmp_path, pg, remote, figu
     # The kernel gets the password through PGPASSWORD (no password file), as a user may do.
     env = {"PGPASSWORD": password, "PGPASSFILE": str(tmp_path / "none")}
     with kernel(d, NBTRACK_REMOTE=remote, **env) as (km, kc):
-        cells = ["%load_ext nbtrack\nimport nbtrack, os",
-                 "%%track --name session\nlr = 0.1\nfor s in range(5):\n    nbtrack.log(loss=s)\nprint(os.environ.get('NBTRACK_REMOTE'))",
-                 "%%track --name fails\nx = 1\nraise ValueError('boom')",
-                 "import time; time.sleep(3)\n%nbtrack",
-                 "print(nbtrack.runs(scope='team').to_string())",
-                 "print(repr(nbtrack.get_run(nbtrack.runs(scope='team').run_id[0], scope='team')))"]
+        cells = [
+            "%load_ext nbtrack\nimport nbtrack, os",
+            "%%track --name session\nlr = 0.1\nfor s in range(5):\n    nbtrack.log(loss=s)\nprint(os.environ.get('NBTRACK_REMOTE'))",
+            "%%track --name fails\nx = 1\nraise ValueError('boom')",
+            "import time; time.sleep(3)\n%nbtrack",
+            "print(nbtrack.runs(scope='team').to_string())",
+            "print(repr(nbtrack.get_run(nbtrack.runs(scope='team').run_id[0], scope='team')))",
+        ]
         for code in cells:
-            reply = kc.execute_interactive(code, timeout=120, output_hook=lambda m: outputs.append(json.dumps(m["content"])))
+            reply = kc.execute_interactive(
+                code, timeout=120, output_hook=lambda m: outputs.append(json.dumps(m["content"]))
+            )
             outputs.append(json.dumps(reply["content"]))
         pg.stop()
         try:  # unreachable: the status shows libpq's error (which never carries the password)
-            kc.execute_interactive("%nbtrack", timeout=120, output_hook=lambda m: outputs.append(json.dumps(m["content"])))
+            kc.execute_interactive(
+                "%nbtrack", timeout=120, output_hook=lambda m: outputs.append(json.dumps(m["content"]))
+            )
         finally:
             pg.start()
         pg.wait_ready()
         kc.execute_interactive("nbtrack.store().flush()", timeout=60)
     cli_env = {**os.environ, "NBTRACK_STORE": str(d), "NBTRACK_REMOTE": remote}
     for args in (["sync"], ["store"], ["runs", "--team"], ["remote", "show"]):
-        out = subprocess.run([sys.executable, "-m", "nbtrack.cli", *args], capture_output=True, text=True,
-                             env=cli_env, timeout=120)
+        out = subprocess.run(
+            [sys.executable, "-m", "nbtrack.cli", *args], capture_output=True, text=True, env=cli_env, timeout=120
+        )
         outputs += [out.stdout, out.stderr]
     # A wrong URI with the password pasted in is refused without repeating it.
-    bad = subprocess.run([sys.executable, "-m", "nbtrack.cli", "remote", "set",
-                          remote.replace("@", f":{password}@")], capture_output=True, text=True,
-                         env=cli_env, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "nbtrack.cli", "remote", "set", remote.replace("@", f":{password}@")],
+        capture_output=True,
+        text=True,
+        env=cli_env,
+        timeout=60,
+    )
     outputs += [bad.stdout, bad.stderr]
     assert bad.returncode == 1
     joined = "\n".join(outputs)
@@ -112,5 +136,9 @@ def test_the_password_is_nowhere_after_a_full_session(tmp_path, pg, remote, figu
                 assert password.encode() not in p.read_bytes(), p
     dump = pg.admin_sql("SELECT string_agg(r::text, '') FROM nbtrack.runs r", dbname=pg.dbname)[0][0][0]
     assert dump and password not in dump
-    figures.update(load="1 kernel session, 4 CLI commands", faults="server stopped once",
-                   inputs=f"{len(outputs)} outputs, {files} files, the team tables", lost=0)
+    figures.update(
+        load="1 kernel session, 4 CLI commands",
+        faults="server stopped once",
+        inputs=f"{len(outputs)} outputs, {files} files, the team tables",
+        lost=0,
+    )

@@ -9,19 +9,17 @@ runs a small variant of each.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from reliability.kernels import kernel
 from reliability.test_load import execute_ok, run_cells
-from nbtrack.store import get_store
+
+from nbtrack.store import get_store, query
 from nbtrack.team.push import Pusher
 from nbtrack.team.source import TeamStore
-from nbtrack.store import query
 
 MACHINES = (("alice", "laptop-a"), ("bob", "server-b"))
 
@@ -62,9 +60,11 @@ class Reader:
 
 
 def counts(pg):
-    (runs, points, users), = pg.admin_sql(
+    ((runs, points, users),) = pg.admin_sql(
         "SELECT (SELECT count(*) FROM nbtrack.runs), (SELECT count(*) FROM nbtrack.series), "
-        "(SELECT count(DISTINCT (user_name, host)) FROM nbtrack.runs)", dbname=pg.dbname)[0]
+        "(SELECT count(DISTINCT (user_name, host)) FROM nbtrack.runs)",
+        dbname=pg.dbname,
+    )[0]
     return runs, points, users
 
 
@@ -85,6 +85,7 @@ def team_load(tmp_path, pg, remote, figures, kernels_per_machine, cells, outage_
             assert execute_ok(kc, "%load_ext nbtrack\nimport nbtrack")
         stopper = None
         if outage_s:
+
             def stop_and_restart():
                 # Wait until pushes are flowing, then take the server away mid-push.
                 while True:
@@ -98,6 +99,7 @@ def team_load(tmp_path, pg, remote, figures, kernels_per_machine, cells, outage_
                 pg.stop("immediate")
                 time.sleep(outage_s)
                 pg.start()
+
             stopper = threading.Thread(target=stop_and_restart, daemon=True)
             stopper.start()
         t0 = time.monotonic()
@@ -125,15 +127,18 @@ def team_load(tmp_path, pg, remote, figures, kernels_per_machine, cells, outage_
     time.sleep(0.5)
     reader.stop()
     runs, points, users = counts(pg)
-    (dups,), = pg.admin_sql("SELECT count(*) FROM (SELECT run_id, key, step FROM nbtrack.series "
-                            "GROUP BY 1, 2, 3 HAVING count(*) > 1) d", dbname=pg.dbname)[0]
+    ((dups,),) = pg.admin_sql(
+        "SELECT count(*) FROM (SELECT run_id, key, step FROM nbtrack.series GROUP BY 1, 2, 3 HAVING count(*) > 1) d",
+        dbname=pg.dbname,
+    )[0]
     figures.update(
         load=f"{len(MACHINES)} machines x {kernels_per_machine} kernels x {cells} cells (10 params, "
-             f"20 points); reader polls runs(scope='team') / 0.3 s ({reader.polls} polls)",
+        f"20 points); reader polls runs(scope='team') / 0.3 s ({reader.polls} polls)",
         faults=f"Postgres stopped {outage_s:.0f} s at {outage.get('at_runs')} runs" if outage_s else "-",
         inputs=f"{expected_runs} runs, {expected_runs * 20} points; {left} runs left for sync; "
-               f"cells took {cell_seconds:.0f} s, the last push {push_seconds:.1f} s later",
-        lost=(expected_runs - runs) + (expected_runs * 20 - points) + dups)
+        f"cells took {cell_seconds:.0f} s, the last push {push_seconds:.1f} s later",
+        lost=(expected_runs - runs) + (expected_runs * 20 - points) + dups,
+    )
     assert [r["bad"] for r in results] == [[]] * len(clients)
     assert [r["noisy"] for r in results] == [[]] * len(clients)  # no warning in any cell
     assert (runs, points, users) == (expected_runs, expected_runs * 20, len(MACHINES))
@@ -168,15 +173,18 @@ def test_points_of_a_running_cell_reach_postgres_while_it_runs(tmp_path, pg, rem
     d.parent.mkdir()
     with kernel(d, NBTRACK_REMOTE=remote) as (_km, kc):
         assert execute_ok(kc, "%load_ext nbtrack\nimport nbtrack")
-        msg_id = kc.execute("%%track --name slow\nimport time\nfor s in range(5):\n"
-                            "    nbtrack.log(loss=float(s))\ntime.sleep(30)\n")
+        msg_id = kc.execute(
+            "%%track --name slow\nimport time\nfor s in range(5):\n    nbtrack.log(loss=float(s))\ntime.sleep(30)\n"
+        )
         deadline = time.monotonic() + 25
         seen = None
         while time.monotonic() < deadline:
             try:
-                seen = pg.admin_sql("SELECT r.status, count(s.*) FROM nbtrack.runs r LEFT JOIN "
-                                    "nbtrack.series s USING (run_id) GROUP BY r.status",
-                                    dbname=pg.dbname)[0]
+                seen = pg.admin_sql(
+                    "SELECT r.status, count(s.*) FROM nbtrack.runs r LEFT JOIN "
+                    "nbtrack.series s USING (run_id) GROUP BY r.status",
+                    dbname=pg.dbname,
+                )[0]
             except Exception:
                 seen = None  # schema not created yet
             if seen and seen[0][1] >= 4:

@@ -57,6 +57,7 @@ def store_for_local(local, scope: str):
         raise ValueError(f"nbtrack: scope is 'local' or 'team', not {str(scope)[:20]!r}")
     uri = remote_uri(local.dir)
     if uri is None:
-        raise RemoteError("nbtrack: no team store is set for this store; export NBTRACK_REMOTE or "
-                          "run `nbtrack remote set URI`.")
+        raise RemoteError(
+            "nbtrack: no team store is set for this store; export NBTRACK_REMOTE or run `nbtrack remote set URI`."
+        )
     return team_store(uri)

@@ -27,8 +27,11 @@ def _sync(store, args) -> int:
 
     uri = remote_uri(store.dir)
     if uri is None:
-        print("nbtrack: no team store is set; export NBTRACK_REMOTE=postgresql://user@host/db or run "
-              "`nbtrack remote set URI`.", file=sys.stderr)
+        print(
+            "nbtrack: no team store is set; export NBTRACK_REMOTE=postgresql://user@host/db or run "
+            "`nbtrack remote set URI`.",
+            file=sys.stderr,
+        )
         return 1
     store.flush()
     pusher = Pusher(store, uri)
@@ -37,14 +40,21 @@ def _sync(store, args) -> int:
     finally:
         pusher.close()
     info = team_info(store)
-    result = {"remote": display(uri), "pushed_runs": runs, "pushed_points": points,
-              "pending_runs": info.get("pending_runs"), "pending_points": info.get("pending_points")}
+    result = {
+        "remote": display(uri),
+        "pushed_runs": runs,
+        "pushed_points": points,
+        "pending_runs": info.get("pending_runs"),
+        "pending_points": info.get("pending_points"),
+    }
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"pushed {runs} runs, {points} points to {display(uri)}; "
-              f"{result['pending_runs']} runs, {result['pending_points']} points still waiting "
-              "(running runs go on being pushed while they run)")
+        print(
+            f"pushed {runs} runs, {points} points to {display(uri)}; "
+            f"{result['pending_runs']} runs, {result['pending_points']} points still waiting "
+            "(running runs go on being pushed while they run)"
+        )
     return 0
 
 

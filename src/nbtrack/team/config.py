@@ -23,13 +23,15 @@ def check_uri(uri: str) -> str:
         parts = conninfo_to_dict(uri)
     except Exception:
         # libpq's message may quote the string (and so a password): never repeat it.
-        raise RemoteError("nbtrack: cannot read the remote URI; write e.g. "
-                          "postgresql://alice@db.example.internal:5432/mlruns") from None
+        raise RemoteError(
+            "nbtrack: cannot read the remote URI; write e.g. postgresql://alice@db.example.internal:5432/mlruns"
+        ) from None
     if parts.get("password"):
         raise RemoteError(
             "nbtrack: the remote URI holds a password; remove it and let libpq find it "
             "(~/.pgpass or PGPASSFILE, PGPASSWORD, a service file or a client certificate), "
-            "so it is never written to the store, a notebook or a log.")
+            "so it is never written to the store, a notebook or a log."
+        )
     return uri
 
 

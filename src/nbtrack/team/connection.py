@@ -14,11 +14,14 @@ def connect(uri: str, autocommit: bool = False, timeout: float = CONNECT_TIMEOUT
 
     try:
         # Options such as sslmode / sslrootcert pass through the URI to libpq untouched.
-        return psycopg.connect(uri, autocommit=autocommit, connect_timeout=max(1, int(timeout)),
-                               application_name="nbtrack")
+        return psycopg.connect(
+            uri, autocommit=autocommit, connect_timeout=max(1, int(timeout)), application_name="nbtrack"
+        )
     except psycopg.Error as exc:
-        raise RemoteError(f"nbtrack: cannot reach the team store {display(uri)} ({reason(exc)}); "
-                          "runs wait in the local store and are pushed when it is back.") from None
+        raise RemoteError(
+            f"nbtrack: cannot reach the team store {display(uri)} ({reason(exc)}); "
+            "runs wait in the local store and are pushed when it is back."
+        ) from None
 
 
 def reason(exc: BaseException) -> str:

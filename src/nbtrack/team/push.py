@@ -96,16 +96,19 @@ class Pusher:
         try:
             if not self._seeded:
                 self._seed(con)
-                candidates = [c for c in candidates
-                              if c[2] == "running" or self.known.get(c[0]) != (c[1], c[2])]
+                candidates = [c for c in candidates if c[2] == "running" or self.known.get(c[0]) != (c[1], c[2])]
                 if not candidates:
                     return 0, 0
             ids = [c[0] for c in candidates[:MAX_RUNS_PER_BATCH]]
             with con.transaction():
                 con.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [self.store_id])
-                remote = {r[0]: r[1:] for r in con.execute(
-                    "SELECT run_id, seq, status, series_time, n_points FROM nbtrack.pushed "
-                    "WHERE run_id = ANY(%s)", [ids]).fetchall()}
+                remote = {
+                    r[0]: r[1:]
+                    for r in con.execute(
+                        "SELECT run_id, seq, status, series_time, n_points FROM nbtrack.pushed WHERE run_id = ANY(%s)",
+                        [ids],
+                    ).fetchall()
+                }
                 plan, data, marks = self._read_local(ids, remote)
                 if plan:
                     self._write(con, plan, data, marks)
@@ -125,16 +128,21 @@ class Pusher:
         except Exception as exc:
             self._drop_connection()
             if is_connection_error(exc):
-                raise RemoteError(f"nbtrack: the team store {display(self.uri)} went away during a "
-                                  f"push ({reason(exc)}); runs wait in the local store.") from None
+                raise RemoteError(
+                    f"nbtrack: the team store {display(self.uri)} went away during a "
+                    f"push ({reason(exc)}); runs wait in the local store."
+                ) from None
             import psycopg
 
             if isinstance(exc, psycopg.errors.InsufficientPrivilege):
-                raise RemoteError(f"nbtrack: the role in {display(self.uri)} may not write to the "
-                                  "team store (only its owner role can); runs stay local.") from None
+                raise RemoteError(
+                    f"nbtrack: the role in {display(self.uri)} may not write to the "
+                    "team store (only its owner role can); runs stay local."
+                ) from None
             if isinstance(exc, psycopg.Error):
-                raise RemoteError(f"nbtrack: pushing to the team store failed ({reason(exc)}); "
-                                  "runs wait in the local store.") from None
+                raise RemoteError(
+                    f"nbtrack: pushing to the team store failed ({reason(exc)}); runs wait in the local store."
+                ) from None
             raise
 
     def push_all(self, timeout: float = 600.0) -> tuple[int, int]:
@@ -154,10 +162,10 @@ class Pusher:
         with self.store.snapshot(own_writes=False) as con:
             rows = con.execute(
                 "SELECT r.run_id, w.seq, r.status FROM runs r JOIN runs_raw w USING (run_id) "
-                "ORDER BY r.started_at, r.run_id").fetchall()
+                "ORDER BY r.started_at, r.run_id"
+            ).fetchall()
         known = self.known
-        return [r for r in rows
-                if (include_running and r[2] == "running") or known.get(r[0]) != (r[1], r[2])]
+        return [r for r in rows if (include_running and r[2] == "running") or known.get(r[0]) != (r[1], r[2])]
 
     def _read_local(self, ids: list[str], remote: dict):
         """The plan per run and the Arrow tables to copy, from one local snapshot."""
@@ -169,7 +177,8 @@ class Pusher:
                 "SELECT r.run_id, w.seq, r.status, s.n, s.tmax FROM runs r JOIN want USING (run_id) "
                 "JOIN runs_raw w USING (run_id) LEFT JOIN (SELECT run_id, count(*) AS n, "
                 "max(time) AS tmax FROM series JOIN want USING (run_id) GROUP BY run_id) s "
-                "USING (run_id)").fetchall()
+                "USING (run_id)"
+            ).fetchall()
             plan: dict[str, dict] = {}
             utcnow = _utcnow()
             for run_id, seq, status, n, tmax in local:
@@ -195,18 +204,46 @@ class Pusher:
                 # old: a run that logs once an epoch still shows it. Either way the run's end
                 # re-checks the count and repairs from the mark on.
                 hold = running and tmax is not None and (utcnow - tmax).total_seconds() < HOLD_NEWEST_S
-                plan[run_id] = dict(full=full, metrics=full or running, mode=mode, lo=r_time,
-                                    hi=tmax if hold else None, seq=seq, status=status,
-                                    n_local=n, n_remote=r_n)
+                plan[run_id] = dict(
+                    full=full,
+                    metrics=full or running,
+                    mode=mode,
+                    lo=r_time,
+                    hi=tmax if hold else None,
+                    seq=seq,
+                    status=status,
+                    n_local=n,
+                    n_remote=r_n,
+                )
             if not plan:
                 con.unregister("want")
                 return {}, None, {}
-            con.register("plan", pa.Table.from_pylist([
-                {"run_id": k, "full": p["full"], "metrics": p["metrics"], "mode": p["mode"],
-                 "lo": p["lo"], "hi": p["hi"]} for k, p in plan.items()],
-                schema=pa.schema([("run_id", pa.string()), ("full", pa.bool_()),
-                                  ("metrics", pa.bool_()), ("mode", pa.string()),
-                                  ("lo", pa.timestamp("us")), ("hi", pa.timestamp("us"))])))
+            con.register(
+                "plan",
+                pa.Table.from_pylist(
+                    [
+                        {
+                            "run_id": k,
+                            "full": p["full"],
+                            "metrics": p["metrics"],
+                            "mode": p["mode"],
+                            "lo": p["lo"],
+                            "hi": p["hi"],
+                        }
+                        for k, p in plan.items()
+                    ],
+                    schema=pa.schema(
+                        [
+                            ("run_id", pa.string()),
+                            ("full", pa.bool_()),
+                            ("metrics", pa.bool_()),
+                            ("mode", pa.string()),
+                            ("lo", pa.timestamp("us")),
+                            ("hi", pa.timestamp("us")),
+                        ]
+                    ),
+                ),
+            )
             data = self._fetch(con)
             con.unregister("plan")
             con.unregister("want")
@@ -216,8 +253,20 @@ class Pusher:
     def _fetch(self, con) -> dict:
         host = "?" if self.host_override else "r.host"
         args_runs = ([self.host_override] if self.host_override else []) + [self.store_id, self.user]
-        text_cols = {"name", "experiment", "notebook", "cell_id", "source", "status", "host",
-                     "git_commit", "error_type", "error_message", "traceback", "context"}
+        text_cols = {
+            "name",
+            "experiment",
+            "notebook",
+            "cell_id",
+            "source",
+            "status",
+            "host",
+            "git_commit",
+            "error_type",
+            "error_message",
+            "traceback",
+            "context",
+        }
         sel = []
         for c in COLUMNS["runs"]:
             if c == "seq":
@@ -232,13 +281,16 @@ class Pusher:
                 sel.append(_text(f"r.{c}"))
             else:
                 sel.append(f"r.{c}")
-        data = {"runs": con.execute(
-            f"SELECT {', '.join(sel)} FROM runs r JOIN runs_raw w USING (run_id) "
-            "JOIN plan p USING (run_id) WHERE p.full", args_runs).fetch_arrow_table()}
+        data = {
+            "runs": con.execute(
+                f"SELECT {', '.join(sel)} FROM runs r JOIN runs_raw w USING (run_id) "
+                "JOIN plan p USING (run_id) WHERE p.full",
+                args_runs,
+            ).fetch_arrow_table()
+        }
         numeric = {"num", "value", "step", "time", "seq", "size"}
         for table in _RUN_TABLES + ("metrics",):
-            cols = ", ".join(f"t.{c}" if c in numeric or c == "run_id" else _text(f"t.{c}")
-                             for c in COLUMNS[table])
+            cols = ", ".join(f"t.{c}" if c in numeric or c == "run_id" else _text(f"t.{c}") for c in COLUMNS[table])
             flag = "p.metrics" if table == "metrics" else "p.full"
             data[table] = con.execute(
                 f"SELECT {cols} FROM {table} t JOIN plan p USING (run_id) WHERE {flag}"
@@ -260,8 +312,9 @@ class Pusher:
         counts: dict[str, int] = {}
         if series.num_rows:
             grouped = series.group_by("run_id").aggregate([("time", "max"), ([], "count_all")])
-            for run_id, tmax, n in zip(grouped["run_id"].to_pylist(), grouped["time_max"].to_pylist(),
-                                       grouped["count_all"].to_pylist()):
+            for run_id, tmax, n in zip(
+                grouped["run_id"].to_pylist(), grouped["time_max"].to_pylist(), grouped["count_all"].to_pylist()
+            ):
                 newest[run_id], counts[run_id] = tmax, n
         marks = {}
         for run_id, p in plan.items():
@@ -292,9 +345,11 @@ class Pusher:
             con.execute("DELETE FROM nbtrack.series WHERE run_id = ANY(%s)", [replace])
         after = [(k, p["lo"]) for k, p in plan.items() if p["mode"] == "after"]
         if after:
-            con.execute("DELETE FROM nbtrack.series s USING unnest(%s::text[], %s::timestamp[]) "
-                        "AS d(run_id, lo) WHERE s.run_id = d.run_id AND s.time >= d.lo",
-                        [[a[0] for a in after], [a[1] for a in after]])
+            con.execute(
+                "DELETE FROM nbtrack.series s USING unnest(%s::text[], %s::timestamp[]) "
+                "AS d(run_id, lo) WHERE s.run_id = d.run_id AND s.time >= d.lo",
+                [[a[0] for a in after], [a[1] for a in after]],
+            )
         for table in ("runs",) + _RUN_TABLES + ("metrics", "series"):
             copy_arrow(con, table, COLUMNS[table], data[table])
         ids = list(marks)
@@ -304,8 +359,15 @@ class Pusher:
             "%s::text[], %s::timestamp[], %s::bigint[]) AS d(run_id, seq, status, t, n) "
             "ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, status = excluded.status, "
             "series_time = excluded.series_time, n_points = excluded.n_points",
-            [self.store_id, ids, [marks[k][0] for k in ids], [marks[k][1] for k in ids],
-             [marks[k][2] for k in ids], [marks[k][3] for k in ids]])
+            [
+                self.store_id,
+                ids,
+                [marks[k][0] for k in ids],
+                [marks[k][1] for k in ids],
+                [marks[k][2] for k in ids],
+                [marks[k][3] for k in ids],
+            ],
+        )
 
     def _after_commit(self, marks: dict) -> None:
         for run_id, (seq, status, _t, _n) in marks.items():
@@ -315,15 +377,16 @@ class Pusher:
         """What the team store holds of this store, for `nbtrack store` while unreachable."""
         from .status import write_state
 
-        runs, points = con.execute("SELECT count(*), coalesce(sum(n_points), 0) FROM nbtrack.pushed "
-                                   "WHERE store_id = %s", [self.store_id]).fetchone()
+        runs, points = con.execute(
+            "SELECT count(*), coalesce(sum(n_points), 0) FROM nbtrack.pushed WHERE store_id = %s", [self.store_id]
+        ).fetchone()
         write_state(self.store.dir, display(self.uri), runs, int(points))
 
     def _seed(self, con) -> None:
         """What the team store already holds of this local store (one query, not per run)."""
         for run_id, seq, status in con.execute(
-                "SELECT run_id, seq, status FROM nbtrack.pushed WHERE store_id = %s",
-                [self.store_id]).fetchall():
+            "SELECT run_id, seq, status FROM nbtrack.pushed WHERE store_id = %s", [self.store_id]
+        ).fetchall():
             self.known[run_id] = (seq, status)
         con.commit()
         self._seeded = True
@@ -466,4 +529,3 @@ def stop_all(final_push: bool = False) -> None:
             t.wake.set()
             t.thread.join(10)
             t.pusher.close()
-

@@ -17,10 +17,31 @@ _MIGRATE_LOCK = 7_415_001  # pg_advisory_xact_lock key: one migration at a time
 
 # Columns pushed per table, in COPY order (the local column names; `tags` as JSON text).
 COLUMNS: dict[str, list[str]] = {
-    "runs": ["run_id", "seq", "name", "experiment", "notebook", "cell_id", "execution_count",
-             "source", "status", "started_at", "ended_at", "duration_s", "tags", "host", "pid",
-             "git_commit", "git_dirty", "error_type", "error_message", "traceback", "context",
-             "store_id", "user_name"],
+    "runs": [
+        "run_id",
+        "seq",
+        "name",
+        "experiment",
+        "notebook",
+        "cell_id",
+        "execution_count",
+        "source",
+        "status",
+        "started_at",
+        "ended_at",
+        "duration_s",
+        "tags",
+        "host",
+        "pid",
+        "git_commit",
+        "git_dirty",
+        "error_type",
+        "error_message",
+        "traceback",
+        "context",
+        "store_id",
+        "user_name",
+    ],
     "params": ["run_id", "key", "kind", "num", "text"],
     "metrics": ["run_id", "key", "value", "step", "time", "seq"],
     "series": ["run_id", "key", "step", "value", "time"],
@@ -42,8 +63,7 @@ MIGRATIONS: dict[int, list[str]] = {
             user_name text, pushed_at timestamptz NOT NULL DEFAULT now())""",
         f"CREATE INDEX ON {SCHEMA}.runs (started_at DESC)",
         f"CREATE INDEX ON {SCHEMA}.runs (store_id)",
-        f"CREATE TABLE {SCHEMA}.params (run_id text NOT NULL, key text, kind text, "
-        "num double precision, text text)",
+        f"CREATE TABLE {SCHEMA}.params (run_id text NOT NULL, key text, kind text, num double precision, text text)",
         f"CREATE INDEX ON {SCHEMA}.params (run_id)",
         f"CREATE TABLE {SCHEMA}.metrics (run_id text NOT NULL, key text, value double precision, "
         "step double precision, time timestamp, seq bigint)",
@@ -54,8 +74,7 @@ MIGRATIONS: dict[int, list[str]] = {
         f"CREATE TABLE {SCHEMA}.inputs (run_id text NOT NULL, name text, type text, shape text, "
         "fingerprint text, value text)",
         f"CREATE INDEX ON {SCHEMA}.inputs (run_id)",
-        f"CREATE TABLE {SCHEMA}.outputs (run_id text NOT NULL, name text, type text, shape text, "
-        "summary text)",
+        f"CREATE TABLE {SCHEMA}.outputs (run_id text NOT NULL, name text, type text, shape text, summary text)",
         f"CREATE INDEX ON {SCHEMA}.outputs (run_id)",
         f"CREATE TABLE {SCHEMA}.artifacts (run_id text NOT NULL, name text, mime text, size bigint)",
         f"CREATE INDEX ON {SCHEMA}.artifacts (run_id)",
@@ -73,8 +92,9 @@ def version(con) -> int | None:
     """The schema version, or None when there is no ``nbtrack`` schema yet."""
     # A plain query of the catalog (not to_regclass, whose cached catalog snapshot may miss a
     # migration committed while we waited for the lock).
-    row = con.execute("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = "
-                      "'nbtrack' AND tablename = 'meta')").fetchone()
+    row = con.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = 'nbtrack' AND tablename = 'meta')"
+    ).fetchone()
     if not row[0]:
         return None
     row = con.execute("SELECT value FROM nbtrack.meta WHERE key = 'schema_version'").fetchone()
@@ -86,7 +106,8 @@ def check(found: int | None) -> None:
         raise RemoteError(
             f"nbtrack: the team store was set up by a newer nbtrack (schema {found}, this one knows "
             f"{SCHEMA_VERSION}); upgrade nbtrack (pip install -U nbtrack). Runs keep queuing in "
-            "the local store meanwhile.")
+            "the local store meanwhile."
+        )
 
 
 def migrate(con) -> int:
@@ -103,8 +124,11 @@ def migrate(con) -> int:
         for v in range((found or 0) + 1, SCHEMA_VERSION + 1):
             for stmt in MIGRATIONS[v]:
                 con.execute(stmt)
-        con.execute("INSERT INTO nbtrack.meta VALUES ('schema_version', %s) ON CONFLICT (key) "
-                    "DO UPDATE SET value = excluded.value", [str(SCHEMA_VERSION)])
+        con.execute(
+            "INSERT INTO nbtrack.meta VALUES ('schema_version', %s) ON CONFLICT (key) "
+            "DO UPDATE SET value = excluded.value",
+            [str(SCHEMA_VERSION)],
+        )
     return found or 0
 
 
@@ -116,5 +140,4 @@ def grant_reader(con, role: str) -> None:
     with con.transaction():
         con.execute(sql.SQL("GRANT USAGE ON SCHEMA nbtrack TO {}").format(ident))
         con.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA nbtrack TO {}").format(ident))
-        con.execute(sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA nbtrack GRANT SELECT ON TABLES TO {}")
-                    .format(ident))
+        con.execute(sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA nbtrack GRANT SELECT ON TABLES TO {}").format(ident))

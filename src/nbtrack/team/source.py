@@ -16,11 +16,11 @@ from .schema import SCHEMA_VERSION
 
 _VIEWS = {
     "runs": "SELECT run_id, name, experiment, notebook, cell_id, execution_count, source, status, "
-            "started_at, ended_at, duration_s, CAST(from_json(tags, '[\"VARCHAR\"]') AS VARCHAR[]) "
-            "AS tags, host, pid, git_commit, git_dirty, error_type, error_message, traceback, "
-            # The read model derives `user` from the context: the pushing user goes in there.
-            "CASE WHEN user_name IS NULL THEN context ELSE CAST(json_merge_patch(coalesce(context, "
-            "'{}'), json_object('user', user_name)) AS VARCHAR) END AS context FROM pg.nbtrack.runs",
+    "started_at, ended_at, duration_s, CAST(from_json(tags, '[\"VARCHAR\"]') AS VARCHAR[]) "
+    "AS tags, host, pid, git_commit, git_dirty, error_type, error_message, traceback, "
+    # The read model derives `user` from the context: the pushing user goes in there.
+    "CASE WHEN user_name IS NULL THEN context ELSE CAST(json_merge_patch(coalesce(context, "
+    "'{}'), json_object('user', user_name)) AS VARCHAR) END AS context FROM pg.nbtrack.runs",
     "params": "SELECT run_id, key, kind, num, text FROM pg.nbtrack.params",
     "metrics": "SELECT run_id, key, value, step, time, seq FROM pg.nbtrack.metrics",
     "series": "SELECT run_id, key, step, value, time FROM pg.nbtrack.series",
@@ -44,8 +44,10 @@ def extension_path() -> str:
     found = [f for f in files if f.name == "postgres_scanner.duckdb_extension"]
     exact = [f for f in found if f"v{duckdb.__version__}" in str(f)]
     if not (exact or found):
-        raise RemoteError("nbtrack: reading the team store needs the duckdb-ext-postgres package "
-                          "matching duckdb (pip install 'nbtrack[team]').")
+        raise RemoteError(
+            "nbtrack: reading the team store needs the duckdb-ext-postgres package "
+            "matching duckdb (pip install 'nbtrack[team]')."
+        )
     return str((exact or found)[0].locate())
 
 
@@ -71,8 +73,7 @@ class TeamStore:
         from ..store.runs_view import Source
 
         if self._source is None:
-            self._source = Source(snapshot=self.snapshot, token=self.token, key=f"team:{self.dir}",
-                                  scope="team")
+            self._source = Source(snapshot=self.snapshot, token=self.token, key=f"team:{self.dir}", scope="team")
         return self._source
 
     def token(self) -> str:
@@ -82,7 +83,8 @@ class TeamStore:
             row = con.execute(
                 "SELECT * FROM postgres_query('pg', 'SELECT (SELECT count(*) FROM nbtrack.runs), "
                 "(SELECT max(pushed_at)::text FROM nbtrack.runs), "
-                "(SELECT sum(n_points)::text FROM nbtrack.pushed)')").fetchall()
+                "(SELECT sum(n_points)::text FROM nbtrack.pushed)')"
+            ).fetchall()
         return "|".join(str(v) for v in row[0])
 
     @contextmanager
@@ -93,8 +95,7 @@ class TeamStore:
                 con.execute("BEGIN TRANSACTION")  # one Postgres snapshot for every query inside
             except Exception as exc:
                 self._drop()
-                raise RemoteError(f"nbtrack: cannot read the team store {self.dir} "
-                                  f"({reason(exc)}).") from None
+                raise RemoteError(f"nbtrack: cannot read the team store {self.dir} ({reason(exc)}).") from None
             try:
                 yield con
             finally:
@@ -114,16 +115,20 @@ class TeamStore:
             # ATTACH takes no bound parameters: the URI is configuration (never a filter's text)
             # and holds no password (config.check_uri).
             con.execute(f"ATTACH {database.path_literal(self.uri)} AS pg (TYPE postgres, READ_ONLY)")
-            rows = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'pg' "
-                               "AND schema_name = 'nbtrack' AND table_name = 'meta'").fetchall()
+            rows = con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'pg' "
+                "AND schema_name = 'nbtrack' AND table_name = 'meta'"
+            ).fetchall()
             if not rows[0][0]:
-                raise RemoteError(f"nbtrack: the team store {self.dir} has no nbtrack schema yet "
-                                  "(the first push creates it).")
-            version = con.execute("SELECT value FROM pg.nbtrack.meta WHERE key = 'schema_version'"
-                                  ).fetchall()
+                raise RemoteError(
+                    f"nbtrack: the team store {self.dir} has no nbtrack schema yet (the first push creates it)."
+                )
+            version = con.execute("SELECT value FROM pg.nbtrack.meta WHERE key = 'schema_version'").fetchall()
             if version and int(version[0][0]) > SCHEMA_VERSION:
-                raise RemoteError(f"nbtrack: the team store {self.dir} was set up by a newer nbtrack "
-                                  f"(schema {version[0][0]}); upgrade nbtrack to read it.")
+                raise RemoteError(
+                    f"nbtrack: the team store {self.dir} was set up by a newer nbtrack "
+                    f"(schema {version[0][0]}); upgrade nbtrack to read it."
+                )
             for name, sql in _VIEWS.items():
                 con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
             con.execute("CREATE OR REPLACE VIEW runs_raw AS SELECT * FROM runs")
@@ -155,8 +160,10 @@ def get_team_store(uri: str | None = None) -> TeamStore:
 
         uri = remote_uri(resolve_store_dir())
     if uri is None:
-        raise RemoteError("nbtrack: no team store is set; export NBTRACK_REMOTE=postgresql://user@host/db "
-                          "or run `nbtrack remote set URI`.")
+        raise RemoteError(
+            "nbtrack: no team store is set; export NBTRACK_REMOTE=postgresql://user@host/db "
+            "or run `nbtrack remote set URI`."
+        )
     with _team_lock:
         if uri not in _team:
             _team[uri] = TeamStore(uri)

@@ -27,7 +27,8 @@ def local_state(store) -> dict[str, tuple]:
         rows = con.execute(
             "SELECT r.run_id, w.seq, r.status, coalesce(s.n, 0) FROM runs r JOIN runs_raw w USING "
             "(run_id) LEFT JOIN (SELECT run_id, count(*) AS n FROM series GROUP BY run_id) s "
-            "USING (run_id)").fetchall()
+            "USING (run_id)"
+        ).fetchall()
     return {r[0]: r[1:] for r in rows}
 
 
@@ -75,15 +76,17 @@ def team_info(store) -> dict:
         exists = con.execute("SELECT to_regclass('nbtrack.pushed') IS NOT NULL").fetchone()[0]
         remote = {}
         if exists:
-            remote = {r[0]: r[1:] for r in con.execute(
-                "SELECT run_id, seq, status, n_points FROM nbtrack.pushed WHERE store_id = %s",
-                [sid]).fetchall()}
+            remote = {
+                r[0]: r[1:]
+                for r in con.execute(
+                    "SELECT run_id, seq, status, n_points FROM nbtrack.pushed WHERE store_id = %s", [sid]
+                ).fetchall()
+            }
         runs, points = pending(local, remote)
         info.update(reachable=True, pending_runs=runs, pending_points=points)
         write_state(store.dir, display(uri), len(remote), sum(v[2] for v in remote.values()))
     except Exception as exc:
-        info.update(reachable=False, remote_error=f"nbtrack: the team store answered with an error "
-                                                  f"({reason(exc)})")
+        info.update(reachable=False, remote_error=f"nbtrack: the team store answered with an error ({reason(exc)})")
     finally:
         con.close()
     return info
