@@ -44,8 +44,17 @@ def main() -> int:
     store_dir = tempfile.mkdtemp(prefix="nbtrack-card-bench-")
     without = min(loop(store_dir, a.steps, False) for _ in range(a.reps))
     with_card = min(loop(store_dir, a.steps, True) for _ in range(a.reps))
-    print(json.dumps({"steps": a.steps, "without_card_s": round(without, 3), "with_card_s": round(with_card, 3),
-                      "ratio": round(with_card / without, 2), "goal_met": with_card < without * 1.5 + 0.2}))
+    print(
+        json.dumps(
+            {
+                "steps": a.steps,
+                "without_card_s": round(without, 3),
+                "with_card_s": round(with_card, 3),
+                "ratio": round(with_card / without, 2),
+                "goal_met": with_card < without * 1.5 + 0.2,
+            }
+        )
+    )
     return 0
 
 

@@ -67,10 +67,17 @@ def _ts(value) -> float:
 
 def execute(kc, code: str, cell_id: str | None, timeout: float = 60) -> dict:
     """One execute request as JupyterLab sends it; wait for idle and the reply."""
-    msg = kc.session.msg("execute_request", {
-        "code": code, "silent": False, "store_history": True, "user_expressions": {},
-        "allow_stdin": False, "stop_on_error": True,
-    })
+    msg = kc.session.msg(
+        "execute_request",
+        {
+            "code": code,
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        },
+    )
     if cell_id is not None:
         msg["metadata"]["cellId"] = cell_id
     t0 = time.perf_counter()
@@ -92,8 +99,7 @@ def execute(kc, code: str, cell_id: str | None, timeout: float = 60) -> dict:
         if m["msg_type"] in ("stream", "display_data", "execute_result", "error", "update_display_data"):
             outputs.append(m)
     kernel_s = _ts(reply["header"]["date"]) - _ts(reply["metadata"]["started"])
-    return {"kernel_s": kernel_s, "round_trip_s": t1 - t0, "status": reply["content"]["status"],
-            "outputs": outputs}
+    return {"kernel_s": kernel_s, "round_trip_s": t1 - t0, "status": reply["content"]["status"], "outputs": outputs}
 
 
 def fill_store(store: Path, n: int) -> None:
@@ -103,8 +109,15 @@ def fill_store(store: Path, n: int) -> None:
     w_nbtrack.fill_bulk(argparse.Namespace(store=str(store), n=n))
 
 
-def measure(n: int = 10_000, reps: int = 20, gap_s: float = 0.0, store: Path | None = None,
-            notebook: str = "bench.ipynb", work: Path | None = None, setup: str = "") -> dict:
+def measure(
+    n: int = 10_000,
+    reps: int = 20,
+    gap_s: float = 0.0,
+    store: Path | None = None,
+    notebook: str = "bench.ipynb",
+    work: Path | None = None,
+    setup: str = "",
+) -> dict:
     from jupyter_client.manager import KernelManager
 
     work = Path(work or tempfile.mkdtemp(prefix="nbtrack-kbench-"))
@@ -134,7 +147,7 @@ def measure(n: int = 10_000, reps: int = 20, gap_s: float = 0.0, store: Path | N
         names = list(CONDITIONS)
         raw: dict[str, list[dict]] = {k: [] for k in names}
         for rep in range(reps):
-            order = names[rep % 3:] + names[: rep % 3]
+            order = names[rep % 3 :] + names[: rep % 3]
             for name in order:
                 r = execute(kc, CONDITIONS[name], str(uuid.uuid4()))
                 if r["status"] != "ok":
@@ -143,7 +156,9 @@ def measure(n: int = 10_000, reps: int = 20, gap_s: float = 0.0, store: Path | N
                 if gap_s:
                     time.sleep(gap_s)
         card_outputs = sum(1 for o in raw["track"][-1]["outputs"] if o["msg_type"] == "display_data")
-        check = execute(kc, "import nbtrack; _r = nbtrack.runs(); print(len(_r), (_r.status == 'finished').sum())", None)
+        check = execute(
+            kc, "import nbtrack; _r = nbtrack.runs(); print(len(_r), (_r.status == 'finished').sum())", None
+        )
         hooks = execute(kc, "print(__import__('json').dumps(_nbt_hook_times))", None)
     finally:
         kc.stop_channels()
@@ -156,8 +171,15 @@ def measure(n: int = 10_000, reps: int = 20, gap_s: float = 0.0, store: Path | N
         for kind in ("wall", "cpu"):
             xs = hook_times.get(f"{name}_{kind}") or [float("nan")]
             res_hooks[f"{name}_hooks_{kind}_s"] = statistics.median(xs)
-    res: dict = {**res_hooks, "store_runs": n, "reps": reps, "gap_s": gap_s, "fill_s": fill_s, "card_outputs": card_outputs,
-                 "runs_after": text.strip()}
+    res: dict = {
+        **res_hooks,
+        "store_runs": n,
+        "reps": reps,
+        "gap_s": gap_s,
+        "fill_s": fill_s,
+        "card_outputs": card_outputs,
+        "runs_after": text.strip(),
+    }
     for metric in ("kernel_s", "round_trip_s"):
         base = [r[metric] for r in raw["untracked"]]
         res[f"untracked_{metric}"] = statistics.median(base)

@@ -53,9 +53,11 @@ def ip(shell, store_dir):
 
 # -- make reliability: a table of what each reliability test put under load and what it lost ----
 
+
 def pytest_addoption(parser):
-    parser.addoption("--reliability-report", action="store_true",
-                     help="print a table of the reliability tests' figures at the end")
+    parser.addoption(
+        "--reliability-report", action="store_true", help="print a table of the reliability tests' figures at the end"
+    )
 
 
 @pytest.fixture
@@ -84,5 +86,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     tw.write_line("| test | result | load | faults | inputs tried | lost |")
     tw.write_line("|---|---|---|---|---|---|")
     for name, outcome, f in rows:
-        tw.write_line(f"| {name} | {outcome} | {f.get('load', '-')} | {f.get('faults', '-')} | "
-                      f"{f.get('inputs', '-')} | {f.get('lost', '-')} |")
+        tw.write_line(
+            f"| {name} | {outcome} | {f.get('load', '-')} | {f.get('faults', '-')} | "
+            f"{f.get('inputs', '-')} | {f.get('lost', '-')} |"
+        )

@@ -51,10 +51,12 @@ def test_a_line_is_written_once_even_across_a_fork(tmp_path):
 
 
 def test_exit_writes_pending_lines(tmp_path):
-    code = ("import sys; from nbtrack.capture import execlog\n"
-            "log = execlog.ExecLog()\n"
-            "for i in range(5): log.record(sys.argv[1], {}, f'x = {i}', None, i)\n"
-            "print(log.session)\n")
+    code = (
+        "import sys; from nbtrack.capture import execlog\n"
+        "log = execlog.ExecLog()\n"
+        "for i in range(5): log.record(sys.argv[1], {}, f'x = {i}', None, i)\n"
+        "print(log.session)\n"
+    )
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
     session = out.stdout.strip()
     lines = (tmp_path / "execlog" / f"{session}.jsonl").read_text().splitlines()

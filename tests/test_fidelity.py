@@ -26,8 +26,7 @@ _opts = {k: repr(pd.get_option(k)) for k in sorted(_cfg._registered_options)}
 @contextmanager
 def kernel(store_dir, cwd=None, **env):
     km = KernelManager(kernel_name="python3")
-    km.start_kernel(env=dict(os.environ, NBTRACK_STORE=str(store_dir), **env),
-                    cwd=str(cwd or store_dir.parent))
+    km.start_kernel(env=dict(os.environ, NBTRACK_STORE=str(store_dir), **env), cwd=str(cwd or store_dir.parent))
     kc = km.client()
     kc.start_channels()
     try:
@@ -40,9 +39,17 @@ def kernel(store_dir, cwd=None, **env):
 
 def run(kc, code: str, cell_id: str | None = "new", timeout: float = 60) -> dict:
     """One execute request as JupyterLab sends it (``metadata.cellId``; "new" = a fresh id)."""
-    msg = kc.session.msg("execute_request", {"code": code, "silent": False, "store_history": True,
-                                             "user_expressions": {}, "allow_stdin": False,
-                                             "stop_on_error": True})
+    msg = kc.session.msg(
+        "execute_request",
+        {
+            "code": code,
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        },
+    )
     if cell_id is not None:
         msg["metadata"]["cellId"] = str(uuid.uuid4()) if cell_id == "new" else cell_id
     kc.shell_channel.send(msg)
@@ -64,8 +71,9 @@ def run(kc, code: str, cell_id: str | None = "new", timeout: float = 60) -> dict
 
 
 def stdout(res: dict) -> str:
-    return "".join(o["content"]["text"] for o in res["outputs"]
-                   if o["msg_type"] == "stream" and o["content"]["name"] == "stdout")
+    return "".join(
+        o["content"]["text"] for o in res["outputs"] if o["msg_type"] == "stream" and o["content"]["name"] == "stdout"
+    )
 
 
 def result_data(res: dict) -> dict:
@@ -98,11 +106,14 @@ def test_a_tracked_session_keeps_pandas_options_and_frame_display(store_dir, tmp
         cid = str(uuid.uuid4())
         for src in ("%%track\nx = 1", "%%track -q\ny = 2", "%%track\nx = 3"):
             assert run(kc, src, cell_id=cid)["status"] == "ok"
-        for i in range(5):
+        for _ in range(5):
             run(kc, "%%track\nimport nbtrack\nnbtrack.log(loss=0.5)\nz = 1")
         time.sleep(1.5)  # the writer, history and card threads have done their first passes
-        assert value(kc, "sorted(set(__import__('sys').modules) & {'pandas', 'pyarrow', 'duckdb'})") == \
-            ["duckdb", "pandas", "pyarrow"]  # nbtrack uses them: imported, but on the main thread
+        assert value(kc, "sorted(set(__import__('sys').modules) & {'pandas', 'pyarrow', 'duckdb'})") == [
+            "duckdb",
+            "pandas",
+            "pyarrow",
+        ]  # nbtrack uses them: imported, but on the main thread
         tracked = pandas_view(kc)
     assert untracked["options"]["display.max_columns"] == "20"
     assert tracked["options"] == untracked["options"]
@@ -112,8 +123,12 @@ def test_a_tracked_session_keeps_pandas_options_and_frame_display(store_dir, tmp
 
 def fallback(res: dict) -> dict:
     """The card's static fallback as a notebook saves it: the last bundle of its display."""
-    cards = [o for o in res["outputs"] if o["msg_type"] in ("display_data", "update_display_data")
-             and "application/vnd.jupyter.widget-view+json" in o["content"]["data"]]
+    cards = [
+        o
+        for o in res["outputs"]
+        if o["msg_type"] in ("display_data", "update_display_data")
+        and "application/vnd.jupyter.widget-view+json" in o["content"]["data"]
+    ]
     assert cards and cards[0]["msg_type"] == "display_data"
     assert all(o["msg_type"] == "update_display_data" for o in cards[1:])
     ids = {o["content"]["transient"]["display_id"] for o in cards}
@@ -130,8 +145,9 @@ def test_nested_cells_capture_and_the_cards_final_state(store_dir, tmp_path):
         untracked_cap = value(kc, "[len(cap.outputs), cap.stdout]")
     with kernel(store_dir, JPY_SESSION_NAME=str(tmp_path / "nb.ipynb")) as kc:
         assert run(kc, "%load_ext nbtrack")["status"] == "ok"
-        nested = run(kc, "%%track\nlr = 0.01\nget_ipython().run_cell('inner = 1')\n"
-                         "import time; time.sleep(0.5)\nacc = lr * 90")
+        nested = run(
+            kc, "%%track\nlr = 0.01\nget_ipython().run_cell('inner = 1')\nimport time; time.sleep(0.5)\nacc = lr * 90"
+        )
         assert nested["status"] == "ok"
         final = fallback(nested)
         assert "finished" in final["text/plain"] and "acc = 0.9" in final["text/plain"]
@@ -166,9 +182,11 @@ def test_headless_runs_key_cells_by_the_saved_notebooks_cell_ids(store_dir, tmp_
     from nbclient import NotebookClient
 
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("%load_ext nbtrack"),
-                nbformat.v4.new_code_cell("%%track\nscore = 0.5 + 0.25"),
-                nbformat.v4.new_code_cell("%%track -q\nother = 1.0 + 1")]
+    nb.cells = [
+        nbformat.v4.new_code_cell("%load_ext nbtrack"),
+        nbformat.v4.new_code_cell("%%track\nscore = 0.5 + 0.25"),
+        nbformat.v4.new_code_cell("%%track -q\nother = 1.0 + 1"),
+    ]
     folder = tmp_path / "project"
     folder.mkdir()
     path = folder / "train.ipynb"
@@ -176,8 +194,9 @@ def test_headless_runs_key_cells_by_the_saved_notebooks_cell_ids(store_dir, tmp_
     ids = [c.id for c in nbformat.read(path, as_version=4).cells]
 
     def execute(notebook, where):
-        client = NotebookClient(notebook, kernel_name="python3", timeout=120,
-                                resources={"metadata": {"path": str(where)}})
+        client = NotebookClient(
+            notebook, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(where)}}
+        )
         client.execute()
         return notebook
 
@@ -208,7 +227,9 @@ def test_a_late_history_reaches_the_live_card_without_holding_the_cell(store_dir
     other = tmp_path / "other-store"
     with kernel(store_dir, JPY_SESSION_NAME="nb.ipynb") as kc:
         assert run(kc, "%load_ext nbtrack")["status"] == "ok"
-        setup = run(kc, f"""
+        setup = run(
+            kc,
+            f"""
 import os, time, nbtrack
 from nbtrack.capture.run import Run
 from nbtrack.store import query
@@ -222,7 +243,9 @@ def _slow_load(*a, **k):  # a store that answers slowly (a long compaction, a bi
     return _load(*a, **k)
 query.notebook_history = _slow_load
 os.environ["NBTRACK_STORE"] = {str(other)!r}  # a store no cell of this session used yet
-""", cell_id=None)
+""",
+            cell_id=None,
+        )
         assert setup["status"] == "ok", setup
         res = run(kc, "%%track\nacc = 0.75 + 0", cell_id="C")
         # The cell ended before the (2 s) history load did: no comparison in its final state.

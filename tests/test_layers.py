@@ -40,8 +40,10 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_capture_imports_no_widget():
-    offenders = {p.name: sorted(n for n in _imports(p) if n.startswith("nbtrack.widgets"))
-                 for p in (SRC / "capture").glob("*.py")}
+    offenders = {
+        p.name: sorted(n for n in _imports(p) if n.startswith("nbtrack.widgets"))
+        for p in (SRC / "capture").glob("*.py")
+    }
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
@@ -61,8 +63,9 @@ def test_every_exception_class_lives_in_nbtrack_errors():
             continue  # the W&B shim's own classes mirror wandb's (wandb.Error, ...)
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ClassDef) and any(
-                    getattr(b, "id", getattr(b, "attr", "")).endswith(("Error", "Exception", "Warning", "Timeout"))
-                    for b in node.bases):
+                getattr(b, "id", getattr(b, "attr", "")).endswith(("Error", "Exception", "Warning", "Timeout"))
+                for b in node.bases
+            ):
                 defined[node.name] = path.relative_to(SRC).as_posix()
     assert defined == {}
     for name in errors.__all__:

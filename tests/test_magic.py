@@ -86,7 +86,9 @@ def test_rerun_adds_to_the_cells_history_and_summary_shows_the_change(ip, store,
 
 
 def test_magics_shell_commands_and_await_work_inside_the_body(ip, store, capsys):
-    r = ip.cell("%%track -q\nimport asyncio\n%time t = 1\nout = !echo hello-from-shell\nawait asyncio.sleep(0)\nw = len(out)")
+    r = ip.cell(
+        "%%track -q\nimport asyncio\n%time t = 1\nout = !echo hello-from-shell\nawait asyncio.sleep(0)\nw = len(out)"
+    )
     assert r.success
     assert ip.user_ns["out"] == ["hello-from-shell"] and ip.user_ns["t"] == 1
     assert nbtrack.runs().status[0] == "finished"
@@ -139,7 +141,7 @@ def test_bad_options_give_usage_error_and_do_not_run_the_body(ip, store, capsys)
 
 
 def test_images_displayed_by_the_cell_are_kept_as_artifacts(ip, store):
-    png = (b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
     ip.user_ns["png_bytes"] = png
     ip.cell("%%track -q\nfrom IPython.display import Image, display\ndisplay(Image(data=png_bytes, format='png'))")
     rec = nbtrack.get_run(nbtrack.runs().run_id[0])
@@ -173,7 +175,7 @@ def test_odd_values_never_break_the_cell(ip, store):
         "nan_metric = float('nan') * 1\n"
         "inf_metric = math.inf * 1\n"
         "caf\u00e9 = 2 * 1.0\n"
-        "emoji = '" + "\U0001F600" * 25_000 + "'\n"  # a 100 kB literal
+        "emoji = '" + "\U0001f600" * 25_000 + "'\n"  # a 100 kB literal
         "f.close()"
     )
     row = nbtrack.runs().iloc[0]
@@ -197,7 +199,7 @@ def test_ten_thousand_params_in_one_cell(ip, store):
 
 
 def test_quoted_option_values_lose_their_quotes(ip, store):
-    ip.cell("%%track -q --name \"rf baseline\" -t 'two words' -p \"note=hello world\"\nv = 1 + 1")
+    ip.cell('%%track -q --name "rf baseline" -t \'two words\' -p "note=hello world"\nv = 1 + 1')
     row = nbtrack.runs().iloc[0]
     assert row["name"] == "rf baseline" and row.tags == ["two words"]
     assert row["params.note"] == "hello world"
@@ -205,8 +207,10 @@ def test_quoted_option_values_lose_their_quotes(ip, store):
 
 def test_a_nested_run_cell_is_part_of_the_tracked_cells_run(ip, store):
     """Only the outermost cell's events start and end a run (issue 14.3)."""
-    ip.cell("%%track -q\nlr = 0.01\nget_ipython().run_cell('inner = 1')\n"
-            "get_ipython().run_cell('%%track -q\\nnested = 2')\nimport time; time.sleep(0.2)\nacc = lr * 90")
+    ip.cell(
+        "%%track -q\nlr = 0.01\nget_ipython().run_cell('inner = 1')\n"
+        "get_ipython().run_cell('%%track -q\\nnested = 2')\nimport time; time.sleep(0.2)\nacc = lr * 90"
+    )
     runs = nbtrack.runs()
     assert len(runs) == 1 and runs.status[0] == "finished"
     assert runs.duration_s[0] >= 0.2 and runs["metrics.acc"][0] == pytest.approx(0.9)

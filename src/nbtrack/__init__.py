@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from types import ModuleType as _ModuleType
 from typing import Any, Iterable
 
 from ._version import __version__
@@ -25,7 +26,7 @@ __all__ = [
 ]
 
 
-class _CallableStorePackage(type(_store_package)):
+class _CallableStorePackage(_ModuleType):
     """``nbtrack.store`` is the ``nbtrack.store`` package and, called, the store in use (or the
     one at ``path``): ``nbtrack.store().dir``. A plain function of that name hid the package
     (``nbtrack.store.ids`` raised AttributeError); the package made callable keeps both."""

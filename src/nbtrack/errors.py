@@ -11,10 +11,19 @@ from __future__ import annotations
 
 __all__ = [
     "NbtrackWarning",
-    "StoreError", "StoreVersionError", "StoreBusyError", "StoreCorruptError",
-    "UnknownRunError", "RunningRunsError", "LockTimeout", "RemoteError",
-    "FilterError", "QueryError", "RequestError",
-    "InteropError", "RunningRunError",
+    "StoreError",
+    "StoreVersionError",
+    "StoreBusyError",
+    "StoreCorruptError",
+    "UnknownRunError",
+    "RunningRunsError",
+    "LockTimeout",
+    "RemoteError",
+    "FilterError",
+    "QueryError",
+    "RequestError",
+    "InteropError",
+    "RunningRunError",
 ]
 
 

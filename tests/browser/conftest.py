@@ -31,8 +31,11 @@ HERE = Path(__file__).resolve().parent
 @pytest.hookimpl(tryfirst=True)  # before -m deselects: `pytest -m browser` selects these tests
 def pytest_collection_modifyitems(config, items):
     # A module-level pytestmark in a conftest marks nothing: each test here gets the marker.
-    skip = None if os.path.exists(CHROMIUM) else pytest.mark.skip(
-        reason="Debian chromium is not installed (make test installs it as root)")
+    skip = (
+        None
+        if os.path.exists(CHROMIUM)
+        else pytest.mark.skip(reason="Debian chromium is not installed (make test installs it as root)")
+    )
     for item in items:
         if HERE in Path(str(item.fspath)).resolve().parents:
             item.add_marker(pytest.mark.browser)
@@ -49,8 +52,7 @@ class Lab:
     proc: subprocess.Popen
 
     def api(self, path: str) -> dict:
-        req = urllib.request.Request(f"{self.url}/{path.lstrip('/')}",
-                                     headers={"Authorization": f"token {self.token}"})
+        req = urllib.request.Request(f"{self.url}/{path.lstrip('/')}", headers={"Authorization": f"token {self.token}"})
         with urllib.request.urlopen(req, timeout=10) as resp:
             return json.loads(resp.read())
 
@@ -67,12 +69,23 @@ def lab(tmp_path_factory):
     store_dir = root / ".nbtrack"
     token = secrets.token_hex(16)
     port = _free_port()
-    env = dict(os.environ, NBTRACK_STORE=str(store_dir), JUPYTER_CONFIG_DIR=str(root / ".jupyter"),
-               JUPYTER_RUNTIME_DIR=str(root / ".runtime"))
+    env = dict(
+        os.environ,
+        NBTRACK_STORE=str(store_dir),
+        JUPYTER_CONFIG_DIR=str(root / ".jupyter"),
+        JUPYTER_RUNTIME_DIR=str(root / ".runtime"),
+    )
     cmd = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-        "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        f"--port={port}",
+        "--ip=127.0.0.1",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--ServerApp.open_browser=False",
     ]
     if os.geteuid() == 0:
@@ -80,8 +93,9 @@ def lab(tmp_path_factory):
     # No "get notified about Jupyter news?" toast over the screenshots.
     labconfig = root / ".jupyter" / "labconfig"
     labconfig.mkdir(parents=True)
-    (labconfig / "page_config.json").write_text(json.dumps(
-        {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
+    (labconfig / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+    )
     log = open(root / "server.log", "w")
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root)
     server = Lab(f"http://127.0.0.1:{port}", token, root, store_dir, proc)
@@ -93,7 +107,7 @@ def lab(tmp_path_factory):
         except Exception:
             if proc.poll() is not None or time.time() > deadline:
                 proc.kill()
-                raise RuntimeError("JupyterLab did not start:\n" + (root / "server.log").read_text()[-3000:])
+                raise RuntimeError("JupyterLab did not start:\n" + (root / "server.log").read_text()[-3000:]) from None
             time.sleep(0.3)
     yield server
     proc.terminate()
@@ -111,8 +125,15 @@ def browser():
         b = p.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         yield b
         b.close()

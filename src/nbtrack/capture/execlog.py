@@ -24,7 +24,7 @@ import time
 import uuid
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from .values import summarize
 
@@ -53,14 +53,28 @@ class ExecLog:
     def path(self, store_dir: Path) -> Path:
         return Path(store_dir) / "execlog" / f"{self.session}.jsonl"
 
-    def record(self, store_dir: Path, ns: dict, raw: str, cell_id: str | None, execution_count: Any,
-               run=None, inputs: list[dict] = (), assigned=()) -> int:
+    def record(
+        self,
+        store_dir: Path,
+        ns: dict,
+        raw: str,
+        cell_id: str | None,
+        execution_count: Any,
+        run=None,
+        inputs: Iterable[dict] = (),
+        assigned=(),
+    ) -> int:
         """Log one executed cell; returns its sequence number. ``inputs`` are the summaries of
         what a tracked cell read (they become watched), ``assigned`` the names it bound."""
         self.seq += 1
         h = source_hash(raw)
-        entry: dict[str, Any] = {"seq": self.seq, "t": round(time.time(), 3), "cell": cell_id,
-                                 "n": execution_count, "hash": h}
+        entry: dict[str, Any] = {
+            "seq": self.seq,
+            "t": round(time.time(), 3),
+            "cell": cell_id,
+            "n": execution_count,
+            "hash": h,
+        }
         if h not in self._seen:
             entry["src"] = raw
             self._seen.add(h)
@@ -84,8 +98,9 @@ class ExecLog:
                     continue
                 value = ns.get(name, _GONE)
                 # What the name holds now (the run's own cell may have rebound it).
-                self.watched[name] = _identity(value) if name in assigned else \
-                    (item.get("fingerprint") or item.get("value"))
+                self.watched[name] = (
+                    _identity(value) if name in assigned else (item.get("fingerprint") or item.get("value"))
+                )
                 self._ids[name] = id(value)
         self._write(store_dir if isinstance(store_dir, Path) else Path(store_dir), entry)
         return self.seq
@@ -93,7 +108,9 @@ class ExecLog:
     def _write(self, store_dir: Path, entry: dict) -> None:
         line = (_encode(entry) + "\n").encode("utf-8", "surrogatepass")
         with self._lock:
-            if self._dir is not store_dir and self._dir != store_dir:  # first line, or another store: what is pending goes first
+            if (
+                self._dir is not store_dir and self._dir != store_dir
+            ):  # first line, or another store: what is pending goes first
                 self._flush_locked()
                 self._dir, self._file = store_dir, str(store_dir / "execlog" / f"{self.session}.jsonl")
                 self._written_at = 0.0

@@ -17,7 +17,6 @@ import base64
 import os
 import shlex
 import sys
-import threading
 import time
 import warnings
 from functools import lru_cache
@@ -28,19 +27,16 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..errors import NbtrackWarning  # noqa: F401  (tests and callers import it from here)
-from ..store import get_store
-from ..store import location
-from . import context
+from ..store import get_store, location
+from . import context, printed, views
 from . import run as runmod
-from . import printed, views
 from .analyze import analyze, inner_body
 from .execlog import ExecLog
 from .extract import extract
 from .resources import Meter
 from .rules import project_rules
-from .values import file_summary, safe_repr
 from .summary import CellHistory, RunSummary
-from .values import as_metric, summarize
+from .values import file_summary, safe_repr, summarize
 
 MAX_STDOUT = 64 * 1024
 MAX_ARTIFACT = 2 * 1024 * 1024
@@ -69,23 +65,44 @@ class TrackMagics(Magics):
     @argument("-n", "--name", help="A name for this run (shown in the summary, table and sidebar).")
     @argument("-t", "--tag", action="append", default=[], help="A tag for this run; repeat for more.")
     @argument(
-        "-e", "--experiment",
+        "-e",
+        "--experiment",
         help="Experiment to file the run under (default: the notebook's file name without .ipynb).",
     )
     @argument(
-        "-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="An explicit parameter; VALUE is read as a Python literal (else kept as text). Repeatable.",
     )
     @argument("-q", "--quiet", action="store_true", help="Show no run summary under the cell.")
-    @argument("--explain", action="store_true",
-              help="Print every captured param, metric and input and the rule that produced it.")
-    @argument("--no-param", action="append", default=[], metavar="NAME",
-              help="Never record NAME as a parameter (a variable or keyword name). Repeatable.")
-    @argument("--metric", action="append", default=[], metavar="NAME",
-              help="Record NAME as a metric whatever the rules say. Repeatable.")
-    @argument("--sweep", metavar="SPACE",
-              help='Run the cell once per trial: "lr=[0.1, 0.01]; depth=int(2, 12); opt=choice(\'a\', \'b\')"; '
-                   "also range(..), uniform(lo, hi), loguniform(lo, hi).")
+    @argument(
+        "--explain",
+        action="store_true",
+        help="Print every captured param, metric and input and the rule that produced it.",
+    )
+    @argument(
+        "--no-param",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="Never record NAME as a parameter (a variable or keyword name). Repeatable.",
+    )
+    @argument(
+        "--metric",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="Record NAME as a metric whatever the rules say. Repeatable.",
+    )
+    @argument(
+        "--sweep",
+        metavar="SPACE",
+        help="Run the cell once per trial: \"lr=[0.1, 0.01]; depth=int(2, 12); opt=choice('a', 'b')\"; "
+        "also range(..), uniform(lo, hi), loguniform(lo, hi).",
+    )
     @argument("--trials", type=int, help="Number of trials (default: the whole grid, or 10).")
     @argument("--optimize", metavar='"metrics.NAME max|min"', help="The sweep's objective.")
     @argument("--seed", type=int, help="Seed of the sweep's sampler (repeatable trial sequence).")
@@ -109,7 +126,7 @@ class TrackMagics(Magics):
             run_sweep(self.tracker, args, cell)
             return
         self.tracker.start(args, cell, info=None)
-        self.shell.run_cell(cell, store_history=False)  # its post_run_cell event ends the run
+        self.tracker.shell.run_cell(cell, store_history=False)  # its post_run_cell event ends the run
 
     @line_magic
     def nbtrack(self, line: str):
@@ -125,12 +142,15 @@ class TrackMagics(Magics):
         elif parts:
             raise UsageError("usage: %nbtrack  or  %nbtrack store PATH")
         info = query.store_info(get_store())
-        print(f"nbtrack store: {info['path']}  ({info['runs']} runs, {info['running']} running, "
-              f"{info['points']} points)")
+        print(
+            f"nbtrack store: {info['path']}  ({info['runs']} runs, {info['running']} running, {info['points']} points)"
+        )
         if "remote" in info:  # the team store (nbtrack.team.status)
             state = "reachable" if info.get("reachable") else "unreachable"
-            print(f"team store: {info['remote']}  ({state}; {info.get('pending_runs', '?')} runs, "
-                  f"{info.get('pending_points', '?')} points waiting to be pushed)")
+            print(
+                f"team store: {info['remote']}  ({state}; {info.get('pending_runs', '?')} runs, "
+                f"{info.get('pending_points', '?')} points waiting to be pushed)"
+            )
 
 
 @lru_cache(maxsize=512)
@@ -139,7 +159,7 @@ def parse_track_line(first_line: str):
     line = first_line.rstrip("\n")
     if not line.startswith("%%track"):
         return None
-    rest = line[len("%%track"):]
+    rest = line[len("%%track") :]
     if rest and not rest[0].isspace():
         return None  # e.g. %%tracker
     if rest.rstrip().endswith("?"):
@@ -216,6 +236,7 @@ class Tracker:
         self._store_dir, self._store_at = None, -1e9  # the log's store, resolved at most once a second
         self.rules = project_rules()
         self.meter = None
+        self.last_sweep: str | None = None  # the id of this kernel's last %%track --sweep (nbtrack.sweep())
 
     # -- events ----------------------------------------------------------------------------
 
@@ -261,8 +282,16 @@ class Tracker:
             now = time.monotonic()
             if run is not None or now - self._store_at > 1.0:  # resolving the store costs ~40 us
                 self._store_dir, self._store_at = (run.store.dir if run is not None else get_store().dir), now
-            self.execlog.record(self._store_dir, self.shell.user_ns, raw, cell_id,
-                                getattr(result, "execution_count", None), run, inputs, assigned)
+            self.execlog.record(
+                self._store_dir,
+                self.shell.user_ns,
+                raw,
+                cell_id,
+                getattr(result, "execution_count", None),
+                run,
+                inputs,
+                assigned,
+            )
         except Exception:
             pass  # the log is for replay and stale flags; it never costs the user the cell
 
@@ -297,8 +326,15 @@ class Tracker:
         printed.reset()
         self.printed_scores.armed = True  # the next AST IPython compiles is this cell's body
         run = runmod.Run(
-            store, name=args.name, experiment=args.experiment, tags=args.tag, params=params,
-            notebook=notebook, cell_id=cell_id, execution_count=shell.execution_count, source=body,
+            store,
+            name=args.name,
+            experiment=args.experiment,
+            tags=args.tag,
+            params=params,
+            notebook=notebook,
+            cell_id=cell_id,
+            execution_count=shell.execution_count,
+            source=body,
         )
         self.args, self.analysis, self.run = args, analysis, run
         if getattr(args, "replay_of", None):
@@ -314,6 +350,8 @@ class Tracker:
 
     def finish(self, result) -> None:
         run, analysis, self.run = self.run, self.analysis, None
+        if run is None:  # post_run_cell calls this only while a run is active
+            return
         summary = None
         try:
             if runmod._stack and runmod._stack[-1] is run:
@@ -334,8 +372,13 @@ class Tracker:
             captured = self._extract(run, analysis, ns, result)
             if captured is not None:
                 run.log_params(captured.params)
-                run.param_sources.update({k: r for k, r in captured.param_rules.items() if k in run.params
-                                          and k not in run.param_sources and r.startswith("inherited")})
+                run.param_sources.update(
+                    {
+                        k: r
+                        for k, r in captured.param_rules.items()
+                        if k in run.params and k not in run.param_sources and r.startswith("inherited")
+                    }
+                )
                 for key, values in captured.series.items():
                     if key not in metrics:
                         for step, value in enumerate(values):
@@ -350,15 +393,20 @@ class Tracker:
                 if name in metrics:
                     continue
                 elif not _is_code_object(value):
-                    outputs.append({"name": name, **{k: v for k, v in summarize(value, fingerprint=False).items()
-                                                     if k in ("type", "shape")},
-                                    "summary": summarize(value, fingerprint=False)["value"]})
+                    outputs.append(
+                        {
+                            "name": name,
+                            **{k: v for k, v in summarize(value, fingerprint=False).items() if k in ("type", "shape")},
+                            "summary": summarize(value, fingerprint=False)["value"],
+                        }
+                    )
             artifacts = list(self.images)
             if stdout:
                 data = stdout.encode("utf-8", "replace")
                 artifacts.append({"name": "stdout", "mime": "text/plain", "size": len(data), "data": data})
             run.extra_context.update(
-                {"session": self.execlog.session, "log_seq": self.execlog.seq + 1})  # this cell's log line
+                {"session": self.execlog.session, "log_seq": self.execlog.seq + 1}
+            )  # this cell's log line
             run.end(status, exc, metrics=metrics, inputs=self.inputs, outputs=outputs, artifacts=artifacts)
             self._finished = (run, list(self.inputs), set(analysis.assigned))
             self._remember_producers(run, analysis, ns, captured)
@@ -370,8 +418,13 @@ class Tracker:
             if run.status == "running":  # something above failed: the run (and its card) still end
                 try:
                     exc = getattr(result, "error_in_exec", None) or getattr(result, "error_before_exec", None)
-                    status = ("interrupted" if isinstance(exc, KeyboardInterrupt)
-                              else "failed" if exc is not None else "finished")
+                    status = (
+                        "interrupted"
+                        if isinstance(exc, KeyboardInterrupt)
+                        else "failed"
+                        if exc is not None
+                        else "finished"
+                    )
                     run.end(status, exc, metrics=run.last_values())
                 except Exception:
                     pass
@@ -391,8 +444,10 @@ class Tracker:
                 context.import_on_main_thread(self.shell, widgets=True)
             return views.open_view(run)
         except Exception as exc:  # no widgets: the text/HTML summary comes at the end
-            self.warn(f"nbtrack: the live run card is unavailable ({type(exc).__name__}: {exc}); "
-                      "showing a plain summary instead.")
+            self.warn(
+                f"nbtrack: the live run card is unavailable ({type(exc).__name__}: {exc}); "
+                "showing a plain summary instead."
+            )
             return None
 
     def _show_summary(self, summary) -> None:
@@ -417,13 +472,22 @@ class Tracker:
             last = printed.last[0]  # hidden by ';' or by a capture: still the cell's result
         try:
             self.printed_scores.armed = False
-            captured = extract(analysis, ns, self.rules, inputs=getattr(self, "input_values", {}),
-                               produced=self.produced, last_value=last,
-                               skip_params=set(run.params), printed=dict(printed.printed))
+            captured = extract(
+                analysis,
+                ns,
+                self.rules,
+                inputs=getattr(self, "input_values", {}),
+                produced=self.produced,
+                last_value=last,
+                skip_params=set(run.params),
+                printed=dict(printed.printed),
+            )
             printed.reset()
         except Exception as exc:  # a rule must never cost the user the run
-            self.warn(f"nbtrack: capturing params/metrics failed ({type(exc).__name__}: {exc}); "
-                      "the run keeps the literal params.")
+            self.warn(
+                f"nbtrack: capturing params/metrics failed ({type(exc).__name__}: {exc}); "
+                "the run keeps the literal params."
+            )
             return None
         for problem in captured.problems[:1]:  # one warning, however many odd objects
             self.warn(f"nbtrack: {problem}.")
@@ -450,16 +514,22 @@ class Tracker:
         if captured is not None:
             prules.update(captured.param_rules)
             mrules.update(captured.metric_rules)
-        prules.update({k: r for k, r in run.param_sources.items()})
+        prules.update(run.param_sources)
         lines = [f"nbtrack --explain: run {run.run_id}"]
         lines.append("  params:" if run.params else "  params: none")
         for k, v in run.params.items():
             lines.append(f"    {k} = {safe_repr(v, 80)}  from {prules.get(k, '--param')}")
         lines.append("  metrics:" if run.metrics else "  metrics: none")
         for k, v in run.metrics.items():
-            rule = mrules.get(k) or ("resource use of the cell" if k in cost else
-                                     "nbtrack.log series, last value" if k in run._last or any(p[0] == k for p in run._points)
-                                     else "log_metrics" if k in run.pending_metrics else "number computed in the cell")
+            rule = mrules.get(k) or (
+                "resource use of the cell"
+                if k in cost
+                else "nbtrack.log series, last value"
+                if k in run._last or any(p[0] == k for p in run._points)
+                else "log_metrics"
+                if k in run.pending_metrics
+                else "number computed in the cell"
+            )
             lines.append(f"    {k} = {v:.6g}  from {rule}")
         lines.append("  inputs:" if self.inputs else "  inputs: none")
         for entry in self.inputs:
@@ -498,8 +568,7 @@ class Tracker:
             self._stores_met.add(str(store.dir))
             if first or (card is None and not self.args.quiet):
                 history.wait(store, notebook, 0.5)
-            if card is not None and history.when_loaded(store, notebook,
-                                                        lambda: card.compare(history.summary(run))):
+            if card is not None and history.when_loaded(store, notebook, lambda: card.compare(history.summary(run))):
                 pass  # the card shows the deltas when the history is in
         summary = history.summary(run)
         history.add(run)
@@ -519,8 +588,9 @@ class Tracker:
                         raw = data[mime]
                         blob = base64.b64decode(raw) if mime != "image/svg+xml" else str(raw).encode()
                         if len(blob) <= MAX_ARTIFACT:
-                            self.images.append({"name": f"display-{len(self.images)}", "mime": mime,
-                                                "size": len(blob), "data": blob})
+                            self.images.append(
+                                {"name": f"display-{len(self.images)}", "mime": mime, "size": len(blob), "data": blob}
+                            )
                         break
             except Exception:
                 pass

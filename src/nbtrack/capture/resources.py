@@ -54,7 +54,7 @@ def _status_kb(field: bytes) -> int | None:
     try:
         text = _FILES.read("status", 8192)
         at = text.index(field)
-        return int(text[at + len(field):text.index(b"\n", at)].split()[0])
+        return int(text[at + len(field) : text.index(b"\n", at)].split()[0])
     except (OSError, ValueError, IndexError, AttributeError):
         return None
 
@@ -94,8 +94,7 @@ class Meter:
         # After the reset getrusage's peak is the reset one (~10 us), unless threads that
         # exited earlier left a higher peak in it: then read VmHWM (~0.3 ms in a kernel).
         start_peak = _lifetime_peak_kb() if self.exact else None
-        self.fast = self.exact and start_peak is not None and self.rss0 is not None and \
-            start_peak <= self.rss0 + 1024
+        self.fast = self.exact and start_peak is not None and self.rss0 is not None and start_peak <= self.rss0 + 1024
         self.gpu = _gpu_begin()
 
     def stop(self) -> dict[str, float]:

@@ -176,11 +176,13 @@ class Run:
             metrics = {**(metrics or {}), **self.pending_metrics}
         if metrics:
             self.metrics.update(metrics)
-            w.put("metrics", [
-                {"run_id": self.run_id, "key": k, "value": v, "step": None,
-                 "time": _utc(self.ended), "seq": seq}
-                for k, v in metrics.items()
-            ])
+            w.put(
+                "metrics",
+                [
+                    {"run_id": self.run_id, "key": k, "value": v, "step": None, "time": _utc(self.ended), "seq": seq}
+                    for k, v in metrics.items()
+                ],
+            )
         for table, rows in (("inputs", inputs), ("outputs", outputs), ("artifacts", artifacts)):
             if rows:
                 w.put(table, [{"run_id": self.run_id, **r} for r in rows])
@@ -274,8 +276,9 @@ class Run:
         ).cast(TABLES["metrics"])
         # Only now that the tables exist do the points leave the buffers (a failure above
         # keeps them for the next pass). _last first, so last_values() never misses a point.
-        for r, k, v, st, t in zip(m_run.tolist(), m_key.tolist(), values[last_at].tolist(),
-                                  steps[last_at].tolist(), m_times.tolist()):
+        for r, k, v, st, t in zip(
+            m_run.tolist(), m_key.tolist(), values[last_at].tolist(), steps[last_at].tolist(), m_times.tolist()
+        ):
             taken[r][0]._last[key_names[k]] = (v, st, t)
         for run, n in taken:
             del run._points[:n]
@@ -493,7 +496,7 @@ def install_sigterm_handler() -> None:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGTERM)
 
-    on_sigterm._nbtrack = True
+    on_sigterm._nbtrack = True  # type: ignore[attr-defined]  # marks our handler (installed once)
     signal.signal(signal.SIGTERM, on_sigterm)
 
 
@@ -503,8 +506,7 @@ def _close_active_runs() -> None:
     stores = set()
     for run in list(_active):
         try:
-            run.end("interrupted", SystemExit("the process exited while the run was active"),
-                    metrics=run.last_values())
+            run.end("interrupted", SystemExit("the process exited while the run was active"), metrics=run.last_values())
             stores.add(run.store)
         except Exception:
             pass
