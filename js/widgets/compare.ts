@@ -53,7 +53,7 @@ function runsTable(runs: Row[], differs: Set<string>): HTMLElement {
   for (const field of ordered) {
     const d = differs.has(field);
     body.append(h("tr", { class: d ? "differs-row" : "" }, h("th", { text: field, class: d ? "differs" : "" }),
-      runs.map((r) => h("td", { text: fmt(r[field]), class: (d ? "differs " : "") + (typeof r[field] === "number" ? "num" : "") }))));
+      runs.map((r) => h("td", { text: field === "duration_s" ? duration(r[field] as number | null) : fmt(r[field]), class: (d ? "differs " : "") + (typeof r[field] === "number" ? "num" : "") }))));
   }
   table.append(body);
   return h("div", { class: "nbt-scroll" }, h("div", { class: "nbt-section", text: "params and metrics (differences first, highlighted)" }), table);

@@ -15,7 +15,7 @@ const CARD_CSS = `
 .nbt-status-failed, .nbt-status-crashed { color: var(--jp-error-color1, #cf222e); } .nbt-status-interrupted { color: var(--jp-warn-color1, #9a6700); }
 .nbt-head > * { margin-right: 8px; }
 .nbt-tag { background: var(--jp-layout-color2, #eee); border-radius: 3px; padding: 0 5px; margin-right: 4px; }
-.nbt-stale { color: var(--jp-warn-color0, #7a5200); background: var(--jp-warn-color3, #fff3c4); border: 1px solid var(--jp-warn-color2, #e0b84a); border-radius: 3px; padding: 0 5px; font-size: 11px; }
+.nbt-stale { color: var(--jp-ui-font-color1, #222); background: color-mix(in srgb, var(--jp-warn-color1, #f0ad4e) 30%, var(--jp-layout-color1, #fff)); border: 1px solid var(--jp-warn-color2, #e0b84a); border-radius: 3px; padding: 0 5px; font-size: 11px; }
 .nbt-muted { color: var(--jp-ui-font-color2, #666); }
 .nbt-better { color: var(--jp-success-color1, #1a7f37); } .nbt-worse { color: var(--jp-error-color1, #cf222e); }
 .nbt-chart { margin-top: 4px; }
@@ -43,17 +43,17 @@ const MORE_CSS = `
 .nbt-grid td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .nbt-grid .pinned { position: sticky; z-index: 1; }
 .nbt-grid th.pinned { z-index: 3; }
-.nbt-grid tr.sel td { background: var(--jp-brand-color3, #dbeafe); }
+.nbt-grid tr.sel td { background: color-mix(in srgb, var(--jp-brand-color1, #1976d2) 25%, var(--jp-layout-color1, #fff)); }
 .nbt-grid tr:hover td { background: var(--jp-layout-color2, #f3f4f6); }
-.nbt-grid .differs { background: var(--jp-warn-color3, #fff8c5) !important; }
+.nbt-grid .differs { background: color-mix(in srgb, var(--jp-warn-color1, #f0ad4e) 22%, var(--jp-layout-color1, #fff)) !important; }
 .nbt-columns { position: relative; }
 .nbt-columns > div { position: absolute; z-index: 10; background: var(--jp-layout-color1, #fff); border: 1px solid var(--jp-border-color1, #ccc); padding: 6px; max-height: 300px; overflow: auto; box-shadow: var(--jp-elevation-z4, 0 2px 8px rgba(0,0,0,.15)); }
 .nbt-columns label { display: block; white-space: nowrap; }
 .nbt-charts { display: flex; flex-wrap: wrap; gap: 12px; margin: 6px 0; }
 .nbt-section { margin: 8px 0 2px; font-weight: 600; }
-.nbt-diff td.changed, .nbt-diff td.replace { background: var(--jp-warn-color3, #fff8c5); }
-.nbt-diff td.added, .nbt-diff td.insert { background: var(--jp-success-color3, #dafbe1); }
-.nbt-diff td.removed, .nbt-diff td.delete { background: var(--jp-error-color3, #ffebe9); }
+.nbt-diff td.changed, .nbt-diff td.replace { background: color-mix(in srgb, var(--jp-warn-color1, #f0ad4e) 22%, var(--jp-layout-color1, #fff)); }
+.nbt-diff td.added, .nbt-diff td.insert { background: color-mix(in srgb, var(--jp-success-color1, #1a7f37) 22%, var(--jp-layout-color1, #fff)); }
+.nbt-diff td.removed, .nbt-diff td.delete { background: color-mix(in srgb, var(--jp-error-color1, #cf222e) 22%, var(--jp-layout-color1, #fff)); }
 .nbt-src td { white-space: pre; font-family: var(--jp-code-font-family, monospace); font-size: 11.5px; max-width: 600px; }
 .nbt-summary li { color: var(--jp-warn-color0, #9a6700); }
 .nbt-chartbox svg text { fill: var(--jp-ui-font-color1, #222); }

@@ -30,7 +30,7 @@ CELLS = [
     "%load_ext nbtrack",
     _cell("tricky-a", 1),
     _cell("tricky-b", 2),
-    "t = nbtrack.table(pinned=['status', 'name'])\nt",
+    "t = nbtrack.table()\nt",
     "nbtrack.compare(nbtrack.runs()['run_id'].tolist())",
 ]
 
@@ -54,10 +54,18 @@ def test_dark_theme_and_one_presentation(lab, page):
     settings = lab.root / ".jupyter" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True, exist_ok=True)
     (settings / "themes.jupyterlab-settings").write_text(json.dumps({"theme": "JupyterLab Dark"}))
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
     open_notebook(page, lab, "theme.ipynb", CELLS)
     assert page.evaluate("() => document.body.dataset.jpThemeLight") == "false"  # the dark theme is on
     run_all_cells(page)
-    wait_cells_done(page)
+    try:
+        wait_cells_done(page)
+    except Exception:
+        screenshot(page, "theme-dark-FAILED")
+        prompts = page.evaluate("""() => [...document.querySelectorAll('.jp-NotebookPanel')].map(p =>
+            p.className + ' :: ' + [...p.querySelectorAll('.jp-InputArea-prompt')].map(x => x.textContent).join('|'))""")
+        raise AssertionError(f"cells did not finish: prompts {prompts}; page errors: {errors}") from None
 
     # -- the card ------------------------------------------------------------------------------
     card = page.locator(f"{NB} .nbt-card[data-status=finished]").first
@@ -96,8 +104,11 @@ def test_dark_theme_and_one_presentation(lab, page):
     compare.scroll_into_view_if_needed()
     screenshot(page, "theme-dark-compare")
     runs_table = compare.locator(".nbt-runs-table")
-    big_row = runs_table.locator("tr", has=page.locator("th", has_text=re.compile(r"^params\.big$|^big$")))
-    if big_row.count():
-        assert "1.235e+6" in big_row.first.inner_text()
+    rows = {r.locator("th").first.inner_text().strip(): r.locator("td").all_inner_texts()
+            for r in runs_table.locator("tbody tr").all()}
+    assert rows["params.big"] == ["1.235e+6", "1.235e+6"], rows
+    assert sorted(rows["metrics.m_big"]) == ["1.235e+6", "2.469e+6"], rows
+    # highlighted (differing) rows stay readable: a dark tint under light text
+    assert _luminance(_style(page, f"{NB} .nbt-runs-table td.differs", "backgroundColor")) < 0.4
     axis = _style(page, f"{NB} .nbt-compare svg text", "fill")
     assert axis and _luminance(axis) > 0.4, axis
