@@ -14,9 +14,9 @@ from __future__ import annotations
 from types import ModuleType as _ModuleType
 from typing import Any, Iterable
 
+from . import store as _store_package
 from ._version import __version__
 from .capture.run import Run, log, log_metrics, log_params
-from . import store as _store_package
 from .errors import NbtrackWarning, StoreError
 from .store import get_store
 

@@ -11,7 +11,6 @@ import time
 from typing import Any
 
 from ..errors import RunningRunError  # noqa: F401  (re-exported: defined in nbtrack.errors)
-
 from ..store import Store, query
 
 

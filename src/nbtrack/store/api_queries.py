@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from ..errors import QueryError  # noqa: F401  (re-exported: defined in nbtrack.errors)
 from . import Store
 from .errors import StoreError
-from ..errors import QueryError  # noqa: F401  (re-exported: defined in nbtrack.errors)
 from .filters import FilterError
 from .runs_view import (COLUMN_KINDS, RUN_COLUMNS, RunSpec, column_kinds, parse_sort as _parse_sort,
                         read)

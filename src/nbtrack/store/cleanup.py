@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 from typing import Iterable
 
-from .errors import StoreBusyError, StoreError
 from ..errors import RunningRunsError  # noqa: F401  (re-exported: defined in nbtrack.errors)
+from .errors import StoreBusyError
 from .lock import LockTimeout, store_lock
 from .schema import TABLES
 
