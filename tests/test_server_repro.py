@@ -4,6 +4,7 @@ jupyter_server, on runs made by a real kernel (nbclient, as tests/test_repro.py 
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import pytest
@@ -16,12 +17,15 @@ pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
 
 @pytest.fixture
-def made(jp_root_dir):
+def made(jp_root_dir, monkeypatch):
     """A stale run (upstream redefined after it) in a notebook under the server root."""
     store_dir = jp_root_dir / ".nbtrack"
+    monkeypatch.setenv("NBTRACK_STORE", str(store_dir))  # the kernels' store
     nbtrack.store(str(store_dir))
     sc = next(s for s in SCENARIOS if s.name == "upstream_redefined_after")
-    ids = _execute(sc, jp_root_dir, store_dir)
+    # nbclient on a thread: the server's event loop runs in this one (its client would go async)
+    with ThreadPoolExecutor(1) as pool:
+        ids = pool.submit(_execute, sc, jp_root_dir, store_dir).result()
     run_id = nbtrack.runs().loc[lambda f: f.cell_id == ids[sc.tracked]].run_id.iloc[0]
     return store_dir, run_id, sc
 

@@ -329,17 +329,22 @@ class ChangesHandler(NBTrackHandler):
         self.reply({"token": token, "changed": since != token})
 
 
-def _replay(store, id_or_prefix: str) -> dict:
-    from .. import repro
+async def _replay(store_dir, run_id: str) -> dict:
+    """``nbtrack replay ID --json`` in a child process: the replay starts its own kernel with a
+    synchronous jupyter_client, which cannot run inside the server's event loop (nor on one of
+    its worker threads), and a child keeps the server responsive for the minutes it may take."""
+    import sys
 
-    run_id = query.resolve_run_id(store, id_or_prefix)
-    try:
-        result = repro.replay(run_id, store=store)
-    except ValueError as exc:  # no execution log, nothing to replay: the user's to read
-        raise tornado.web.HTTPError(409, str(exc)) from None
-    return {"original": result.original, "run_id": result.run_id, "same": result.same,
-            "differences": {k: list(v) for k, v in result.differences.items()},
-            "unreproducible": result.unreproducible, "errors": result.errors}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "nbtrack.cli", "--store", str(store_dir), "replay", run_id, "--json",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await proc.communicate()
+    if proc.returncode not in (0, 3):  # 3: replayed, different
+        raise tornado.web.HTTPError(409, (err.decode("utf-8", "replace").strip().splitlines() or
+                                          [f"nbtrack: replay of {run_id} failed (exit {proc.returncode})"])[-1])
+    res = json.loads(out.decode("utf-8").strip().splitlines()[-1])
+    return {"original": res["replay_of"], "run_id": res["run_id"], "same": res["same"],
+            "differences": res["differences"], "unreproducible": res["unreproducible"], "errors": res["errors"]}
 
 
 def _export(store, id_or_prefix: str, folder: str, root: str) -> dict:
@@ -363,7 +368,9 @@ class ReplayHandler(NBTrackHandler):
     async def post(self, run_id: str):
         if self.get_query_argument("scope", None) not in (None, "local"):
             raise tornado.web.HTTPError(400, "nbtrack: replay runs a run of the local store (not the team's)")
-        self.reply(await self.read(_replay, self.store(), run_id))
+        store = self.store()
+        record = await self.read(query.get_run, store, run_id)  # 404 for an unknown run
+        self.reply(await _replay(store.dir, record.run_id))
 
 
 class ExportNotebookHandler(NBTrackHandler):
