@@ -9,6 +9,7 @@ runs a small variant of each.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -195,3 +196,23 @@ def test_points_of_a_running_cell_reach_postgres_while_it_runs(tmp_path, pg, rem
             pass
     # Points strictly before the newest one seen go at once; the newest when the run ends.
     assert seen and seen[0][0] == "running" and seen[0][1] >= 4, seen
+
+
+def test_a_kernel_that_exits_pushes_its_last_runs_on_the_way_out(tmp_path, pg, remote):
+    from jupyter_client.manager import KernelManager
+
+    d = tmp_path / "m" / ".nbtrack"
+    d.parent.mkdir()
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel(env=dict(os.environ, NBTRACK_STORE=str(d), NBTRACK_REMOTE=remote), cwd=str(d.parent))
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        assert execute_ok(kc, "%load_ext nbtrack\nimport nbtrack, time\ntime.sleep(2)")  # pusher connected
+        run_cells(kc, 30)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)  # a normal exit: the exit hooks run
+    assert counts(pg)[:2] == (30, 600)
+    assert Pusher(get_store(d), remote).push_all() == (0, 0)

@@ -39,7 +39,7 @@ def _sync(store, args) -> int:
         runs, points = pusher.push_all()
     finally:
         pusher.close()
-    info = team_info(store)
+    info = team_info(store, fresh=True)
     result = {
         "remote": display(uri),
         "pushed_runs": runs,
@@ -71,7 +71,7 @@ def _remote(store, args) -> int:
     elif args.action == "show":
         from .status import team_info
 
-        info = team_info(store)
+        info = team_info(store, fresh=True)
         if not info:
             print("no team store set")
         for key, value in info.items():

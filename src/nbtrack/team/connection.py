@@ -14,8 +14,18 @@ def connect(uri: str, autocommit: bool = False, timeout: float = CONNECT_TIMEOUT
 
     try:
         # Options such as sslmode / sslrootcert pass through the URI to libpq untouched.
+        # Keepalives and a TCP user timeout: a push on a connection whose network vanished
+        # fails in seconds instead of hanging the push thread (and the process's exit).
         return psycopg.connect(
-            uri, autocommit=autocommit, connect_timeout=max(1, int(timeout)), application_name="nbtrack"
+            uri,
+            autocommit=autocommit,
+            connect_timeout=max(1, int(timeout)),
+            application_name="nbtrack",
+            keepalives=1,
+            keepalives_idle=10,
+            keepalives_interval=5,
+            keepalives_count=3,
+            tcp_user_timeout=30000,
         )
     except psycopg.Error as exc:
         raise RemoteError(

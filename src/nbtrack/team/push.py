@@ -465,14 +465,16 @@ class PushThread:
             self.wake.clear()
 
     def shutdown(self, timeout: float) -> None:
-        """At exit (after the writer's last flush): one last push if the team store was
-        reachable, then stop (never leave the thread inside DuckDB or libpq while the
+        """At exit: one last push if the team store was reachable, then stop (never leave the thread inside DuckDB or libpq while the
         interpreter goes)."""
         self.stop.set()
         self.wake.set()
         self.thread.join(timeout)
         if self.pusher.last_error is None and self.busy.acquire(timeout=1):
             try:
+                # Threading's exit hooks run newest first: the writer's final flush has not run
+                # yet, so hand its last rows to the spool and push them too.
+                self.pusher.store.flush(timeout=5)
                 self.pusher.push_all(timeout=timeout)
             except Exception:
                 pass
