@@ -149,3 +149,16 @@ def test_a_uri_with_a_password_is_refused_without_repeating_it(monkeypatch, stor
     with pytest.raises(RemoteError) as info:
         nbtrack.runs(scope="team")
     assert "s3cr3t-pw" not in str(info.value) and "password" in str(info.value)
+
+
+def test_tls_options_pass_through_to_libpq(store, remote):
+    # This loopback server has no TLS: libpq itself refuses sslmode=require, which shows the
+    # option reached it (and the message names the remote without secrets).
+    uri = remote + "?sslmode=require"
+    with nbtrack.start(name="tls", store_path=str(store.dir)):
+        pass
+    store.flush()
+    with pytest.raises(RemoteError, match="SSL") as info:
+        Pusher(store, uri).push_all()
+    assert "cannot reach the team store" in str(info.value)
+    assert Pusher(store, remote + "?sslmode=disable").push_all()[0] == 1
