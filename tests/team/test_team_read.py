@@ -162,3 +162,16 @@ def test_tls_options_pass_through_to_libpq(store, remote):
         Pusher(store, uri).push_all()
     assert "cannot reach the team store" in str(info.value)
     assert Pusher(store, remote + "?sslmode=disable").push_all()[0] == 1
+
+
+def test_reading_while_the_server_is_down_is_a_clear_error_then_works_again(tmp_path, store, remote, pg, monkeypatch):
+    two_machines(tmp_path, remote, monkeypatch, n=2)
+    assert len(nbtrack.runs(scope="team")) == 4  # attached
+    pg.stop("immediate")
+    try:
+        for _ in range(2):  # the process survives (no abort inside DuckDB) and says why
+            with pytest.raises(RemoteError, match="cannot read the team store"):
+                nbtrack.runs(scope="team")
+    finally:
+        pg.start()
+    assert len(nbtrack.runs(scope="team")) == 4

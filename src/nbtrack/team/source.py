@@ -89,20 +89,24 @@ class TeamStore:
 
     @contextmanager
     def snapshot(self, timeout: float = 30.0, busy_timeout: float = 2.0, own_writes: bool = True):
+        # No explicit transaction: with the server gone, DuckDB's postgres extension throws
+        # from a ROLLBACK in a destructor and the process aborts (seen with 1.4.4). Each query
+        # is its own Postgres snapshot; a push changes a run's rows in one transaction.
         with self._lock:
             con = self._connection()
             try:
-                con.execute("BEGIN TRANSACTION")  # one Postgres snapshot for every query inside
+                yield con
             except Exception as exc:
+                import duckdb
+
+                if not isinstance(exc, duckdb.Error) or isinstance(
+                    exc, (duckdb.ParserException, duckdb.BinderException)
+                ):
+                    raise  # not the server's doing (a bad query says what it was)
+                # The server went away or the schema changed under the attached catalog: the
+                # next read attaches afresh.
                 self._drop()
                 raise RemoteError(f"nbtrack: cannot read the team store {self.dir} ({reason(exc)}).") from None
-            try:
-                yield con
-            finally:
-                try:
-                    con.execute("ROLLBACK")
-                except Exception:
-                    self._drop()
 
     def _connection(self):
         if self._con is not None:
