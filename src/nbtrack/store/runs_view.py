@@ -435,18 +435,23 @@ def read(source, spec: RunSpec | None = None, *, lead: list[str] | None = None,
                             "idx": pa.array(np.arange(base.num_rows), pa.int64())})
             con.register("__nbtrack_sel", sel)
             try:
-                # Grouped by key in DuckDB (no 1M key strings to Python, no argsort there),
-                # only what the columns need: a kind code, the text only where it is the
-                # value, exact ints. 100,000 runs x 10 params: ~0.45 -> ~0.2 s here.
+                # Only what the columns need: a kind code, the text only where it is the
+                # value, exact ints; grouped by key in DuckDB for many runs (no 1M key strings
+                # into Python, no argsort: 100,000 runs x 10 params ~0.45 -> ~0.2 s here),
+                # flat for few (the list() aggregate costs more than it saves below ~20,000).
+                grouped = base.num_rows >= GROUP_IN_DUCKDB_FROM
+                agg = (lambda e: f"list({e})") if grouped else (lambda e: e)
+                tail = " GROUP BY key ORDER BY key" if grouped else ""
+                cols = [("idx", "idx"), ("num", "num"), (_KIND_CODE_SQL, "kind"),
+                        ("CASE WHEN kind NOT IN ('int', 'float', 'bool') THEN text END", "text"),
+                        ("CASE WHEN kind = 'int' THEN TRY_CAST(text AS BIGINT) END", "inum")]
                 params = con.execute(
-                    f"SELECT key, list(idx) AS idx, list(num) AS num, list({_KIND_CODE_SQL}) AS kind, "
-                    "list(CASE WHEN kind NOT IN ('int', 'float', 'bool') THEN text END) AS text, "
-                    "list(CASE WHEN kind = 'int' THEN TRY_CAST(text AS BIGINT) END) AS inum "
-                    f"FROM {source.params} JOIN __nbtrack_sel USING (run_id) GROUP BY key ORDER BY key"
+                    f"SELECT key, {', '.join(f'{agg(e)} AS {n}' for e, n in cols)} "
+                    f"FROM {source.params} JOIN __nbtrack_sel USING (run_id){tail}"
                 ).fetch_arrow_table()
                 metrics = con.execute(
-                    f"SELECT key, list(idx) AS idx, list(value) AS num FROM {source.metrics} "
-                    "JOIN __nbtrack_sel USING (run_id) GROUP BY key ORDER BY key").fetch_arrow_table()
+                    f"SELECT key, {agg('idx')} AS idx, {agg('value')} AS num FROM {source.metrics} "
+                    f"JOIN __nbtrack_sel USING (run_id){tail}").fetch_arrow_table()
             finally:
                 con.unregister("__nbtrack_sel")
             if wide:
@@ -455,8 +460,9 @@ def read(source, spec: RunSpec | None = None, *, lead: list[str] | None = None,
             if nested:
                 nested_values = _nested(base.column("run_id").to_pylist(), params, metrics)
     table = base
-    for name, arr in columns.items():
-        table = table.append_column(name, arr)
+    if columns:  # one new table (append_column per key was quadratic: 10,000 keys took 9 s)
+        table = pa.Table.from_arrays(base.columns + list(columns.values()),
+                                     names=base.column_names + list(columns))
     if with_stale and not any(c in COMPUTED for c in table.column_names):
         import pyarrow.compute as pc
 
@@ -491,12 +497,31 @@ def _stale_table(flags: dict[str, str]) -> pa.Table:
                      "stale_reason": pa.array(list(flags.values()), pa.string())})
 
 
-def _groups(table: pa.Table, *names: str):
-    """Per key (a row of a ``GROUP BY key`` with ``list()`` columns): (key, flat arrays)."""
-    keys = table.column("key").to_pylist()
-    cols = {n: table.column(n).combine_chunks() for n in names}
-    for i, key in enumerate(keys):
-        yield key, {n: c[i].values for n, c in cols.items()}
+GROUP_IN_DUCKDB_FROM = 20_000  # runs
+
+
+def _by_key(table: pa.Table, *names: str) -> tuple[list[str], np.ndarray, dict[str, pa.Array]]:
+    """The values of ``table`` laid out key after key, in key order: (keys, bounds, columns);
+    key ``keys[k]`` holds rows ``bounds[k]:bounds[k + 1]`` of every column. ``table`` is
+    grouped by key in DuckDB (``list()`` columns: their flat values and offsets are exactly
+    that) or flat (one row per value: one stable argsort of the key codes here)."""
+    if table.num_rows == 0:
+        return [], np.zeros(1, np.int64), {}
+    if pa.types.is_list(table.schema.field(names[0]).type):
+        cols = {n: table.column(n).combine_chunks() for n in names}
+        bounds = cols[names[0]].offsets.to_numpy()
+        return table.column("key").to_pylist(), bounds, {n: c.flatten() for n, c in cols.items()}
+    enc = table.column("key").combine_chunks().dictionary_encode()
+    names_of = enc.dictionary.to_pylist()
+    by_name = sorted(range(len(names_of)), key=names_of.__getitem__)
+    rank = np.empty(len(names_of), np.int64)
+    rank[by_name] = np.arange(len(names_of))
+    codes = rank[enc.indices.to_numpy()]
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(names_of) + 1))
+    rows = pa.array(order)
+    return ([names_of[k] for k in by_name], bounds,
+            {n: table.column(n).combine_chunks().take(rows) for n in names})
 
 
 def _scatter(n: int, idx: np.ndarray, values: np.ndarray, dtype) -> pa.Array:
@@ -532,18 +557,27 @@ def _value_of(code: int, num, inum, text) -> Any:
 
 def _param_columns(table: pa.Table, n: int) -> tuple[dict[str, pa.Array], dict[str, np.ndarray]]:
     """params.<key> columns as Arrow: int64 (ints), float64 (numbers), bool, string (text and
-    mixed kinds, as stored); mixed and JSON kinds also decoded to Python values."""
+    mixed kinds, as stored); mixed and JSON kinds also decoded to Python values. Numpy slices
+    per key (10,000 keys in one run stay fast)."""
     columns: dict[str, pa.Array] = {}
     decoded: dict[str, np.ndarray] = {}
-    for key, g in _groups(table, "idx", "num", "kind", "text", "inum"):
+    keys, bounds, cols = _by_key(table, "idx", "num", "kind", "text", "inum")
+    if not keys:
+        return columns, decoded
+    idx_all = cols["idx"].to_numpy()
+    num_all = cols["num"].to_numpy(zero_copy_only=False)
+    kind_all = cols["kind"].to_numpy()
+    inum_null = cols["inum"].is_null().to_numpy(zero_copy_only=False)
+    inum_all = cols["inum"].fill_null(0).to_numpy()
+    for k, key in enumerate(keys):
+        lo, hi = int(bounds[k]), int(bounds[k + 1])
         name = f"params.{key}"
-        idx = g["idx"].to_numpy()
-        kinds = g["kind"].to_numpy()
-        present = set(np.unique(kinds).tolist())
-        num = g["num"].to_numpy(zero_copy_only=False)
+        idx, kinds, num = idx_all[lo:hi], kind_all[lo:hi], num_all[lo:hi]
+        first = kinds[0]
+        present = {int(first)} if (kinds == first).all() else set(np.unique(kinds).tolist())
         if present == {_INT}:
-            if g["inum"].null_count == 0:  # exact (beyond 2**53 too); else the float
-                columns[name] = _scatter(n, idx, g["inum"].to_numpy(), np.int64)
+            if not inum_null[lo:hi].any():  # exact (beyond 2**53 too); else the float
+                columns[name] = _scatter(n, idx, inum_all[lo:hi], np.int64)
             else:
                 columns[name] = _scatter(n, idx, num, np.float64)
         elif present <= {_INT, _FLOAT}:
@@ -552,12 +586,13 @@ def _param_columns(table: pa.Table, n: int) -> tuple[dict[str, pa.Array], dict[s
             columns[name] = _scatter(n, idx, num != 0, np.bool_)
         elif present == {_STR}:
             col = np.full(n, None, dtype=object)
-            col[idx] = g["text"].to_pylist()
+            col[idx] = cols["text"].slice(lo, hi - lo).to_pylist()
             columns[name] = pa.array(col, pa.string())
         else:
-            codes, texts = kinds.tolist(), g["text"].to_pylist()
+            codes, texts = kinds.tolist(), cols["text"].slice(lo, hi - lo).to_pylist()
+            inums = cols["inum"].slice(lo, hi - lo).to_pylist()
             values = [_value_of(c, x, i, t) for c, x, i, t in
-                      zip(codes, g["num"].to_pylist(), g["inum"].to_pylist(), texts)]
+                      zip(codes, cols["num"].slice(lo, hi - lo).to_pylist(), inums, texts)]
             col = np.full(n, None, dtype=object)
             col[idx] = values
             decoded[name] = col
@@ -578,22 +613,31 @@ def _text_of(v: Any) -> str:
 
 
 def _metric_columns(table: pa.Table, n: int) -> dict[str, pa.Array]:
-    return {f"metrics.{key}": _scatter(n, g["idx"].to_numpy(), g["num"].to_numpy(zero_copy_only=False),
-                                       np.float64)
-            for key, g in _groups(table, "idx", "num")}
+    keys, bounds, cols = _by_key(table, "idx", "num")
+    if not keys:
+        return {}
+    idx_all = cols["idx"].to_numpy()
+    num_all = cols["num"].to_numpy(zero_copy_only=False)
+    return {f"metrics.{key}": _scatter(n, idx_all[bounds[k]:bounds[k + 1]],
+                                       num_all[bounds[k]:bounds[k + 1]], np.float64)
+            for k, key in enumerate(keys)}
 
 
 def _nested(ids: list[str], params: pa.Table, metrics: pa.Table) -> dict[str, tuple[dict, dict]]:
     """run_id -> (params, metrics) dicts, keys in order (a page of runs for the server)."""
     out: dict[str, tuple[dict, dict]] = {r: ({}, {}) for r in ids}
-    for key, g in _groups(params, "idx", "num", "kind", "text", "inum"):
-        for i, code, num, inum, text in zip(g["idx"].to_pylist(), g["kind"].to_pylist(),
-                                            g["num"].to_pylist(), g["inum"].to_pylist(),
-                                            g["text"].to_pylist()):
-            out[ids[i]][0][key] = _value_of(code, num, inum, text)
-    for key, g in _groups(metrics, "idx", "num"):
-        for i, num in zip(g["idx"].to_pylist(), g["num"].to_pylist()):
-            out[ids[i]][1][key] = num
+    keys, bounds, cols = _by_key(params, "idx", "num", "kind", "text", "inum")
+    if keys:
+        p = {n: c.to_pylist() for n, c in cols.items()}
+        for k, key in enumerate(keys):
+            for j in range(int(bounds[k]), int(bounds[k + 1])):
+                out[ids[p["idx"][j]]][0][key] = _value_of(p["kind"][j], p["num"][j], p["inum"][j], p["text"][j])
+    keys, bounds, cols = _by_key(metrics, "idx", "num")
+    if keys:
+        m = {n: c.to_pylist() for n, c in cols.items()}
+        for k, key in enumerate(keys):
+            for j in range(int(bounds[k]), int(bounds[k + 1])):
+                out[ids[m["idx"][j]]][1][key] = m["num"][j]
     return out
 
 
