@@ -81,6 +81,7 @@ class Pusher:
         self.known: dict[str, tuple] = {}  # run_id -> (seq, status) already in the team store
         self._con = None
         self._seeded = False
+        self._idle_token: str | None = None
         self.last_error: str | None = None
         self.last_push_at: float | None = None
         self.pushed_runs = self.pushed_points = 0  # by this pusher, since it started
@@ -89,8 +90,14 @@ class Pusher:
     def push_once(self) -> tuple[int, int]:
         """Push one batch of what is pending; returns (runs, points) copied. Raises
         RemoteError when the team store cannot be used."""
+        from ..store.query import change_token
+
+        token = change_token(self.store)  # before the read: a change after it shows next time
+        if token == self._idle_token:
+            return 0, 0  # nothing changed since everything was pushed: no store read at all
         candidates = self._candidates()
-        if not candidates:
+        if not candidates:  # (running runs are always candidates: none is running either)
+            self._idle_token = token
             return 0, 0
         con = self._connection()
         try:
