@@ -306,3 +306,14 @@ def test_a_drain_listener_gets_its_runs_points_only_and_hears_the_end(store):
     assert heard[-1][1] is True and not any(ended for _, ended in heard[:-1])
     remove()
     assert store.writer._listeners == {}
+
+
+def test_a_read_that_skips_an_unreadable_spool_file_says_so(store):
+    with nbtrack.start(name="kept", store_path=str(store.dir)):
+        pass
+    store.flush()
+    bad = store.spool_dir / f"{time.time_ns():020d}-1-000000.runs.arrow"
+    bad.write_bytes(b"not an arrow file")
+    with pytest.warns(RuntimeWarning, match="cannot read"):
+        frame = query.runs_frame(store)
+    assert list(frame.name) == ["kept"]  # the readable rows still come

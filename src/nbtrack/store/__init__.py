@@ -52,6 +52,7 @@ class Store:
         self._views_for: frozenset | None = None  # which spooled tables the views merge
         self._registered: dict = {}  # Arrow tables registered on the read connection
         self._checked_version_of: tuple | None = None  # (mtime, size, inode) of a checked file
+        self._warned_unreadable: set[str] = set()  # spool files a read already said it skips
 
     def __repr__(self) -> str:
         return f"Store({str(self.dir)!r})"
@@ -110,7 +111,9 @@ class Store:
                         if names:
                             done = {r[0] for r in con.execute("SELECT file FROM s.ingested").fetchall()}
                             names = [n for n in names if n not in done]
-                        tables, _bad = spool.read(self.spool_dir, names, self._spool_cache)
+                        tables, bad = spool.read(self.spool_dir, names, self._spool_cache)
+                        if bad:
+                            _warn_unreadable(self, bad)
                         heartbeats = live.statuses(self.live_dir, database.STALE_HEARTBEAT_S)
                         database.register_snapshot(con, tables, heartbeats, self._registered)
                         spooled = frozenset(t for t, data in tables.items() if data.num_rows)
@@ -203,6 +206,21 @@ def _warn_pending(store: Store, writer) -> None:
         f"written yet ({why.removeprefix('nbtrack: ')})",
         RuntimeWarning, stacklevel=4,
     )
+
+
+def _warn_unreadable(store: Store, names: list[str]) -> None:
+    """A read that skips spool files it cannot read says so (once per file), rather than
+    returning fewer rows without a word; compaction moves them to spool-unreadable/."""
+    import warnings
+
+    new = [n for n in names if n not in store._warned_unreadable]
+    if not new:
+        return
+    store._warned_unreadable.update(new)
+    warnings.warn(
+        f"nbtrack: this read of {store.dir} leaves out {len(new)} spool file"
+        f"{'s' * (len(new) != 1)} it cannot read ({new[0]}{', ...' if len(new) > 1 else ''}); "
+        "their rows are missing from the result.", RuntimeWarning, stacklevel=4)
 
 
 _stores: dict[Path, Store] = {}
