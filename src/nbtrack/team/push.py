@@ -354,8 +354,8 @@ class Pusher:
         if after:
             con.execute(
                 "DELETE FROM nbtrack.series s USING unnest(%s::text[], %s::timestamp[]) "
-                "AS d(run_id, lo) WHERE s.run_id = d.run_id AND s.time >= d.lo",
-                [[a[0] for a in after], [a[1] for a in after]],
+                "AS d(run_id, lo) WHERE s.run_id = d.run_id AND s.time >= d.lo AND s.time >= %s",
+                [[a[0] for a in after], [a[1] for a in after], min(a[1] for a in after)],
             )
         for table in ("runs",) + _RUN_TABLES + ("metrics", "series"):
             copy_arrow(con, table, COLUMNS[table], data[table])
