@@ -73,8 +73,9 @@ def burst_other(a) -> dict:
     store_dir = os.environ["NBTRACK_STORE"]
     store = Store(store_dir)
     every = max(1, a.n // 200)
-    child = subprocess.Popen([sys.executable, "-c", LOOP, str(a.n), str(every)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", LOOP, str(a.n), str(every)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     polls = []  # (read started, runs visible, read ended)
     read_s = []  # how long each poll's read took (it may wait for a compaction batch)
     files = set()
@@ -114,12 +115,15 @@ def burst_other(a) -> dict:
     first_visible = next((end for _, seen, end in polls if seen > 0), float("nan"))
     all_visible = next((end for _, seen, end in polls if seen >= a.n), float("nan"))
     return {
-        "runs": a.n, "loop_s": loop_end - info["t0"], "loop_runs_per_s": a.n / (loop_end - info["t0"]),
+        "runs": a.n,
+        "loop_s": loop_end - info["t0"],
+        "loop_runs_per_s": a.n / (loop_end - info["t0"]),
         "first_visible_s": first_visible - info["t0"],
         "all_visible_after_loop_s": all_visible - loop_end,
         "max_unseen_age_s": worst,
         "visible_at_end": polls[-1][1] if polls else 0,
-        "runs_spool_files": len(files), "runs_per_spool_file": a.n / max(1, len(files)),
+        "runs_spool_files": len(files),
+        "runs_per_spool_file": a.n / max(1, len(files)),
         "polls": len(polls),
         "read_median_s": sorted(read_s)[len(read_s) // 2] if read_s else float("nan"),
         "read_max_s": max(read_s) if read_s else float("nan"),

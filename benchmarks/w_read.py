@@ -46,18 +46,25 @@ def read_rest(a) -> dict:
     server = []
     for _ in range(5):
         t = time.perf_counter()
-        page = api_queries.list_runs(store, filters=[["metrics.accuracy", ">", 0.5]], q="run-1",
-                                     sort="-params.lr", limit=100)
+        page = api_queries.list_runs(
+            store, filters=[["metrics.accuracy", ">", 0.5]], q="run-1", sort="-params.lr", limit=100
+        )
         server.append(time.perf_counter() - t)
     w = nbtrack.table()
     t = time.perf_counter()
     r = w._req_page({"offset": 0, "limit": 50})
     table_first = time.perf_counter() - t
     assert r.fields["total"] == a.n
-    return {"runs": a.n, "fill_s": fill["fill_s"], "runs_first_s": first,
-            "runs_s": statistics.median(warm), "server_page_s": statistics.median(server),
-            "server_total": page.total, "table_first_page_s": table_first,
-            "columns": frame.shape[1]}
+    return {
+        "runs": a.n,
+        "fill_s": fill["fill_s"],
+        "runs_first_s": first,
+        "runs_s": statistics.median(warm),
+        "server_page_s": statistics.median(server),
+        "server_total": page.total,
+        "table_first_page_s": table_first,
+        "columns": frame.shape[1],
+    }
 
 
 def writer_points(a) -> dict:
@@ -81,8 +88,12 @@ def writer_points(a) -> dict:
     store.flush()
     n = int(nbtrack.sql("SELECT count(*) AS n FROM series").n[0])
     assert n == a.n, (n, a.n)
-    return {"points": a.n, "log_calls_per_s": a.n / log_s, "drain_to_spool_s": drain_s,
-            "points_per_s_into_spool": a.n / drain_s}
+    return {
+        "points": a.n,
+        "log_calls_per_s": a.n / log_s,
+        "drain_to_spool_s": drain_s,
+        "points_per_s_into_spool": a.n / drain_s,
+    }
 
 
 def compare(a) -> dict:

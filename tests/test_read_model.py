@@ -28,24 +28,25 @@ BURST = textwrap.dedent("""
 
 
 def _burst(store_dir, n):
-    child = subprocess.Popen([sys.executable, "-c", BURST, str(store_dir), str(n)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", BURST, str(store_dir), str(n)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     line = child.stdout.readline()
     assert line.strip() == "done", child.stderr.read()
     return child
 
 
 def _count(store_dir) -> tuple[int, int]:
-    counts = query.sql(Store(store_dir), "SELECT (SELECT count(*) FROM runs) AS runs, "
-                       "(SELECT count(*) FROM params) AS params").iloc[0]
+    counts = query.sql(
+        Store(store_dir), "SELECT (SELECT count(*) FROM runs) AS runs, (SELECT count(*) FROM params) AS params"
+    ).iloc[0]
     return int(counts["runs"]), int(counts["params"])
 
 
 def test_a_read_right_after_a_burst_in_the_same_process_sees_every_run(store):
     n = 20_000
     for i in range(n):
-        with nbtrack.start(name=f"r{i}", params={f"p{k}": k * i for k in range(10)},
-                           store_path=str(store.dir)):
+        with nbtrack.start(name=f"r{i}", params={f"p{k}": k * i for k in range(10)}, store_path=str(store.dir)):
             nbtrack.log(loss=1.0 / (i + 1))
     started = time.monotonic()
     frame = query.runs_frame(store)
@@ -121,8 +122,12 @@ def test_a_kill_9_one_second_after_a_burst_of_20000_runs_keeps_every_run(tmp_pat
     run ended, the process loses none (all but the last second's: here there are none)."""
     store_dir = tmp_path / "store"
     n = 20_000
-    child = subprocess.Popen([sys.executable, "-c", BURST_THEN_WAIT, str(store_dir), str(n)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", BURST_THEN_WAIT, str(store_dir), str(n)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = child.stdout.readline()
         assert line, child.stderr.read()
@@ -145,8 +150,9 @@ def test_internal_queries_never_print_a_progress_bar(tmp_path):
                           "WHERE (a.range * 7 + b.range) % 1000003 = 0").n[0])
     """)
     env = {**os.environ, "NBTRACK_STORE": str(tmp_path / "store")}
-    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "store")], capture_output=True,
-                       text=True, timeout=300, env=env)
+    r = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "store")], capture_output=True, text=True, timeout=300, env=env
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().isdigit(), r.stdout  # the count, nothing else
     assert "\u2595" not in r.stdout + r.stderr and "elapsed" not in r.stdout + r.stderr
@@ -183,8 +189,9 @@ def test_kill_9_during_a_burst_loses_only_the_last_moments(tmp_path):
     """kill -9 in the middle of a burst: every run that finished more than 2.5 s before the
     kill is in the store (the promise is about 1 s; the margin is for a loaded machine)."""
     store_dir = tmp_path / "store"
-    child = subprocess.Popen([sys.executable, "-c", PROGRESS, str(store_dir)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", PROGRESS, str(store_dir)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     marks = []
     try:
         while len(marks) < 2 or marks[-1][1] - marks[0][1] < 6:  # a burst of several seconds
@@ -202,6 +209,7 @@ def test_kill_9_during_a_burst_loses_only_the_last_moments(tmp_path):
 
 
 # -- one grammar: the table, the sidebar's GET runs and runs() agree ---------------------------
+
 
 def _make_varied_runs(store):
     from nbtrack.capture.run import Run
@@ -249,8 +257,7 @@ def test_the_table_the_server_and_runs_give_the_same_runs_for_the_same_query(sto
     cache.refresh()
     page = cache.page(filters=case.get("filters"), search=case.get("q"), sort=case.get("sort"))
     table_ids = page.rows.column("run_id").to_pylist()
-    listed = api_queries.list_runs(store, filters=case.get("filters"), q=case.get("q"),
-                                   sort=case.get("sort"))
+    listed = api_queries.list_runs(store, filters=case.get("filters"), q=case.get("q"), sort=case.get("sort"))
     server_ids = [r["run_id"] for r in listed.runs]
     assert table_ids == server_ids
     assert page.total == listed.total
@@ -258,8 +265,7 @@ def test_the_table_the_server_and_runs_give_the_same_runs_for_the_same_query(sto
     key = ", ".join(f"{k}={v!r}" for k, v in case.items())
     if key in expected:  # the cases are not vacuous
         assert len(table_ids) == expected[key], key
-    frame = query.runs_frame(store, filters=case.get("filters"), search=case.get("q"),
-                             sort=case.get("sort"))
+    frame = query.runs_frame(store, filters=case.get("filters"), search=case.get("q"), sort=case.get("sort"))
     assert list(frame.run_id) == table_ids  # runs(): the same rows in the same order
     if not case:
         assert len(table_ids) == 5

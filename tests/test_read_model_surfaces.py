@@ -56,16 +56,22 @@ def store_dir(tmp_path_factory):
 
 @pytest.fixture
 def jp_server_config(store_dir):
-    return {"ServerApp": {"jpserver_extensions": {"nbtrack": True}},
-            "NBTrack": {"store": str(store_dir)}}
+    return {"ServerApp": {"jpserver_extensions": {"nbtrack": True}}, "NBTrack": {"store": str(store_dir)}}
 
 
 def _table_ids(widget, filters, q, sort) -> tuple[list[str], int, list[str]]:
-    sort_msg = [{"column": s.lstrip("-"), "dir": "desc" if s.startswith("-") else "asc"}
-                for s in sort.split(",") if s]
-    content, buffers = widget.handle_request({
-        "type": "page", "uuid": "u1", "offset": 0, "limit": 50, "search": q,
-        "filters": [{"column": c, "op": op, "value": v} for c, op, v in filters], "sort": sort_msg})
+    sort_msg = [{"column": s.lstrip("-"), "dir": "desc" if s.startswith("-") else "asc"} for s in sort.split(",") if s]
+    content, buffers = widget.handle_request(
+        {
+            "type": "page",
+            "uuid": "u1",
+            "offset": 0,
+            "limit": 50,
+            "search": q,
+            "filters": [{"column": c, "op": op, "value": v} for c, op, v in filters],
+            "sort": sort_msg,
+        }
+    )
     assert "error" not in content, content
     rows = pa.ipc.open_stream(buffers[content["tables"].index("rows")]).read_all()
     return rows.column("run_id").to_pylist(), content["total"], [c["name"] for c in content["columns"]]
@@ -79,8 +85,7 @@ async def test_table_sidebar_and_runs_agree(jp_fetch, store_dir, monkeypatch, fi
     params = {"q": q, "sort": sort, "limit": "100"}
     if filters:
         params["filter"] = json.dumps(filters)
-    resp = await jp_fetch("nbtrack", "api", "runs", params={k: v for k, v in params.items() if v},
-                          method="GET")
+    resp = await jp_fetch("nbtrack", "api", "runs", params={k: v for k, v in params.items() if v}, method="GET")
     body = json.loads(resp.body)
     server_ids = [r["run_id"] for r in body["runs"]]
 
@@ -103,8 +108,9 @@ async def test_table_sidebar_and_runs_agree(jp_fetch, store_dir, monkeypatch, fi
 def test_a_bad_filter_is_the_same_error_everywhere(store_dir, monkeypatch):
     monkeypatch.setenv("NBTRACK_STORE", str(store_dir))
     widget = nbtrack.table(store=get_store(store_dir))
-    content, _ = widget.handle_request({"type": "page", "uuid": "u2", "filters": [
-        {"column": "params.modle", "op": "==", "value": "rf"}]})
+    content, _ = widget.handle_request(
+        {"type": "page", "uuid": "u2", "filters": [{"column": "params.modle", "op": "==", "value": "rf"}]}
+    )
     with pytest.raises(ValueError) as frame_err:
         nbtrack.runs("params.modle == 'rf'")
     assert content["error"] == str(frame_err.value)

@@ -41,8 +41,7 @@ def run_ids(runs: Any, store=None) -> list[str]:
         runs = [runs]
     out = list(dict.fromkeys(query.resolve_run_ids(store, [getattr(r, "run_id", r) for r in runs])))
     if not out:
-        raise ValueError("nbtrack: no runs given (an empty selection?); select rows in nbtrack.table() "
-                         "or pass run ids")
+        raise ValueError("nbtrack: no runs given (an empty selection?); select rows in nbtrack.table() or pass run ids")
     return out
 
 
@@ -53,13 +52,17 @@ def run_labels(frame: pd.DataFrame) -> dict[str, str]:
     n = 8
     while n < max((len(i) for i in ids), default=0) and len({i[:n] for i in ids}) < len(set(ids)):
         n += 1
-    return {rid: (f"{name} · {rid[:n]}" if isinstance(name, str) and name else rid[:n])
-            for rid, name in zip(ids, names)}
+    return {
+        rid: (f"{name} · {rid[:n]}" if isinstance(name, str) and name else rid[:n]) for rid, name in zip(ids, names)
+    }
 
 
 def _frame(runs: Any, store) -> pd.DataFrame:
-    if isinstance(runs, pd.DataFrame) and "run_id" in runs and any(
-            c.startswith(("params.", "metrics.")) for c in runs.columns):
+    if (
+        isinstance(runs, pd.DataFrame)
+        and "run_id" in runs
+        and any(c.startswith(("params.", "metrics.")) for c in runs.columns)
+    ):
         return runs
     ids = run_ids(runs, store)
     frame = query.runs_frame(store, run_ids=ids)
@@ -67,8 +70,7 @@ def _frame(runs: Any, store) -> pd.DataFrame:
     return frame.sort_values("run_id", key=lambda s: s.map(order)).reset_index(drop=True)
 
 
-def series_data(runs: Any, keys: Iterable[str] | None = None, points: int | None = None,
-                store=None) -> pd.DataFrame:
+def series_data(runs: Any, keys: Iterable[str] | None = None, points: int | None = None, store=None) -> pd.DataFrame:
     """Downsampled series of the runs: run_id, run (label), key, step, value."""
     store = store or get_store()
     frame = _frame(runs, store)
@@ -90,8 +92,9 @@ def metric_chart(runs: Any, key: str, points: int | None = None, store=None, log
 
 def _line(data: pd.DataFrame, key: str, log_y: bool = False) -> alt.Chart:
     hover = alt.selection_point(fields=["run"], on="pointerover", bind="legend")
-    y = alt.Y("value:Q", title=key, scale=alt.Scale(type="log") if log_y else alt.Undefined,
-              axis=alt.Axis(format=AXIS_FORMAT))
+    y = alt.Y(
+        "value:Q", title=key, scale=alt.Scale(type="log") if log_y else alt.Undefined, axis=alt.Axis(format=AXIS_FORMAT)
+    )
     return (
         alt.Chart(data, title=key)
         .mark_line(strokeWidth=1.5)
@@ -107,12 +110,15 @@ def _line(data: pd.DataFrame, key: str, log_y: bool = False) -> alt.Chart:
     )
 
 
-def curves_chart(runs: Any, keys: Iterable[str] | None = None, points: int | None = None,
-                 store=None) -> alt.Chart:
+def curves_chart(runs: Any, keys: Iterable[str] | None = None, points: int | None = None, store=None) -> alt.Chart:
     """One small multiple per series key (all keys by default), runs overlaid."""
     data = series_data(runs, keys, points=points, store=store)
-    return _line(data, "value").properties(title="").facet(
-        facet=alt.Facet("key:N", title=None), columns=3).resolve_scale(y="independent")
+    return (
+        _line(data, "value")
+        .properties(title="")
+        .facet(facet=alt.Facet("key:N", title=None), columns=3)
+        .resolve_scale(y="independent")
+    )
 
 
 def scatter_chart(runs: Any, x: str, y: str, store=None) -> alt.Chart:
@@ -131,11 +137,19 @@ def scatter_chart(runs: Any, x: str, y: str, store=None) -> alt.Chart:
         alt.Chart(data, title=f"{y} vs {x}")
         .mark_circle(size=80)
         .encode(
-            x=alt.X(f"x:{xtype}", title=x, scale=alt.Scale(zero=False) if xtype == "Q" else alt.Undefined,
-                    axis=alt.Axis(format=AXIS_FORMAT) if xtype == "Q" else alt.Undefined),
+            x=alt.X(
+                f"x:{xtype}",
+                title=x,
+                scale=alt.Scale(zero=False) if xtype == "Q" else alt.Undefined,
+                axis=alt.Axis(format=AXIS_FORMAT) if xtype == "Q" else alt.Undefined,
+            ),
             y=alt.Y("y:Q", title=y, scale=alt.Scale(zero=False), axis=alt.Axis(format=AXIS_FORMAT)),
             color=alt.Color("run:N", legend=None),
-            tooltip=[alt.Tooltip("run:N"), alt.Tooltip(f"x:{xtype}", title=x), alt.Tooltip("y:Q", title=y, format=".5g")],
+            tooltip=[
+                alt.Tooltip("run:N"),
+                alt.Tooltip(f"x:{xtype}", title=x),
+                alt.Tooltip("y:Q", title=y, format=".5g"),
+            ],
         )
         .properties(width=260, height=200)
     )
@@ -150,8 +164,11 @@ def _column(frame: pd.DataFrame, name: str, prefix: str) -> str:
 
 
 def numeric_columns(frame: pd.DataFrame) -> list[str]:
-    return [c for c in frame.columns if c.startswith(("params.", "metrics."))
-            and pd.api.types.is_numeric_dtype(frame[c]) and frame[c].notna().any()]
+    return [
+        c
+        for c in frame.columns
+        if c.startswith(("params.", "metrics.")) and pd.api.types.is_numeric_dtype(frame[c]) and frame[c].notna().any()
+    ]
 
 
 def parallel_chart(runs: Any, columns: Iterable[str] | None = None, store=None) -> alt.Chart:
@@ -167,8 +184,14 @@ def parallel_chart(runs: Any, columns: Iterable[str] | None = None, store=None) 
         span = (hi - lo) if np.isfinite(hi - lo) and hi != lo else 1.0
         for rid, v in zip(frame["run_id"], values):
             if pd.notna(v):
-                rows.append({"run": labels[rid], "axis": col, "value": float(v),
-                             "scaled": float((v - lo) / span) if hi != lo else 0.5})
+                rows.append(
+                    {
+                        "run": labels[rid],
+                        "axis": col,
+                        "value": float(v),
+                        "scaled": float((v - lo) / span) if hi != lo else 0.5,
+                    }
+                )
     data = pd.DataFrame(rows, columns=["run", "axis", "value", "scaled"])
     return (
         alt.Chart(data, title="parameters and metrics")

@@ -15,13 +15,12 @@ from ..errors import QueryError  # noqa: F401  (re-exported: defined in nbtrack.
 from . import Store
 from .errors import StoreError
 from .filters import FilterError
-from .runs_view import (COLUMN_KINDS, RUN_COLUMNS, RunSpec, column_kinds, parse_sort as _parse_sort,
-                        read)
+from .runs_view import COLUMN_KINDS, RUN_COLUMNS, RunSpec, column_kinds, read
+from .runs_view import parse_sort as _parse_sort
 
 # Columns of a listed run (``source_head`` is the start of the cell source, for titles), then
 # ``params``/``metrics`` (dicts) and ``stale``/``stale_reason``.
-LIST_COLUMNS = RUN_COLUMNS + ["execution_count", "error_type", "error_message", "host", "user",
-                              "sweep_id", "trial"]
+LIST_COLUMNS = RUN_COLUMNS + ["execution_count", "error_type", "error_message", "host", "user", "sweep_id", "trial"]
 SORTABLE = [c for c, kind in COLUMN_KINDS.items() if kind != "list"]
 MAX_LIMIT = 1000
 
@@ -70,13 +69,27 @@ def list_runs(
     ``store``: a Store or a ``runs_view.Source``."""
     limit = max(0, min(int(limit), MAX_LIMIT))
     offset = max(0, int(offset))
-    spec = RunSpec(notebooks=notebooks, experiment=experiment,
-                   status=None if status is None else list(status), cell_id=cell_id,
-                   search=q, filters=filters, sort=sort)
+    spec = RunSpec(
+        notebooks=notebooks,
+        experiment=experiment,
+        status=None if status is None else list(status),
+        cell_id=cell_id,
+        search=q,
+        filters=filters,
+        sort=sort,
+    )
     try:
-        res = read(store, spec, lead=LIST_COLUMNS + ["source_head"], limit=limit, offset=offset,
-                   count=True, wide=False, nested=True,
-                   extra_select="left(r.source, 400) AS source_head")
+        res = read(
+            store,
+            spec,
+            lead=LIST_COLUMNS + ["source_head"],
+            limit=limit,
+            offset=offset,
+            count=True,
+            wide=False,
+            nested=True,
+            extra_select="left(r.source, 400) AS source_head",
+        )
     except FilterError as exc:
         raise QueryError(str(exc)) from None
     rows = res.table.to_pylist()
@@ -91,8 +104,8 @@ def series_keys(store: Store, run_id: str) -> dict[str, int]:
     """Series keys of one run with their point counts."""
     with store.snapshot() as con:
         rows = con.execute(
-            "SELECT key, count(*) FROM series WHERE run_id = ? GROUP BY key ORDER BY key",
-            [run_id]).fetchall()
+            "SELECT key, count(*) FROM series WHERE run_id = ? GROUP BY key ORDER BY key", [run_id]
+        ).fetchall()
     return {k: int(n) for k, n in rows}
 
 

@@ -8,7 +8,6 @@ The wide ``params.*``/``metrics.*`` frame is built from the narrow tables by gro
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -16,9 +15,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import Store
-from .errors import StoreError
 from ..errors import UnknownRunError  # noqa: F401  (re-exported: defined in nbtrack.errors)
+from . import Store
 from .runs_view import RUN_COLUMNS, STATUSES, decode_param  # noqa: F401  (defined once, in the read model)
 
 
@@ -40,8 +38,15 @@ def runs_frame(
     the sidebar give. ``store``: a Store or a ``runs_view.Source``."""
     from .runs_view import RunSpec, read
 
-    spec = RunSpec(experiment=experiment, notebook=notebook, status=status, run_ids=run_ids,
-                   filters=filters, search=search, sort=sort)
+    spec = RunSpec(
+        experiment=experiment,
+        notebook=notebook,
+        status=status,
+        run_ids=run_ids,
+        filters=filters,
+        search=search,
+        sort=sort,
+    )
     return read(store, spec, lead=lead, limit=limit).to_pandas()
 
 
@@ -70,14 +75,11 @@ def resolve_run_ids(store: Store, ids_or_prefixes: Iterable[str]) -> list[str]:
     """``resolve_run_id`` for many: full ids in one query; only prefixes cost a lookup each."""
     ids = [str(r) for r in ids_or_prefixes]
     with store.snapshot() as con:
-        exact = {r[0] for r in con.execute(
-            "SELECT run_id FROM runs WHERE list_contains(?, run_id)", [ids]).fetchall()}
+        exact = {r[0] for r in con.execute("SELECT run_id FROM runs WHERE list_contains(?, run_id)", [ids]).fetchall()}
     return [r if r in exact else resolve_run_id(store, r) for r in ids]
 
 
-def series_frame(
-    store: Store, run_ids: Iterable[str] | str, keys: Iterable[str] | None = None
-) -> pd.DataFrame:
+def series_frame(store: Store, run_ids: Iterable[str] | str, keys: Iterable[str] | None = None) -> pd.DataFrame:
     """All points of the given runs: run_id, key, step, value, time (ordered)."""
     ids = resolve_run_ids(store, [run_ids] if isinstance(run_ids, str) else run_ids)
     conds, args = "list_contains(?, run_id)", [ids]
@@ -87,8 +89,7 @@ def series_frame(
         args.append(keys)
     with store.snapshot() as con:
         table = con.execute(
-            f"SELECT run_id, key, step, value, time FROM series WHERE {conds} "
-            "ORDER BY run_id, key, step, time",
+            f"SELECT run_id, key, step, value, time FROM series WHERE {conds} ORDER BY run_id, key, step, time",
             args,
         ).fetch_arrow_table()
     frame = table.to_pandas()
@@ -98,9 +99,7 @@ def series_frame(
     return frame
 
 
-def downsampled_series(
-    store: Store, run_ids: list[str], keys: list[str] | None = None, points: int = 2000
-) -> pa.Table:
+def downsampled_series(store: Store, run_ids: list[str], keys: list[str] | None = None, points: int = 2000) -> pa.Table:
     """Series reduced in DuckDB to about ``points`` per (run, key): the min and the max point
     of each step bucket (so spikes survive), every point of short series. Columns: run_id,
     key, step, value.
@@ -116,22 +115,29 @@ def downsampled_series(
     parts = []
     with store.snapshot() as con:
         bounds = con.execute(
-            f"SELECT run_id, key, min(step), max(step) FROM series WHERE {cond} GROUP BY ALL "
-            "ORDER BY run_id, key", args
+            f"SELECT run_id, key, min(step), max(step) FROM series WHERE {cond} GROUP BY ALL ORDER BY run_id, key", args
         ).fetchall()
         for run_id, key, lo, hi in bounds:
             scale = buckets / (hi - lo) if hi > lo else 0.0
-            parts.append(con.execute(
-                """SELECT ? AS run_id, ? AS key,
+            parts.append(
+                con.execute(
+                    """SELECT ? AS run_id, ? AS key,
                           unnest([arg_min(step, value), arg_max(step, value)]) AS step,
                           unnest([min(value), max(value)]) AS value
                    FROM series WHERE run_id = ? AND key = ?
                    GROUP BY least(((step - ?) * ?)::BIGINT, ?)""",
-                [run_id, key, run_id, key, lo, scale, buckets - 1],
-            ).fetch_arrow_table())
+                    [run_id, key, run_id, key, lo, scale, buckets - 1],
+                ).fetch_arrow_table()
+            )
     if not parts:
-        return pa.table({"run_id": pa.array([], pa.string()), "key": pa.array([], pa.string()),
-                         "step": pa.array([], pa.float64()), "value": pa.array([], pa.float64())})
+        return pa.table(
+            {
+                "run_id": pa.array([], pa.string()),
+                "key": pa.array([], pa.string()),
+                "step": pa.array([], pa.float64()),
+                "value": pa.array([], pa.float64()),
+            }
+        )
     table = pa.concat_tables([p.cast(parts[0].schema) for p in parts])
     cols = ["run_id", "key", "step", "value"]
     distinct = table.group_by(cols, use_threads=False).aggregate([])  # min == max in a bucket
@@ -189,17 +195,23 @@ def get_run(store: Store, id_or_prefix: str) -> RunRecord:
     run_id = resolve_run_id(store, id_or_prefix)
     with store.snapshot() as con:
         cols = RUN_COLUMNS + [
-            "source", "execution_count", "host", "pid", "git_commit", "git_dirty",
-            "error_type", "error_message", "traceback", "context",
+            "source",
+            "execution_count",
+            "host",
+            "pid",
+            "git_commit",
+            "git_dirty",
+            "error_type",
+            "error_message",
+            "traceback",
+            "context",
         ]
         row = con.execute(f"SELECT {', '.join(cols)} FROM runs WHERE run_id = ?", [run_id]).fetchall()
         r = dict(zip(cols, row[0]))
         params = con.execute(
             "SELECT key, kind, num, text FROM params WHERE run_id = ? ORDER BY key", [run_id]
         ).fetchall()
-        metrics = con.execute(
-            "SELECT key, value FROM metrics WHERE run_id = ? ORDER BY key", [run_id]
-        ).fetchall()
+        metrics = con.execute("SELECT key, value FROM metrics WHERE run_id = ? ORDER BY key", [run_id]).fetchall()
         inputs = con.execute(
             "SELECT name, type, shape, fingerprint, value FROM inputs WHERE run_id = ? ORDER BY name",
             [run_id],
@@ -212,8 +224,11 @@ def get_run(store: Store, id_or_prefix: str) -> RunRecord:
         ).fetchall()
     context = json.loads(r["context"]) if r["context"] else {}
     context.update(
-        execution_count=r["execution_count"], host=r["host"], pid=r["pid"],
-        git_commit=r["git_commit"], git_dirty=r["git_dirty"],
+        execution_count=r["execution_count"],
+        host=r["host"],
+        pid=r["pid"],
+        git_commit=r["git_commit"],
+        git_dirty=r["git_dirty"],
     )
     error = None
     if r["error_type"]:
@@ -222,8 +237,8 @@ def get_run(store: Store, id_or_prefix: str) -> RunRecord:
         **{k: r[k] for k in RUN_COLUMNS if k != "tags"},
         tags=list(r["tags"] or []),
         source=r["source"],
-        params={k: _param_value(kind, num, text) for k, kind, num, text in params},
-        metrics={k: v for k, v in metrics},
+        params={k: decode_param(kind, num, text) for k, kind, num, text in params},
+        metrics=dict(metrics),
         inputs={n: {"type": t, "shape": s, "fingerprint": f, "value": v} for n, t, s, f, v in inputs},
         outputs={n: {"type": t, "shape": s, "summary": m} for n, t, s, m in outputs},
         artifacts=[{"name": n, "mime": m, "size": s} for n, m, s in artifacts],
@@ -257,8 +272,9 @@ def cell_history(
         ).df()
 
 
-def notebook_history(store: Store, notebook: str | None, per_cell: int = 50, max_runs: int = 5000,
-                     busy_timeout: float = 2.0) -> list[tuple]:
+def notebook_history(
+    store: Store, notebook: str | None, per_cell: int = 50, max_runs: int = 5000, busy_timeout: float = 2.0
+) -> list[tuple]:
     """Recent runs of every cell of one notebook with their metrics, as (cell_id, run_id,
     status, key, value) tuples, newest first: at most ``per_cell`` runs per cell and
     ``max_runs`` in all. Plain tuples (no DataFrame): the run card's history loads it on a
@@ -292,13 +308,13 @@ def sql(store: Store, query: str, params: list | None = None) -> pd.DataFrame:
 
 
 def store_info(store: Store) -> dict:
-    from .schema import SCHEMA_VERSION
     from . import spool
+    from .schema import SCHEMA_VERSION
 
     with store.snapshot() as con:
-        runs, running = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE status = 'running') FROM runs"
-        ).fetchall()[0]
+        runs, running = con.execute("SELECT count(*), count(*) FILTER (WHERE status = 'running') FROM runs").fetchall()[
+            0
+        ]
         points = con.execute("SELECT count(*) FROM series").fetchall()[0][0]
     return {
         "path": str(store.dir),
@@ -328,8 +344,9 @@ def change_token(store: Store) -> str:
     """Cheap 'has anything changed?': the file's mtime/size, the spool listing, heartbeats."""
     if getattr(store, "source", None) is not None:  # another source (the team store) knows its own
         return store.source.token()
-    from . import spool
     import os
+
+    from . import spool
 
     parts = []
     for p in (store.db_path, store.live_dir):

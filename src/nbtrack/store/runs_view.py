@@ -63,18 +63,28 @@ DERIVED: dict[str, str] = {
 COMPUTED = ("stale", "stale_reason")
 
 # The leading columns of ``nbtrack.runs()`` (then params.<key>, then metrics.<key>).
-RUN_COLUMNS = ["run_id", "name", "experiment", "notebook", "cell_id", "status", "started_at",
-               "ended_at", "duration_s", "tags"]
+RUN_COLUMNS = [
+    "run_id",
+    "name",
+    "experiment",
+    "notebook",
+    "cell_id",
+    "status",
+    "started_at",
+    "ended_at",
+    "duration_s",
+    "tags",
+]
 
 # The leading columns of the run table widget, in this order (then params.*, metrics.*).
-TABLE_COLUMNS = ["run_id", "status", "name", "experiment", "notebook", "started_at", "duration_s",
-                 "tags"]
+TABLE_COLUMNS = ["run_id", "status", "name", "experiment", "notebook", "started_at", "duration_s", "tags"]
 
 # Free text: every whitespace-separated word must occur (case-insensitively) in one of these.
 # The table and the sidebar search the same columns (the sidebar also searched the source,
 # which the table does not hold: a word then found a run in one and not the other).
-SEARCH_COLUMNS: dict[str, str] = {c: COLUMN_KINDS[c] for c in
-                                  ("name", "run_id", "tags", "experiment", "notebook", "status")}
+SEARCH_COLUMNS: dict[str, str] = {
+    c: COLUMN_KINDS[c] for c in ("name", "run_id", "tags", "experiment", "notebook", "status")
+}
 
 STATUSES = ("running", "finished", "failed", "interrupted", "crashed")
 
@@ -98,16 +108,20 @@ def parse_sort(sort: Any, kinds: dict[str, str]) -> list[tuple[str, bool]]:
         return []
     if isinstance(sort, str):
         items: list = [s.strip() for s in sort.split(",") if s.strip()]
-    elif isinstance(sort, dict) or (isinstance(sort, tuple) and len(sort) == 2
-                                    and all(isinstance(x, str) for x in sort)
-                                    and str(sort[1]).lower() in ("asc", "desc")):
+    elif isinstance(sort, dict) or (
+        isinstance(sort, tuple)
+        and len(sort) == 2
+        and all(isinstance(x, str) for x in sort)
+        and str(sort[1]).lower() in ("asc", "desc")
+    ):
         items = [sort]
     else:
         try:
             items = list(sort)
         except TypeError:
-            raise FilterError("nbtrack: sort by a column name ('-name' for descending) or "
-                              "(column, 'asc'|'desc')") from None
+            raise FilterError(
+                "nbtrack: sort by a column name ('-name' for descending) or (column, 'asc'|'desc')"
+            ) from None
     out = []
     for item in items[:MAX_SORT_KEYS]:
         if isinstance(item, dict):
@@ -128,7 +142,8 @@ def parse_sort(sort: Any, kinds: dict[str, str]) -> list[tuple[str, bool]]:
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             raise FilterError(
                 f"nbtrack: cannot sort by {str(col)[:80]!r}; use a run column, params.<key> or "
-                f"metrics.<key>, with a leading '-' for descending.{hint}")
+                f"metrics.<key>, with a leading '-' for descending.{hint}"
+            )
         out.append((col, direction == "desc"))
     return out
 
@@ -143,6 +158,7 @@ def order_sql(sort: list[tuple[str, bool]], quote) -> str:
 
 
 # -- where runs come from: a source ----------------------------------------------------------
+
 
 @dataclass
 class Source:
@@ -173,8 +189,9 @@ def local_source(store) -> Source:
 
         return stale_flags(store, ids)
 
-    return Source(snapshot=store.snapshot, token=lambda: change_token(store),
-                  key=f"local:{store.dir}", stale_flags=stale)
+    return Source(
+        snapshot=store.snapshot, token=lambda: change_token(store), key=f"local:{store.dir}", stale_flags=stale
+    )
 
 
 def as_source(store_or_source) -> Source:
@@ -185,6 +202,7 @@ def as_source(store_or_source) -> Source:
 
 
 # -- what to read: a scope, free text, filters and a sort ------------------------------------
+
 
 @dataclass
 class RunSpec:
@@ -199,8 +217,10 @@ class RunSpec:
     sort: Any = None
 
     def scoped(self) -> bool:
-        return any(v is not None for v in (self.experiment, self.notebook, self.notebooks,
-                                           self.status, self.cell_id, self.run_ids))
+        return any(
+            v is not None
+            for v in (self.experiment, self.notebook, self.notebooks, self.status, self.cell_id, self.run_ids)
+        )
 
 
 def column_kinds(con, source: Source | None = None) -> dict[str, str]:
@@ -275,19 +295,21 @@ class RunQuery:
 def _needed_column(name: str, kind: str, rel) -> tuple[str, list]:
     """SQL for a params./metrics. column of the run ``r``, with its parameters."""
     if name.startswith("metrics."):
-        return (f"(SELECT max(m.value) FROM {rel.metrics} m WHERE m.run_id = r.run_id AND m.key = ?)",
-                [name[len("metrics."):]])
-    field = ("p.num" if kind in ("number", "bool")
-             else "CASE WHEN p.kind = 'none' THEN NULL ELSE p.text END")
+        return (
+            f"(SELECT max(m.value) FROM {rel.metrics} m WHERE m.run_id = r.run_id AND m.key = ?)",
+            [name[len("metrics.") :]],
+        )
+    field = "p.num" if kind in ("number", "bool") else "CASE WHEN p.kind = 'none' THEN NULL ELSE p.text END"
     sql = f"(SELECT max({field}) FROM {rel.params} p WHERE p.run_id = r.run_id AND p.key = ?)"
-    return (f"({sql} <> 0)" if kind == "bool" else sql), [name[len("params."):]]
+    return (f"({sql} <> 0)" if kind == "bool" else sql), [name[len("params.") :]]
 
 
 STALE_TABLE = "__nbtrack_stale"  # (run_id, stale, stale_reason), registered when a query needs it
 
 
-def run_query(con, spec: RunSpec, source: Source | None = None, extra_select: str = "",
-              stale: bool = False) -> RunQuery:
+def run_query(
+    con, spec: RunSpec, source: Source | None = None, extra_select: str = "", stale: bool = False
+) -> RunQuery:
     """The runs matching ``spec`` in its order (default newest first). ``stale``: a table
     ``STALE_TABLE`` is registered on ``con`` and joins in. Raises ``FilterError``."""
     rel = source or _LOCAL_NAMES
@@ -313,10 +335,14 @@ def run_query(con, spec: RunSpec, source: Source | None = None, extra_select: st
     if stale:
         derived += ["coalesce(st.stale, false) AS stale", "st.stale_reason"]
         joins = f" LEFT JOIN {STALE_TABLE} st USING (run_id)"
-    relation = ("SELECT r.*, " + ", ".join(derived) + (", " + extra_select if extra_select else "")
-                + "".join(", " + s for s in extra_sql) + f" FROM {rel.runs} r{joins}")
-    return RunQuery(relation, where_sql(conds), order_sql(sort_keys, quote_ident), extra_args + args,
-                    sort_keys, kinds)
+    relation = (
+        "SELECT r.*, "
+        + ", ".join(derived)
+        + (", " + extra_select if extra_select else "")
+        + "".join(", " + s for s in extra_sql)
+        + f" FROM {rel.runs} r{joins}"
+    )
+    return RunQuery(relation, where_sql(conds), order_sql(sort_keys, quote_ident), extra_args + args, sort_keys, kinds)
 
 
 def needs_stale(spec: RunSpec) -> bool:
@@ -331,6 +357,7 @@ def needs_stale(spec: RunSpec) -> bool:
 
 
 # -- one value decoding ----------------------------------------------------------------------
+
 
 def decode_param(kind: str, num: float | None, text: str | None) -> Any:
     """A param's Python value from its stored (kind, num, text)."""
@@ -350,6 +377,7 @@ def decode_param(kind: str, num: float | None, text: str | None) -> Any:
 
 
 # -- reading: the one path from a source to rows ---------------------------------------------
+
 
 @dataclass
 class RunsResult:
@@ -377,16 +405,25 @@ class RunsResult:
             table = table.drop_columns(["tags"])
         frame = table.to_pandas()
         if tags is not None:
-            frame.insert(self.table.column_names.index("tags"), "tags",
-                         [t if t is not None else [] for t in tags])
+            frame.insert(self.table.column_names.index("tags"), "tags", [t if t is not None else [] for t in tags])
         for col, values in self.decoded.items():
             frame[col] = pd.Series(values, index=frame.index, dtype=object)
         return frame
 
 
-def read(source, spec: RunSpec | None = None, *, lead: list[str] | None = None,
-         limit: int | None = None, offset: int = 0, count: bool = False, wide: bool = True,
-         nested: bool = False, extra_select: str = "", flags: bool = True) -> RunsResult:
+def read(
+    source,
+    spec: RunSpec | None = None,
+    *,
+    lead: list[str] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    count: bool = False,
+    wide: bool = True,
+    nested: bool = False,
+    extra_select: str = "",
+    flags: bool = True,
+) -> RunsResult:
     """The runs matching ``spec`` (any source): one query picks and orders the run ids, a
     second brings their columns (params and metrics scattered into columns by key, no PIVOT),
     then the stale flags are added. ``wide``: params.*/metrics.* columns; ``nested``: also
@@ -415,24 +452,22 @@ def read(source, spec: RunSpec | None = None, *, lead: list[str] | None = None,
             elif offset:
                 page = " OFFSET ?"
                 args.append(max(0, int(offset)))
-            sel_cols = ", ".join(quote_ident(c) for c in lead
-                                 if c not in COMPUTED or flags is not None)
-            base = con.execute(f"SELECT {sel_cols} FROM ({rq.relation}) w{rq.where} "
-                               f"ORDER BY {rq.order}{page}", args).fetch_arrow_table()
+            sel_cols = ", ".join(quote_ident(c) for c in lead if c not in COMPUTED or flags is not None)
+            base = con.execute(
+                f"SELECT {sel_cols} FROM ({rq.relation}) w{rq.where} ORDER BY {rq.order}{page}", args
+            ).fetch_arrow_table()
             total = None
             if count:
                 if limit is None and not offset:
                     total = base.num_rows
                 else:
-                    total = con.execute(f"SELECT count(*) FROM ({rq.relation}) w{rq.where}",
-                                        rq.args).fetchall()[0][0]
+                    total = con.execute(f"SELECT count(*) FROM ({rq.relation}) w{rq.where}", rq.args).fetchall()[0][0]
         finally:
             if flags is not None:
                 con.unregister(STALE_TABLE)
         columns, decoded, nested_values = {}, {}, None
         if (wide or nested) and base.num_rows:
-            sel = pa.table({"run_id": base.column("run_id"),
-                            "idx": pa.array(np.arange(base.num_rows), pa.int64())})
+            sel = pa.table({"run_id": base.column("run_id"), "idx": pa.array(np.arange(base.num_rows), pa.int64())})
             con.register("__nbtrack_sel", sel)
             try:
                 # Only what the columns need: a kind code, the text only where it is the
@@ -442,16 +477,21 @@ def read(source, spec: RunSpec | None = None, *, lead: list[str] | None = None,
                 grouped = base.num_rows >= GROUP_IN_DUCKDB_FROM
                 agg = (lambda e: f"list({e})") if grouped else (lambda e: e)
                 tail = " GROUP BY key ORDER BY key" if grouped else ""
-                cols = [("idx", "idx"), ("num", "num"), (_KIND_CODE_SQL, "kind"),
-                        ("CASE WHEN kind NOT IN ('int', 'float', 'bool') THEN text END", "text"),
-                        ("CASE WHEN kind = 'int' THEN TRY_CAST(text AS BIGINT) END", "inum")]
+                cols = [
+                    ("idx", "idx"),
+                    ("num", "num"),
+                    (_KIND_CODE_SQL, "kind"),
+                    ("CASE WHEN kind NOT IN ('int', 'float', 'bool') THEN text END", "text"),
+                    ("CASE WHEN kind = 'int' THEN TRY_CAST(text AS BIGINT) END", "inum"),
+                ]
                 params = con.execute(
                     f"SELECT key, {', '.join(f'{agg(e)} AS {n}' for e, n in cols)} "
                     f"FROM {source.params} JOIN __nbtrack_sel USING (run_id){tail}"
                 ).fetch_arrow_table()
                 metrics = con.execute(
                     f"SELECT key, {agg('idx')} AS idx, {agg('value')} AS num FROM {source.metrics} "
-                    f"JOIN __nbtrack_sel USING (run_id){tail}").fetch_arrow_table()
+                    f"JOIN __nbtrack_sel USING (run_id){tail}"
+                ).fetch_arrow_table()
             finally:
                 con.unregister("__nbtrack_sel")
             if wide:
@@ -461,20 +501,22 @@ def read(source, spec: RunSpec | None = None, *, lead: list[str] | None = None,
                 nested_values = _nested(base.column("run_id").to_pylist(), params, metrics)
     table = base
     if columns:  # one new table (append_column per key was quadratic: 10,000 keys took 9 s)
-        table = pa.Table.from_arrays(base.columns + list(columns.values()),
-                                     names=base.column_names + list(columns))
+        table = pa.Table.from_arrays(base.columns + list(columns.values()), names=base.column_names + list(columns))
     if with_stale and not any(c in COMPUTED for c in table.column_names):
         import pyarrow.compute as pc
 
         ids = base.column("run_id").to_pylist()
         got = flags if flags is not None else (_flags(source, ids, problems) if ids else {})
-        table = table.append_column("stale", pc.is_in(base.column("run_id"), value_set=pa.array(
-            list(got), pa.string())).fill_null(False))
-        table = table.append_column("stale_reason", pa.array([got.get(r) for r in ids], pa.string())
-                                    if got else pa.nulls(len(ids), pa.string()))
+        table = table.append_column(
+            "stale", pc.is_in(base.column("run_id"), value_set=pa.array(list(got), pa.string())).fill_null(False)
+        )
+        table = table.append_column(
+            "stale_reason", pa.array([got.get(r) for r in ids], pa.string()) if got else pa.nulls(len(ids), pa.string())
+        )
     elif any(c in COMPUTED for c in table.column_names):  # asked for in the lead: move to the end
-        table = table.select([c for c in table.column_names if c not in COMPUTED]
-                             + [c for c in COMPUTED if c in table.column_names])
+        table = table.select(
+            [c for c in table.column_names if c not in COMPUTED] + [c for c in COMPUTED if c in table.column_names]
+        )
     return RunsResult(table, total, rq.kinds, decoded, nested_values, problems)
 
 
@@ -492,9 +534,13 @@ def _flags(source: Source, ids: list[str], problems: list[str]) -> dict[str, str
 
 
 def _stale_table(flags: dict[str, str]) -> pa.Table:
-    return pa.table({"run_id": pa.array(list(flags), pa.string()),
-                     "stale": pa.array([True] * len(flags), pa.bool_()),
-                     "stale_reason": pa.array(list(flags.values()), pa.string())})
+    return pa.table(
+        {
+            "run_id": pa.array(list(flags), pa.string()),
+            "stale": pa.array([True] * len(flags), pa.bool_()),
+            "stale_reason": pa.array(list(flags.values()), pa.string()),
+        }
+    )
 
 
 GROUP_IN_DUCKDB_FROM = 20_000  # runs
@@ -520,8 +566,7 @@ def _by_key(table: pa.Table, *names: str) -> tuple[list[str], np.ndarray, dict[s
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(names_of) + 1))
     rows = pa.array(order)
-    return ([names_of[k] for k in by_name], bounds,
-            {n: table.column(n).combine_chunks().take(rows) for n in names})
+    return ([names_of[k] for k in by_name], bounds, {n: table.column(n).combine_chunks().take(rows) for n in names})
 
 
 def _scatter(n: int, idx: np.ndarray, values: np.ndarray, dtype) -> pa.Array:
@@ -537,8 +582,11 @@ def _scatter(n: int, idx: np.ndarray, values: np.ndarray, dtype) -> pa.Array:
 
 # Stored param kinds as small codes (strings for 1M rows cost more than the values).
 KIND_NAMES = ("int", "float", "bool", "str", "none", "json")
-_KIND_CODE_SQL = ("CAST(CASE kind " + " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(KIND_NAMES))
-                  + f" ELSE {KIND_NAMES.index('json')} END AS TINYINT)")
+_KIND_CODE_SQL = (
+    "CAST(CASE kind "
+    + " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(KIND_NAMES))
+    + f" ELSE {KIND_NAMES.index('json')} END AS TINYINT)"
+)
 _INT, _FLOAT, _BOOL, _STR, _NONE, _JSON = range(len(KIND_NAMES))
 
 
@@ -591,14 +639,17 @@ def _param_columns(table: pa.Table, n: int) -> tuple[dict[str, pa.Array], dict[s
         else:
             codes, texts = kinds.tolist(), cols["text"].slice(lo, hi - lo).to_pylist()
             inums = cols["inum"].slice(lo, hi - lo).to_pylist()
-            values = [_value_of(c, x, i, t) for c, x, i, t in
-                      zip(codes, cols["num"].slice(lo, hi - lo).to_pylist(), inums, texts)]
+            values = [
+                _value_of(c, x, i, t)
+                for c, x, i, t in zip(codes, cols["num"].slice(lo, hi - lo).to_pylist(), inums, texts)
+            ]
             col = np.full(n, None, dtype=object)
             col[idx] = values
             decoded[name] = col
             shown = np.full(n, None, dtype=object)  # what filters compare: the stored text
-            shown[idx] = [None if v is None else t if c in (_STR, _JSON) else _text_of(v)
-                          for c, v, t in zip(codes, values, texts)]
+            shown[idx] = [
+                None if v is None else t if c in (_STR, _JSON) else _text_of(v) for c, v, t in zip(codes, values, texts)
+            ]
             columns[name] = pa.array(shown, pa.string())
     return columns, decoded
 
@@ -618,9 +669,12 @@ def _metric_columns(table: pa.Table, n: int) -> dict[str, pa.Array]:
         return {}
     idx_all = cols["idx"].to_numpy()
     num_all = cols["num"].to_numpy(zero_copy_only=False)
-    return {f"metrics.{key}": _scatter(n, idx_all[bounds[k]:bounds[k + 1]],
-                                       num_all[bounds[k]:bounds[k + 1]], np.float64)
-            for k, key in enumerate(keys)}
+    return {
+        f"metrics.{key}": _scatter(
+            n, idx_all[bounds[k] : bounds[k + 1]], num_all[bounds[k] : bounds[k + 1]], np.float64
+        )
+        for k, key in enumerate(keys)
+    }
 
 
 def _nested(ids: list[str], params: pa.Table, metrics: pa.Table) -> dict[str, tuple[dict, dict]]:
@@ -642,6 +696,7 @@ def _nested(ids: list[str], params: pa.Table, metrics: pa.Table) -> dict[str, tu
 
 
 # -- for the browser -------------------------------------------------------------------------
+
 
 def display_sql(col: str, kind: str) -> str:
     """A column cast for the browser: times as text, numbers as doubles (no BigInt in JS)."""

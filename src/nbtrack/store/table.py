@@ -19,28 +19,40 @@ import pyarrow as pa
 
 from . import database
 from .filters import FilterError, quote_ident
-from .runs_view import (COLUMN_KINDS, TABLE_COLUMNS, RunSpec, arrow_kind, as_source,
-                        conditions, display_sql, for_display, order_sql, parse_sort, read,
-                        where_sql)
+from .runs_view import (
+    COLUMN_KINDS,
+    TABLE_COLUMNS,
+    RunSpec,
+    arrow_kind,
+    as_source,
+    conditions,
+    display_sql,
+    for_display,
+    order_sql,
+    parse_sort,
+    read,
+    where_sql,
+)
 
 __all__ = ["RunsCache", "Page", "FilterError", "BASE_COLUMNS"]
 
 # The leading columns (in this order); params.* and metrics.* follow. Defined in runs_view.
 BASE_COLUMNS = TABLE_COLUMNS
 # What the cache holds besides: every other catalog column, so any filter works in the table.
-CACHE_COLUMNS = TABLE_COLUMNS + [c for c in COLUMN_KINDS if c not in TABLE_COLUMNS
-                                 and c not in ("stale", "stale_reason")]
+CACHE_COLUMNS = TABLE_COLUMNS + [
+    c for c in COLUMN_KINDS if c not in TABLE_COLUMNS and c not in ("stale", "stale_reason")
+]
 MAX_PAGE = 1000
 
 
 @dataclass
 class Page:
-    rows: pa.Table          # the requested rows, display-ready types (no int64, no timestamps)
-    total: int              # rows matching the filters
-    columns: list[dict]     # every column: {"name", "kind"}
+    rows: pa.Table  # the requested rows, display-ready types (no int64, no timestamps)
+    total: int  # rows matching the filters
+    columns: list[dict]  # every column: {"name", "kind"}
     hidden: list[str] = field(default_factory=list)  # "differences only": same in every row
     version: str = ""
-    complete: bool = True   # False while the full cache is still being built
+    complete: bool = True  # False while the full cache is still being built
 
 
 class RunsCache:
@@ -48,13 +60,18 @@ class RunsCache:
     table in a private DuckDB connection, rebuilt when the source's token moves. Thread-safe.
     ``store``: a Store or a ``runs_view.Source``."""
 
-    def __init__(self, store, experiment: str | None = None, notebook: str | None = None,
-                 status: str | Iterable[str] | None = None):
+    def __init__(
+        self,
+        store,
+        experiment: str | None = None,
+        notebook: str | None = None,
+        status: str | Iterable[str] | None = None,
+    ):
         self.store = store
         self.source = as_source(store)
         self.scope = RunSpec(experiment=experiment, notebook=notebook, status=status)
-        self._lock = threading.Lock()          # guards the fields below
-        self._build_lock = threading.Lock()    # one build at a time
+        self._lock = threading.Lock()  # guards the fields below
+        self._build_lock = threading.Lock()  # one build at a time
         self._kinds: dict[str, str] | None = None  # the cached table's columns and kinds
         self._version = ""
         self._con = database.connect()
@@ -159,8 +176,7 @@ class RunsCache:
 
     def _quick_page(self, offset: int, limit: int, columns) -> Page:
         """Before the first build: the newest runs straight from the source (LIMIT in SQL)."""
-        res = read(self.source, self.scope, lead=CACHE_COLUMNS, limit=limit, offset=offset,
-                   count=True)
+        res = read(self.source, self.scope, lead=CACHE_COLUMNS, limit=limit, offset=offset, count=True)
         kinds = {f.name: _kind(f.name, f.type) for f in res.table.schema}
         wanted = self._wanted(columns, kinds, strict=False)
         rows = for_display(res.table.select(wanted))

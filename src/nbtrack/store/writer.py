@@ -111,8 +111,12 @@ class Writer:
         self._ending.append(run_id)
 
     def has_pending(self) -> bool:
-        return bool(self._pending or self._starting or self._ending
-                    or any(getattr(s, "_points", None) for s in list(self._sources.values())))
+        return bool(
+            self._pending
+            or self._starting
+            or self._ending
+            or any(getattr(s, "_points", None) for s in list(self._sources.values()))
+        )
 
     def write_now(self) -> bool:
         """Write everything handed over so far to spool files on the caller's thread, now:
@@ -166,8 +170,7 @@ class Writer:
             self._thread = threading.Thread(target=self._loop, name="nbtrack-writer", daemon=True)
             self._thread.start()
         if self._compactor is None or not self._compactor.is_alive():
-            self._compactor = threading.Thread(target=self._compact_loop, name="nbtrack-compactor",
-                                               daemon=True)
+            self._compactor = threading.Thread(target=self._compact_loop, name="nbtrack-compactor", daemon=True)
             self._compactor.start()
 
     def _loop(self) -> None:
@@ -326,8 +329,7 @@ class Writer:
                     parts.insert(0, pa.Table.from_pylist(rows, TABLES[table]))
                 if not parts:
                     continue
-                data = parts[0] if len(parts) == 1 else pa.concat_tables(
-                    [p.cast(TABLES[table]) for p in parts])
+                data = parts[0] if len(parts) == 1 else pa.concat_tables([p.cast(TABLES[table]) for p in parts])
                 # Contiguous columns: a file of 20,000 one-row batches took 5 s to write and
                 # made every later read of it slow (Arrow and DuckDB work per batch).
                 spool.write(self.spool_dir, table, data.combine_chunks())
@@ -371,7 +373,9 @@ class Writer:
             self._problem(str(exc), exc)
             return 0
         except (OSError, duckdb.Error) as exc:
-            self._problem(f"nbtrack: moving runs into {self.store_dir} failed ({exc}); they stay in the spool folder.", exc)
+            self._problem(
+                f"nbtrack: moving runs into {self.store_dir} failed ({exc}); they stay in the spool folder.", exc
+            )
             return 0
         if moved and not spool.listing(self.spool_dir):
             self._oldest_spool = None

@@ -70,7 +70,8 @@ def chart_payload(chart, name: str) -> tuple[dict, pa.Table]:
 def _display_table(frame: pd.DataFrame) -> pa.Table:
     """The compared runs' table: the run table's leading columns, then params.* and metrics.*."""
     cols = [c for c in TABLE_COLUMNS if c in frame] + [
-        c for c in frame.columns if c.startswith(("params.", "metrics."))]
+        c for c in frame.columns if c.startswith(("params.", "metrics."))
+    ]
     return js_arrow(frame[cols])
 
 
@@ -79,8 +80,10 @@ def _differs(frame: pd.DataFrame) -> list[str]:
     for c in frame.columns:
         if c == "run_id":
             continue
-        vals = {json.dumps(v, default=str, sort_keys=True) if not (isinstance(v, float) and math.isnan(v)) else "null"
-                for v in frame[c]}
+        vals = {
+            json.dumps(v, default=str, sort_keys=True) if not (isinstance(v, float) and math.isnan(v)) else "null"
+            for v in frame[c]
+        }
         if len(vals) > 1:
             out.append(c)
     return out
@@ -138,8 +141,14 @@ def _compare_payload(store, ids: list[str]) -> protocol.Reply:
     if len(numeric) >= 2 and len(ids) > 1:
         add(charts.parallel_chart(frame, numeric[:12]), "parallel coordinates", "parallel")
     return protocol.Reply(
-        fields={"ids": ids, "charts": chart_list, "differs": differs, "note": note,
-                "series_keys": keys, "more_keys": max(0, len(keys) - MAX_CURVES)},
+        fields={
+            "ids": ids,
+            "charts": chart_list,
+            "differs": differs,
+            "note": note,
+            "series_keys": keys,
+            "more_keys": max(0, len(keys) - MAX_CURVES),
+        },
         tables=tables,
     )
 
@@ -195,39 +204,65 @@ def source_diff(a: str, b: str) -> pa.Table:
         for k in range(n):
             i = i1 + k if i1 + k < i2 else None
             j = j1 + k if j1 + k < j2 else None
-            add(op if op != "replace" else ("replace" if i is not None and j is not None else
-                                              "delete" if i is not None else "insert"), i, j)
-    return pa.table({"op": pa.array(rows["op"], pa.string()), "a_no": pa.array(rows["a_no"], pa.float64()),
-                     "a": pa.array(rows["a"], pa.string()), "b_no": pa.array(rows["b_no"], pa.float64()),
-                     "b": pa.array(rows["b"], pa.string())})
+            add(
+                op
+                if op != "replace"
+                else ("replace" if i is not None and j is not None else "delete" if i is not None else "insert"),
+                i,
+                j,
+            )
+    return pa.table(
+        {
+            "op": pa.array(rows["op"], pa.string()),
+            "a_no": pa.array(rows["a_no"], pa.float64()),
+            "a": pa.array(rows["a"], pa.string()),
+            "b_no": pa.array(rows["b_no"], pa.float64()),
+            "b": pa.array(rows["b"], pa.string()),
+        }
+    )
 
 
 def diff_payload(store, a: str, b: str) -> protocol.Reply:
     ra, rb = query.get_run(store, a), query.get_run(store, b)
 
     def head(r):
-        return {"run_id": r.run_id, "name": r.name, "status": r.status, "experiment": r.experiment,
-                "notebook": r.notebook, "started_at": str(r.started_at) if r.started_at else None,
-                "duration_s": r.duration_s, "tags": list(r.tags),
-                "git_commit": r.context.get("git_commit"), "git_dirty": r.context.get("git_dirty"),
-                "error": f"{r.error['type']}: {r.error['message']}"[:500] if r.error else None}
+        return {
+            "run_id": r.run_id,
+            "name": r.name,
+            "status": r.status,
+            "experiment": r.experiment,
+            "notebook": r.notebook,
+            "started_at": str(r.started_at) if r.started_at else None,
+            "duration_s": r.duration_s,
+            "tags": list(r.tags),
+            "git_commit": r.context.get("git_commit"),
+            "git_dirty": r.context.get("git_dirty"),
+            "error": f"{r.error['type']}: {r.error['message']}"[:500] if r.error else None,
+        }
 
-    inputs = _pairs({k: _input_text(v) for k, v in ra.inputs.items()},
-                    {k: _input_text(v) for k, v in rb.inputs.items()}, fmt=lambda v: v)
+    inputs = _pairs(
+        {k: _input_text(v) for k, v in ra.inputs.items()},
+        {k: _input_text(v) for k, v in rb.inputs.items()},
+        fmt=lambda v: v,
+    )
     env_a = dict(ra.context.get("packages") or {})
     env_b = dict(rb.context.get("packages") or {})
     for key in ("python", "platform", "host"):
         if ra.context.get(key) or rb.context.get(key):
             env_a[key] = ra.context.get(key)
             env_b[key] = rb.context.get(key)
-    changed_inputs = [k for k, c in zip(inputs.column("key").to_pylist(), inputs.column("change").to_pylist())
-                      if c != "same"]
+    changed_inputs = [
+        k for k, c in zip(inputs.column("key").to_pylist(), inputs.column("change").to_pylist()) if c != "same"
+    ]
     return protocol.Reply(
-        fields={"a": head(ra), "b": head(rb),
-                "summary": [f"{k} changed" for k in changed_inputs]},
-        tables={"params": _pairs(ra.params, rb.params), "metrics": _pairs(ra.metrics, rb.metrics),
-                "inputs": inputs, "source": source_diff(ra.source or "", rb.source or ""),
-                "env": _pairs(env_a, env_b, fmt=lambda v: None if v is None else str(v))},
+        fields={"a": head(ra), "b": head(rb), "summary": [f"{k} changed" for k in changed_inputs]},
+        tables={
+            "params": _pairs(ra.params, rb.params),
+            "metrics": _pairs(ra.metrics, rb.metrics),
+            "inputs": inputs,
+            "source": source_diff(ra.source or "", rb.source or ""),
+            "env": _pairs(env_a, env_b, fmt=lambda v: None if v is None else str(v)),
+        },
     )
 
 

@@ -40,8 +40,10 @@ def _structured(conditions, equals: dict[str, Any]) -> list[dict]:
         elif isinstance(c, (tuple, list)) and len(c) in (2, 3):
             col, op, value = c[0], c[1], (c[2] if len(c) == 3 else None)
         else:
-            raise TypeError(f"nbtrack.table: a condition is a string like 'metrics.accuracy > 0.9' or a "
-                            f"(column, op, value) tuple, got {type(c).__name__}")
+            raise TypeError(
+                f"nbtrack.table: a condition is a string like 'metrics.accuracy > 0.9' or a "
+                f"(column, op, value) tuple, got {type(c).__name__}"
+            )
         out.append({"column": col, "op": op, "value": value})
     for key, value in equals.items():
         col = key.replace("__", ".")
@@ -49,7 +51,8 @@ def _structured(conditions, equals: dict[str, Any]) -> list[dict]:
             raise TypeError(
                 f"nbtrack.table() got an unexpected keyword {key!r}. Filter with a column "
                 f"({', '.join(BASE_COLUMNS)}), params__<key>=... / metrics__<key>=..., or pass "
-                "conditions: nbtrack.table('metrics.accuracy > 0.9', status='finished')")
+                "conditions: nbtrack.table('metrics.accuracy > 0.9', status='finished')"
+            )
         op = "in" if isinstance(value, (list, tuple, set)) else "=="
         out.append({"column": col, "op": op, "value": list(value) if op == "in" else value})
     return out
@@ -72,18 +75,29 @@ class RunTable(NbtrackWidget):
     page_size = traitlets.Int(50).tag(sync=True)
     pinned = traitlets.List(traitlets.Unicode(), ["status", "name"]).tag(sync=True)
     # The table holds every catalog column (any filter works); these start hidden.
-    hidden_columns = traitlets.List(traitlets.Unicode(), ["run_id", "cell_id", "execution_count", "error_type",
-                                    "error_message", "host", "user", "sweep_id", "trial",
-                                    "stale_reason"]).tag(sync=True)
+    hidden_columns = traitlets.List(
+        traitlets.Unicode(),
+        [
+            "run_id",
+            "cell_id",
+            "execution_count",
+            "error_type",
+            "error_message",
+            "host",
+            "user",
+            "sweep_id",
+            "trial",
+            "stale_reason",
+        ],
+    ).tag(sync=True)
     selected = traitlets.List(traitlets.Unicode()).tag(sync=True)
     _handlers = {"page": "_req_page", "poll": "_req_poll", "compare": "_req_compare", "diff": "_req_diff"}
 
-    def __init__(self, *conditions, search: str = "", sort=None, store=None, page_size: int = 50,
-                 where=None, **equals):
+    def __init__(self, *conditions, search: str = "", sort=None, store=None, page_size: int = 50, where=None, **equals):
         extra = [where] if isinstance(where, (str, dict)) else list(where or [])
         filters = _structured(list(conditions) + extra, equals)
         sort_list = []
-        for s in ([sort] if isinstance(sort, str) else list(sort or [])):
+        for s in [sort] if isinstance(sort, str) else list(sort or []):
             if isinstance(s, str):
                 sort_list.append({"column": s.lstrip("-"), "dir": "desc" if s.startswith("-") else "asc"})
             else:
@@ -91,8 +105,7 @@ class RunTable(NbtrackWidget):
         self.store = store if store is not None and not isinstance(store, str) else get_store(store)
         self.cache = _cache(self.store)
         self._building: threading.Thread | None = None
-        super().__init__(kind="table", filters=filters, search=search or "", sort=sort_list,
-                         page_size=int(page_size))
+        super().__init__(kind="table", filters=filters, search=search or "", sort=sort_list, page_size=int(page_size))
         self._refreshing: threading.Thread | None = None
         self._last_refresh = 0.0
 
@@ -102,8 +115,10 @@ class RunTable(NbtrackWidget):
         page = self.cache.page(
             filters=req.get("filters", self.filters),
             search=req.get("search", self.search),
-            sort=[(s.get("column"), s.get("dir", "asc")) if isinstance(s, dict) else s
-                  for s in req.get("sort", self.sort) or []],
+            sort=[
+                (s.get("column"), s.get("dir", "asc")) if isinstance(s, dict) else s
+                for s in req.get("sort", self.sort) or []
+            ],
             offset=req.get("offset", 0),
             limit=req.get("limit", self.page_size),
             diff_only=bool(req.get("diff_only", self.diff_only)),
@@ -114,9 +129,14 @@ class RunTable(NbtrackWidget):
             self._building = self._refreshing = self.cache.refresh_in_background()
             self._last_refresh = time.monotonic()
         return protocol.Reply(
-            fields={"total": page.total, "columns": page.columns, "hidden": page.hidden,
-                    "version": page.version, "complete": page.complete,
-                    "offset": int(req.get("offset", 0))},
+            fields={
+                "total": page.total,
+                "columns": page.columns,
+                "hidden": page.hidden,
+                "version": page.version,
+                "complete": page.complete,
+                "offset": int(req.get("offset", 0)),
+            },
             tables={"rows": page.rows},
         )
 
@@ -148,9 +168,13 @@ class RunTable(NbtrackWidget):
 
     def page(self, offset: int = 0, limit: int | None = None):
         """The rows the table shows now (a pandas DataFrame), e.g. to check a filter."""
-        rows = self.cache.page(filters=self.filters, search=self.search,
-                               sort=[(s["column"], s["dir"]) for s in self.sort], offset=offset,
-                               limit=limit or self.page_size)
+        rows = self.cache.page(
+            filters=self.filters,
+            search=self.search,
+            sort=[(s["column"], s["dir"]) for s in self.sort],
+            offset=offset,
+            limit=limit or self.page_size,
+        )
         return rows.rows.to_pandas()
 
     def compare(self):
