@@ -104,31 +104,31 @@ def downsampled_series(store: Store, run_ids: list[str], keys: list[str] | None 
     of each step bucket (so spikes survive), every point of short series. Columns: run_id,
     key, step, value.
 
-    One bounds pass, then one aggregate per (run, key) with its bucket bounds bound as
-    parameters (no join of every point against a bounds table): 10 runs x 1M steps went from
-    2.0-2.2 s to 1.2-1.4 s on this shared 2-core machine."""
+    Per run, one bounds query (``run_id = ?``: DuckDB skips the row groups of other runs;
+    one pass over every run's points cost ~0.25 s of ~0.7 s at 10 x 1M), then one aggregate
+    per (run, key) with its bucket bounds bound as parameters (no join of every point against
+    a bounds table)."""
     buckets = max(2, min(int(points), 200_000) // 2)
-    cond, args = "list_contains(?, run_id)", [list(run_ids)]
-    if keys:
-        cond += " AND list_contains(?, key)"
-        args.append(list(keys))
+    key_cond, key_args = ("", []) if not keys else (" AND list_contains(?, key)", [list(keys)])
     parts = []
     with store.snapshot() as con:
-        bounds = con.execute(
-            f"SELECT run_id, key, min(step), max(step) FROM series WHERE {cond} GROUP BY ALL ORDER BY run_id, key", args
-        ).fetchall()
-        for run_id, key, lo, hi in bounds:
-            scale = buckets / (hi - lo) if hi > lo else 0.0
-            parts.append(
-                con.execute(
-                    """SELECT ? AS run_id, ? AS key,
-                          unnest([arg_min(step, value), arg_max(step, value)]) AS step,
-                          unnest([min(value), max(value)]) AS value
-                   FROM series WHERE run_id = ? AND key = ?
-                   GROUP BY least(((step - ?) * ?)::BIGINT, ?)""",
-                    [run_id, key, run_id, key, lo, scale, buckets - 1],
-                ).fetch_arrow_table()
-            )
+        for run_id in sorted(dict.fromkeys(run_ids)):
+            bounds = con.execute(
+                f"SELECT key, min(step), max(step) FROM series WHERE run_id = ?{key_cond} GROUP BY key ORDER BY key",
+                [run_id, *key_args],
+            ).fetchall()
+            for key, lo, hi in bounds:
+                scale = buckets / (hi - lo) if hi > lo else 0.0
+                parts.append(
+                    con.execute(
+                        """SELECT ? AS run_id, ? AS key,
+                              unnest([arg_min(step, value), arg_max(step, value)]) AS step,
+                              unnest([min(value), max(value)]) AS value
+                       FROM series WHERE run_id = ? AND key = ?
+                       GROUP BY least(((step - ?) * ?)::BIGINT, ?)""",
+                        [run_id, key, run_id, key, lo, scale, buckets - 1],
+                    ).fetch_arrow_table()
+                )
     if not parts:
         return pa.table(
             {
@@ -308,6 +308,8 @@ def sql(store: Store, query: str, params: list | None = None) -> pd.DataFrame:
 
 
 def store_info(store: Store) -> dict:
+    if getattr(store, "source", None) is not None:  # another source (the team store) says its own
+        return store.info()
     from . import spool
     from .schema import SCHEMA_VERSION
 
