@@ -54,6 +54,8 @@ async def test_scope_team_lists_filters_and_details_team_runs(jp_fetch, team_run
     assert {"name": "params.lr", "kind": "number"} in cols["columns"]
     changes = await get(jp_fetch, "changes", scope="team")
     assert changes
+    info = await get(jp_fetch, "store", scope="team")
+    assert (info["scope"], info["runs"], info["points"], info["users"]) == ("team", 4, 4, 1)
 
 
 async def test_scope_is_checked_and_auth_required(jp_fetch, team_runs):

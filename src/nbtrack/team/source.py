@@ -76,6 +76,26 @@ class TeamStore:
             self._source = Source(snapshot=self.snapshot, token=self.token, key=f"team:{self.dir}", scope="team")
         return self._source
 
+    def info(self) -> dict:
+        """What ``store_info`` says of a local store, for the team store (``?scope=team``)."""
+        with self.snapshot() as con:
+            runs, running, points, users = con.execute(
+                "SELECT * FROM postgres_query('pg', 'SELECT (SELECT count(*) FROM nbtrack.runs) AS runs, "
+                "(SELECT count(*) FROM nbtrack.runs WHERE status = ''running'') AS running, "
+                "(SELECT coalesce(sum(n_points), 0) FROM nbtrack.pushed) AS points, "
+                "(SELECT count(DISTINCT user_name) FROM nbtrack.runs) AS users')"
+            ).fetchall()[0]
+        return {
+            "path": self.dir,
+            "remote": self.dir,
+            "scope": "team",
+            "runs": runs,
+            "running": running,
+            "points": int(points),
+            "users": users,
+            "schema_version": SCHEMA_VERSION,
+        }
+
     def token(self) -> str:
         """Changes whenever a push commits (runs replaced, points appended): one query, run by
         Postgres itself."""
