@@ -325,8 +325,22 @@ class ChangesHandler(NBTrackHandler):
     @tornado.web.authenticated
     async def get(self):
         since = self.get_query_argument("since", None)
-        token = await self.read(query.change_token, self.store())
+        token = await self.read(_change_token, self.store())
         self.reply({"token": token, "changed": since != token})
+
+
+def _change_token(store) -> str:
+    """The store's token, plus the execution log's files (a cell run after a run can make it
+    stale: the sidebar must re-read the list to show the badge)."""
+    token = query.change_token(store)
+    if getattr(store, "source", None) is not None:  # the team store: no execution log here
+        return token
+    try:
+        with os.scandir(store.dir / "execlog") as it:
+            logs = sorted(f"{e.name}:{e.stat().st_mtime_ns}:{e.stat().st_size}" for e in it if e.is_file())
+    except (FileNotFoundError, NotADirectoryError):
+        return token
+    return f"{token}|{len(logs)}:{hash(tuple(logs))}"
 
 
 async def _replay(store_dir, run_id: str) -> dict:
@@ -357,9 +371,15 @@ def _export(store, id_or_prefix: str, folder: str, root: str) -> dict:
         n += 1
         path = f"{base}-{n}.ipynb"
     try:
-        repro.export_notebook(run_id, path, store=store)
+        nb = repro.export_notebook(run_id, store=store)
     except ValueError as exc:
         raise tornado.web.HTTPError(409, str(exc)) from None
+    import nbformat
+
+    # the kernel this server would start for Python (else Lab asks which kernel to use)
+    nb.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                          "language": "python"})
+    nbformat.write(nb, path)
     return {"path": os.path.relpath(path, root).replace(os.sep, "/")}
 
 
