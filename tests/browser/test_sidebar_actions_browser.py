@@ -18,6 +18,7 @@ CELLS = [
     "%%track --name stale-one\nbig = 1234567.891\nm_big = float(data.sum()) * 1234567.891 / 45\n"
     "m_tiny = float('1e-7')\nm_nan = float('nan')",
     "data = data * 3",
+    "nbtrack.table()",
 ]
 
 
@@ -34,6 +35,11 @@ def test_stale_badge_replay_export_commands_and_team(lab, page, monkeypatch):
         assert all(p == "[ ]:" for p in prompts), prompts
         run_all_cells(page)
         wait_cells_done(page)
+
+    # the table shows the same badge, with the reason as its title
+    table_badge = page.locator(f"{NB} .nbt-table tr[data-run] .nbt-stale").first
+    table_badge.wait_for(timeout=30_000)
+    assert "data was redefined" in (table_badge.get_attribute("title") or "")
 
     page.locator('.lm-TabBar-tab[data-id="nbtrack-sidebar"]').click()
     page.wait_for_selector(f"{PANEL} .nbtrack-statusline", state="visible")
