@@ -95,7 +95,7 @@ export async function requestAPI<T>(path: string, params: Params = {}, method: '
     throw new APIError(0, `nbtrack: the Jupyter server cannot be reached (${String(err)})`);
   }
   const text = await response.text();
-  let data: any = null;
+  let data: unknown = null;
   try {
     data = text ? JSON.parse(text) : null;
   } catch {
@@ -103,8 +103,8 @@ export async function requestAPI<T>(path: string, params: Params = {}, method: '
   }
   if (!response.ok) {
     const message =
-      data && typeof data.message === 'string'
-        ? data.message
+      data && typeof (data as { message?: unknown }).message === 'string'
+        ? (data as { message: string }).message
         : response.status === 404 && !data
           ? 'nbtrack: the server extension is not enabled (jupyter server extension enable nbtrack)'
           : `nbtrack: request failed (${response.status} ${response.statusText})`;

@@ -4,6 +4,7 @@ import { RunDetail, SeriesReply, num, requestBlob, runPath } from './api';
 import { PALETTE, sparkline } from './charts';
 import { Child, h } from '../shared/dom';
 import { fmtDate, fmtDuration, fmtNumber, fmtValue, parseTime } from './format';
+import { __ } from './i18n';
 
 export interface DetailActions {
   goToCell(run: RunDetail): void;
@@ -105,42 +106,42 @@ export function renderDetail(
     'button',
     {
       class: 'jp-Button nbtrack-action',
-      title: run.cell_id ? 'Open the notebook and select the cell that made this run' : 'This run has no cell id',
+      title: run.cell_id ? __('Open the notebook and select the cell that made this run') : __('This run has no cell id'),
       disabled: !run.cell_id || !run.notebook_path,
       'data-action': 'goto'
     },
-    'Go to cell'
+    __('Go to cell')
   );
   goto.addEventListener('click', () => actions.goToCell(run));
-  const copy = h('button', { class: 'jp-Button nbtrack-action', 'data-action': 'copy' }, 'Copy run id');
+  const copy = h('button', { class: 'jp-Button nbtrack-action', 'data-action': 'copy' }, __('Copy run id'));
   copy.addEventListener('click', () => actions.copyId(run, copy));
   const restore = h(
     'button',
     {
       class: 'jp-Button nbtrack-action',
-      title: 'Insert a %%track cell with this run\'s code and parameters below the active cell',
+      title: __('Insert a %%track cell with this run\'s code and parameters below the active cell'),
       'data-action': 'restore'
     },
-    'Restore as new cell'
+    __('Restore as new cell')
   );
   restore.addEventListener('click', () => actions.restore(run));
   const replay = actions.replay
     ? h('button', {
         class: 'jp-Button nbtrack-action',
-        title: 'Re-run the cells this run needs in a fresh kernel and compare the result',
+        title: __('Re-run the cells this run needs in a fresh kernel and compare the result'),
         'data-action': 'replay'
-      }, 'Replay')
+      }, __('Replay'))
     : null;
   replay?.addEventListener('click', () => actions.replay?.(run));
   const exportNb = actions.exportNotebook
     ? h('button', {
         class: 'jp-Button nbtrack-action',
-        title: 'Write the cells this run needs as a new notebook and open it',
+        title: __('Write the cells this run needs as a new notebook and open it'),
         'data-action': 'export'
-      }, 'Export as notebook')
+      }, __('Export as notebook'))
     : null;
   exportNb?.addEventListener('click', () => actions.exportNotebook?.(run));
-  const close = h('button', { class: 'nbtrack-close', title: 'Close the run detail', 'aria-label': 'Close' }, '×');
+  const close = h('button', { class: 'nbtrack-close', title: __('Close the run detail'), 'aria-label': __('Close') }, '×');
   close.addEventListener('click', () => actions.close());
 
   const meta: Child[][] = [
@@ -189,7 +190,7 @@ export function renderDetail(
   }
   parts.push(
     section('Params', params.length, closed,
-      params.length ? table(params.map(([k, v]) => [h('code', {}, k), fmtValue(v)])) : h('div', { class: 'nbtrack-empty' }, 'No parameters'))
+      params.length ? table(params.map(([k, v]) => [h('code', {}, k), fmtValue(v)])) : h('div', { class: 'nbtrack-empty' }, __('No parameters')))
   );
   parts.push(
     section('Metrics', metricKeys.length, closed,
@@ -206,7 +207,7 @@ export function renderDetail(
               ];
             })
           )
-        : h('div', { class: 'nbtrack-empty' }, run.status === 'running' ? 'No metrics yet' : 'No metrics'))
+        : h('div', { class: 'nbtrack-empty' }, run.status === 'running' ? __('No metrics yet') : __('No metrics')))
   );
   if (inputs.length) {
     parts.push(

@@ -70,8 +70,8 @@ export class Channel {
   private readonly listener: (msg: unknown, buffers: DataView[]) => void;
   onPush: ((fields: Fields, tables: Record<string, Frame>) => void) | null = null;
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  constructor(private readonly model: AnyModel<any>) {
+  /** Any widget's model: the channel uses only its custom messages. */
+  constructor(private readonly model: Pick<AnyModel, 'on' | 'off' | 'send'>) {
     this.listener = (msg, buffers) => this.receive(msg, buffers || []);
     model.on('msg:custom', this.listener);
   }
