@@ -23,8 +23,15 @@ from nbtrack.format import format_duration, format_number, format_time, format_v
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = json.loads((ROOT / "js" / "shared" / "format_cases.json").read_text())
-TRICKY = {"big": 1234567.891, "tiny": 1e-7, "negzero": -0.0, "nan": math.nan, "pinf": math.inf,
-          "ninf": -math.inf, "huge": 2**63}
+TRICKY = {
+    "big": 1234567.891,
+    "tiny": 1e-7,
+    "negzero": -0.0,
+    "nan": math.nan,
+    "pinf": math.inf,
+    "ninf": -math.inf,
+    "huge": 2**63,
+}
 
 
 def case_value(c):
@@ -102,10 +109,21 @@ console.log(JSON.stringify({{
   durations: inp.durations.map((x: number) => fmtDuration(x)),
 }}));
 """)
-    subprocess.run([str(esbuild), str(harness), "--bundle", "--platform=node", f"--outfile={tmp_path / 'h.js'}",
-                    "--log-level=error"], check=True, cwd=ROOT)
-    got = json.loads(subprocess.run(["node", str(tmp_path / "h.js")], capture_output=True, text=True,
-                                    check=True).stdout)
+    subprocess.run(
+        [
+            str(esbuild),
+            str(harness),
+            "--bundle",
+            "--platform=node",
+            f"--outfile={tmp_path / 'h.js'}",
+            "--log-level=error",
+        ],
+        check=True,
+        cwd=ROOT,
+    )
+    got = json.loads(
+        subprocess.run(["node", str(tmp_path / "h.js")], capture_output=True, text=True, check=True).stdout
+    )
     # JSON parses each float back to the same double, so both sides format the same number
     mismatches = [(x, js, format_number(x)) for x, js in zip(numbers, got["numbers"]) if js != format_number(x)]
     assert not mismatches, mismatches[:10]
@@ -120,16 +138,24 @@ def test_tricky_values_read_the_same_on_every_python_surface(store):
 
     ids = []
     for name, scale in (("a", 1), ("b", 2)):
-        with nbtrack.start(name=name, params={f"p_{k}": v for k, v in TRICKY.items()},
-                           store_path=str(store.dir)) as run:
+        with nbtrack.start(
+            name=name, params={f"p_{k}": v for k, v in TRICKY.items()}, store_path=str(store.dir)
+        ) as run:
             for k, v in TRICKY.items():
                 if isinstance(v, float):
                     nbtrack.log_metrics(**{f"m_{k}": v * scale if math.isfinite(v) and v else v})
         ids.append(run.run_id)
     store.flush()
     want = {k: format_number(v) for k, v in TRICKY.items()}
-    assert want == {"big": "1.235e+6", "tiny": "1e-7", "negzero": "0", "nan": "NaN", "pinf": "inf",
-                    "ninf": "-inf", "huge": "9.223e+18"}
+    assert want == {
+        "big": "1.235e+6",
+        "tiny": "1e-7",
+        "negzero": "0",
+        "nan": "NaN",
+        "pinf": "inf",
+        "ninf": "-inf",
+        "huge": "9.223e+18",
+    }
 
     text = repr(RunSummary(run, None, {}))
     for k, v in TRICKY.items():

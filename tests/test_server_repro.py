@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import pytest
+from test_repro import SCENARIOS, _execute
 from tornado.httpclient import HTTPClientError
 
 import nbtrack
-from test_repro import SCENARIOS, _execute
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
@@ -32,8 +32,10 @@ def made(jp_root_dir, monkeypatch):
 
 @pytest.fixture
 def jp_server_config(jp_root_dir):
-    return {"ServerApp": {"jpserver_extensions": {"nbtrack": True}},
-            "NBTrack": {"store": str(jp_root_dir / ".nbtrack")}}
+    return {
+        "ServerApp": {"jpserver_extensions": {"nbtrack": True}},
+        "NBTrack": {"store": str(jp_root_dir / ".nbtrack")},
+    }
 
 
 async def post(jp_fetch, path):
@@ -68,14 +70,14 @@ async def test_routes_refuse_unknown_runs_and_the_team_scope(jp_fetch, made):
     assert err.value.code == 404
     _, run_id, _ = made
     with pytest.raises(HTTPClientError) as err:
-        await jp_fetch("nbtrack", "api", "runs", run_id, "notebook", method="POST", body=b"",
-                       params={"scope": "team"})
+        await jp_fetch("nbtrack", "api", "runs", run_id, "notebook", method="POST", body=b"", params={"scope": "team"})
     assert err.value.code == 400 and "local store" in json.loads(err.value.response.body)["message"]
 
 
 async def test_routes_need_jupyter_auth(jp_fetch, made):
     _, run_id, _ = made
     with pytest.raises(HTTPClientError) as err:
-        await jp_fetch("nbtrack", "api", "runs", run_id, "replay", method="POST", body=b"",
-                       headers={"Authorization": ""})
+        await jp_fetch(
+            "nbtrack", "api", "runs", run_id, "replay", method="POST", body=b"", headers={"Authorization": ""}
+        )
     assert err.value.code in (401, 403)

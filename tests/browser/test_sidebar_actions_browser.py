@@ -57,12 +57,14 @@ def test_stale_badge_replay_export_commands_and_team(lab, page, monkeypatch):
         screenshot(page, "sidebar-actions-FAILED")
         runs = lab.api("nbtrack/api/runs")["runs"] + lab.api("nbtrack/api/runs?notebook=actions.ipynb")["runs"]
         logs_dir = sorted(p.name for p in (lab.store_dir / "execlog").glob("*"))
-        raise AssertionError(f"no stale badge: {[(r['name'], r.get('stale'), r.get('stale_reason')) for r in runs]} "
-                             f"execlog {logs_dir}") from None
+        raise AssertionError(
+            f"no stale badge: {[(r['name'], r.get('stale'), r.get('stale_reason')) for r in runs]} execlog {logs_dir}"
+        ) from None
     reason = badge.get_attribute("title") or ""
     assert "data" in reason, reason
-    metrics = {m.get_attribute("data-key"): m.inner_text().split(" ", 1)[1]
-               for m in row.locator(".nbtrack-metric").all()}
+    metrics = {
+        m.get_attribute("data-key"): m.inner_text().split(" ", 1)[1] for m in row.locator(".nbtrack-metric").all()
+    }
     assert metrics == {"m_big": "1.235e+6", "m_tiny": "1e-7", "m_nan": "NaN"}, metrics
     assert "big=1.235e+6" in row.locator(".nbtrack-params-hint").inner_text()
 
@@ -77,16 +79,24 @@ def test_stale_badge_replay_export_commands_and_team(lab, page, monkeypatch):
     palette = page.locator(".lm-CommandPalette")
     palette.locator("input").fill("nbtrack")
     labels = set(palette.locator(".lm-CommandPalette-itemLabel").all_inner_texts())
-    for want in ("Show nbtrack Runs", "Refresh nbtrack Runs", "Compare Selected nbtrack Runs",
-                 "Show All Runs of the Store", "Show the Team Store's Runs", "Go to the Cell of the nbtrack Run",
-                 "Restore nbtrack Run as New Cell", "Copy nbtrack Run Id", "Replay nbtrack Run",
-                 "Export nbtrack Run as Notebook"):
+    for want in (
+        "Show nbtrack Runs",
+        "Refresh nbtrack Runs",
+        "Compare Selected nbtrack Runs",
+        "Show All Runs of the Store",
+        "Show the Team Store's Runs",
+        "Go to the Cell of the nbtrack Run",
+        "Restore nbtrack Run as New Cell",
+        "Copy nbtrack Run Id",
+        "Replay nbtrack Run",
+        "Export nbtrack Run as Notebook",
+    ):
         assert want in labels, (want, labels)
     page.keyboard.press("Escape")
 
     # Export as notebook: a new notebook with just the cells the run needs, opened in Lab
     detail.locator('[data-action="export"]').click()
-    page.wait_for_selector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook', timeout=30_000)
+    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook", timeout=30_000)
     page.wait_for_function("() => document.title.includes('replay-')", timeout=30_000)
     exported = sorted(lab.root.glob("replay-*.ipynb"))
     assert len(exported) == 1, exported

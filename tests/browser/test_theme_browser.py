@@ -14,8 +14,13 @@ from nbtrack.format import format_number
 
 NB = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 TRICKY = {"big": 1234567.891, "tiny": 1e-7, "negzero": -0.0, "huge": 2**63}
-METRICS = {"m_big": "float('1234567.891')", "m_tiny": "float('1e-7')", "m_nan": "float('nan')",
-           "m_inf": "float('inf')", "m_ninf": "-float('inf')"}
+METRICS = {
+    "m_big": "float('1234567.891')",
+    "m_tiny": "float('1e-7')",
+    "m_nan": "float('nan')",
+    "m_inf": "float('inf')",
+    "m_ninf": "-float('inf')",
+}
 WANT_METRICS = {"m_big": "1.235e+6", "m_tiny": "1e-7", "m_nan": "NaN", "m_inf": "inf", "m_ninf": "-inf"}
 WANT_METRICS_B = {**WANT_METRICS, "m_big": "2.469e+6", "m_tiny": "2e-7"}  # tricky-b: scale 2
 
@@ -47,7 +52,8 @@ def _luminance(css: str) -> float:
 def _style(page, selector: str, prop: str) -> str:
     return page.evaluate(
         "([s, p]) => { const el = document.querySelector(s); return el ? getComputedStyle(el)[p] : null; }",
-        [selector, prop])
+        [selector, prop],
+    )
 
 
 def test_dark_theme_and_one_presentation(lab, page):
@@ -104,8 +110,10 @@ def test_dark_theme_and_one_presentation(lab, page):
     compare.scroll_into_view_if_needed()
     screenshot(page, "theme-dark-compare")
     runs_table = compare.locator(".nbt-runs-table")
-    rows = {r.locator("th").first.inner_text().strip(): r.locator("td").all_inner_texts()
-            for r in runs_table.locator("tbody tr").all()}
+    rows = {
+        r.locator("th").first.inner_text().strip(): r.locator("td").all_inner_texts()
+        for r in runs_table.locator("tbody tr").all()
+    }
     assert rows["params.big"] == ["1.235e+6", "1.235e+6"], rows
     assert sorted(rows["metrics.m_big"]) == ["1.235e+6", "2.469e+6"], rows
     # highlighted (differing) rows stay readable: a dark tint under light text
