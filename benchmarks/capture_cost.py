@@ -77,6 +77,7 @@ def main() -> int:
     tracker._extract = timed_extract
     rows = []
     for label, body in CELLS.items():
+
         def one(src, cid):
             t = time.perf_counter()
             r = shell.run_cell(src, store_history=True, cell_id=cid)
@@ -101,16 +102,26 @@ def main() -> int:
             plain.append(p)
         nbtrack.store().flush()
         run = nbtrack.get_run(nbtrack.runs(limit=1).run_id[0])
-        rows.append((label, statistics.median(plain), statistics.median(added),
-                     statistics.median(extract_times), len(run.params), len(run.metrics)))
+        rows.append(
+            (
+                label,
+                statistics.median(plain),
+                statistics.median(added),
+                statistics.median(extract_times),
+                len(run.params),
+                len(run.metrics),
+            )
+        )
     # The execution log (issue 12) on an untracked cell: hooks registered vs not, interleaved.
     log_rows = []
-    for label, src in (("untracked `x = 1`", "x = 1\n"),
-                       ("untracked cell naming a watched input (`y = X_train.shape`)", "y = X_train.shape\n")):
+    for label, src in (
+        ("untracked `x = 1`", "x = 1\n"),
+        ("untracked cell naming a watched input (`y = X_train.shape`)", "y = X_train.shape\n"),
+    ):
         shell.run_cell("%%track -q\nacc = float(X_train.mean())", cell_id="watch")  # X_train is watched
         on, off = [], []
         for i in range(args.n):
-            for enabled in ((True, False) if i % 2 else (False, True)):
+            for enabled in (True, False) if i % 2 else (False, True):
                 if not enabled:
                     shell.events.unregister("pre_run_cell", tracker.log_pre)
                     shell.events.unregister("post_run_cell", tracker.log_post)
@@ -122,17 +133,24 @@ def main() -> int:
                     shell.events.register("post_run_cell", tracker.log_post)
         log_rows.append((label, statistics.median(off), statistics.median(on) - statistics.median(off)))
     lines = [
-        "# Capture cost (issues 9 and 12)", "",
+        "# Capture cost (issues 9 and 12)",
+        "",
         f"`benchmarks/capture_cost.py --n {args.n}` on {time.strftime('%Y-%m-%d %H:%M')}, load average "
         f"{os.getloadavg()[0]:.1f}; in-process IPython shell, `%%track -q` vs the same cell untracked, "
-        "interleaved; medians.", "",
+        "interleaved; medians.",
+        "",
         "| cell | untracked | added by `%%track -q` | of which capture rules (`extract`) | params | metrics |",
         "|---|---|---|---|---|---|",
     ]
     for label, p, a, e, n_p, n_m in rows:
         lines.append(f"| {label} | {p * 1e3:.2f} ms | {a * 1e3:.2f} ms | {e * 1e3:.3f} ms | {n_p} | {n_m} |")
-    lines += ["", "Execution log (every cell, tracked or not), hooks on vs off, interleaved; medians:", "",
-              "| cell | without the log | added by the log |", "|---|---|---|"]
+    lines += [
+        "",
+        "Execution log (every cell, tracked or not), hooks on vs off, interleaved; medians:",
+        "",
+        "| cell | without the log | added by the log |",
+        "|---|---|---|",
+    ]
     for label, off, added in log_rows:
         lines.append(f"| {label} | {off * 1e3:.3f} ms | {added * 1e3:.3f} ms |")
     text = "\n".join(lines) + "\n"

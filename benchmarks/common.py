@@ -16,8 +16,16 @@ from pathlib import Path
 
 # The same data for every tool: 10 params, 5 final metrics, one 100-step series.
 PARAMS = {
-    "lr": 0.01, "batch_size": 64, "epochs": 10, "dropout": 0.1, "optimizer": "adam",
-    "momentum": 0.9, "weight_decay": 0.0001, "seed": 42, "hidden": 256, "layers": 3,
+    "lr": 0.01,
+    "batch_size": 64,
+    "epochs": 10,
+    "dropout": 0.1,
+    "optimizer": "adam",
+    "momentum": 0.9,
+    "weight_decay": 0.0001,
+    "seed": 42,
+    "hidden": 256,
+    "layers": 3,
 }
 METRIC_NAMES = ("loss", "accuracy", "f1", "precision", "recall")
 SERIES_KEY = "train_loss"

@@ -69,8 +69,9 @@ def prof_first(_a) -> None:
     t2 = now()
     say(f"## first cell: %load_ext {1e3 * (t1 - t0):.0f} ms, first %%track cell {1e3 * (t2 - t1):.0f} ms")
     say(top(pr, 20, "cumulative"))
-    mods = [m for m in ("numpy", "pyarrow", "pandas", "duckdb", "altair", "ipywidgets", "anywidget")
-            if m in sys.modules]
+    mods = [
+        m for m in ("numpy", "pyarrow", "pandas", "duckdb", "altair", "ipywidgets", "anywidget") if m in sys.modules
+    ]
     say("modules imported by now:", ", ".join(mods))
 
 
@@ -94,8 +95,10 @@ def prof_cell(a) -> None:
         plain.append(now() - t)
     tracked.sort()
     plain.sort()
-    say(f"## %%track cell: tracked median {1e3 * tracked[n // 2]:.2f} ms, untracked "
-          f"{1e3 * plain[n // 2]:.2f} ms, added {1e3 * (tracked[n // 2] - plain[n // 2]):.2f} ms")
+    say(
+        f"## %%track cell: tracked median {1e3 * tracked[n // 2]:.2f} ms, untracked "
+        f"{1e3 * plain[n // 2]:.2f} ms, added {1e3 * (tracked[n // 2] - plain[n // 2]):.2f} ms"
+    )
     pr = cProfile.Profile()
     for _ in range(n):
         pr.enable()
@@ -112,8 +115,10 @@ def prof_log(a) -> None:
     import nbtrack
 
     n = a.n or 1_000_000
-    src = (f"%%track -q\nimport time as _t\n_t0 = _t.perf_counter()\nfor _i in range({n}):\n"
-           f"    nbtrack.log(loss=_i * 0.5)\n_elapsed = _t.perf_counter() - _t0\n")
+    src = (
+        f"%%track -q\nimport time as _t\n_t0 = _t.perf_counter()\nfor _i in range({n}):\n"
+        f"    nbtrack.log(loss=_i * 0.5)\n_elapsed = _t.perf_counter() - _t0\n"
+    )
     t = now()
     sh.run_cell(src, store_history=True, cell_id="c")
     cell = now() - t
@@ -121,8 +126,10 @@ def prof_log(a) -> None:
     nbtrack.store().flush()
     flush = now() - t
     loop = sh.user_ns["_elapsed"]
-    say(f"## nbtrack.log x {n:,}: loop {1e9 * loop / n:.0f} ns/call, whole cell {cell:.2f} s, "
-          f"flush after the cell {flush:.2f} s, amortised until spooled {1e9 * (cell + flush) / n:.0f} ns/point")
+    say(
+        f"## nbtrack.log x {n:,}: loop {1e9 * loop / n:.0f} ns/call, whole cell {cell:.2f} s, "
+        f"flush after the cell {flush:.2f} s, amortised until spooled {1e9 * (cell + flush) / n:.0f} ns/point"
+    )
     # the writer's share: drain + spool write of the same number of points, timed alone
     from nbtrack.capture.run import Run
 
@@ -134,8 +141,10 @@ def prof_log(a) -> None:
     tables = run.drain()
     pr.disable()
     drain = now() - t
-    say(f"### Run.drain of {n:,} points alone: {drain:.2f} s ({1e9 * drain / n:.0f} ns/point) -> "
-          f"{ {k: v.num_rows for k, v in tables.items()} }")
+    say(
+        f"### Run.drain of {n:,} points alone: {drain:.2f} s ({1e9 * drain / n:.0f} ns/point) -> "
+        f"{ {k: v.num_rows for k, v in tables.items()} }"
+    )
     say(top(pr, 12, "tottime"))
 
 
@@ -146,10 +155,27 @@ def prof_runs(a) -> None:
         t = now()
         import subprocess  # in its own process: no writer thread left behind in this one
 
-        subprocess.run([sys.executable, os.path.join(HERE, "w_nbtrack.py"), "--tool", "nbtrack",
-                        "--workload", "fill_bulk", "--n", str(size), "--store", store,
-                        "--workdir", os.path.dirname(store), "--out", store + ".json"],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                os.path.join(HERE, "w_nbtrack.py"),
+                "--tool",
+                "nbtrack",
+                "--workload",
+                "fill_bulk",
+                "--n",
+                str(size),
+                "--store",
+                store,
+                "--workdir",
+                os.path.dirname(store),
+                "--out",
+                store + ".json",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         say(f"(bulk-filled {size:,} runs in {now() - t:.1f} s)")
     os.environ["NBTRACK_STORE"] = store
     import pandas  # noqa: F401
@@ -179,8 +205,10 @@ def prof_runs(a) -> None:
             pass
         snap.append(now() - t)
     snap.sort()
-    say(f"## {len(frame):,} runs: runs() first {1e3 * first:.0f} ms, warm median {1e3 * warm[2]:.1f} ms; "
-          f"series(10 runs) {1e3 * ser[1]:.1f} ms; empty snapshot {1e3 * snap[2]:.1f} ms")
+    say(
+        f"## {len(frame):,} runs: runs() first {1e3 * first:.0f} ms, warm median {1e3 * warm[2]:.1f} ms; "
+        f"series(10 runs) {1e3 * ser[1]:.1f} ms; empty snapshot {1e3 * snap[2]:.1f} ms"
+    )
     pr = cProfile.Profile()
     pr.enable()
     for _ in range(3):

@@ -30,16 +30,16 @@ def main() -> None:
         with nbtrack.start(name="own"):
             log = nbtrack.log
             t = time.perf_counter()
-            for i in range(n):
+            for _ in range(n):
                 log(loss=0.5)
             own.append((time.perf_counter() - t) / n * 1e6)
         run = wandb.init(project="bench", name="shim")
         t = time.perf_counter()
-        for i in range(n):
+        for _ in range(n):
             wandb.log({"loss": 0.5})
         shim.append((time.perf_counter() - t) / n * 1e6)
         t = time.perf_counter()
-        for i in range(n):
+        for _ in range(n):
             run.log({"loss": 0.5})
         shim_run.append((time.perf_counter() - t) / n * 1e6)
         wandb.finish()

@@ -36,15 +36,29 @@ def free_port() -> int:
 def start_lab(root: Path, store: str):
     token = secrets.token_hex(16)
     port = free_port()
-    env = dict(os.environ, NBTRACK_STORE=store, JUPYTER_CONFIG_DIR=str(root / ".jupyter"),
-               JUPYTER_RUNTIME_DIR=str(root / ".runtime"))
+    env = dict(
+        os.environ,
+        NBTRACK_STORE=store,
+        JUPYTER_CONFIG_DIR=str(root / ".jupyter"),
+        JUPYTER_RUNTIME_DIR=str(root / ".runtime"),
+    )
     labconfig = root / ".jupyter" / "labconfig"
     labconfig.mkdir(parents=True, exist_ok=True)
-    (labconfig / "page_config.json").write_text(json.dumps(
-        {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-           "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    (labconfig / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        f"--port={port}",
+        "--ip=127.0.0.1",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
     log = open(root / "server.log", "w")
@@ -59,7 +73,7 @@ def start_lab(root: Path, store: str):
         except Exception:
             if proc.poll() is not None or time.time() > deadline:
                 proc.kill()
-                raise RuntimeError("JupyterLab did not start:\n" + (root / "server.log").read_text()[-2000:])
+                raise RuntimeError("JupyterLab did not start:\n" + (root / "server.log").read_text()[-2000:]) from None
             time.sleep(0.3)
 
 
@@ -74,13 +88,16 @@ def wait_idle(page, timeout_ms: int = 120_000) -> None:
         """() => {
             const el = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator');
             return el && el.getAttribute('data-status') === 'idle';
-        }""", timeout=timeout_ms)
+        }""",
+        timeout=timeout_ms,
+    )
 
 
 def first_row(page) -> str:
     return page.evaluate(
         f"() => {{ const r = document.querySelector('{NB} .nbt-table tr[data-run]'); "
-        "return r ? r.getAttribute('data-run') : ''; }")
+        "return r ? r.getAttribute('data-run') : ''; }"
+    )
 
 
 def main() -> None:
@@ -91,8 +108,10 @@ def main() -> None:
     root = Path(a.workdir)
     compare = a.workload == "browser_compare"
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("import nbtrack, pandas\nids = list(nbtrack.runs()['run_id'][:10])"),
-                nbformat.v4.new_code_cell("nbtrack.compare(ids)" if compare else "nbtrack.table()")]
+    nb.cells = [
+        nbformat.v4.new_code_cell("import nbtrack, pandas\nids = list(nbtrack.runs()['run_id'][:10])"),
+        nbformat.v4.new_code_cell("nbtrack.compare(ids)" if compare else "nbtrack.table()"),
+    ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nbformat.write(nb, root / "w6.ipynb")
     proc, url, token = start_lab(root, a.store)
@@ -100,9 +119,19 @@ def main() -> None:
     page = None
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"])
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                headless=True,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--disable-quic",
+                ],
+            )
             page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
             page.set_default_timeout(120_000)
             page.goto(f"{url}/lab/tree/w6.ipynb?token={token}")
@@ -114,7 +143,9 @@ def main() -> None:
                 try:
                     page.wait_for_function(
                         f"() => {{ const p = document.querySelectorAll('{NB} .jp-InputArea-prompt')[0]; "
-                        "return p && /\\d/.test(p.textContent); }", timeout=20_000)
+                        "return p && /\\d/.test(p.textContent); }",
+                        timeout=20_000,
+                    )
                     break
                 except Exception:
                     if attempt == 2:
@@ -126,11 +157,15 @@ def main() -> None:
                 t = now()
                 run_cell(page, 1)
                 try:
-                    page.wait_for_selector(f"{NB} .nbt-compare[data-ready='1']", state="attached",
-                                           timeout=a.cap * 1000 if a.cap else 120_000)
+                    page.wait_for_selector(
+                        f"{NB} .nbt-compare[data-ready='1']",
+                        state="attached",
+                        timeout=a.cap * 1000 if a.cap else 120_000,
+                    )
                     out["compare_ready_s"] = now() - t
-                    page.wait_for_selector(f"{NB} .nbt-compare .nbt-kind-curve svg .mark-line path",
-                                           state="attached", timeout=60_000)
+                    page.wait_for_selector(
+                        f"{NB} .nbt-compare .nbt-kind-curve svg .mark-line path", state="attached", timeout=60_000
+                    )
                     out["compare_paint_s"] = now() - t
                 except Exception:
                     page.screenshot(path=str(root / "compare-timeout.png"))
@@ -152,7 +187,10 @@ def main() -> None:
                 header.click()
                 page.wait_for_function(
                     f"(b) => {{ const r = document.querySelector('{NB} .nbt-table tr[data-run]'); "
-                    "return r && r.getAttribute('data-run') !== b; }", arg=before, timeout=60_000)
+                    "return r && r.getAttribute('data-run') !== b; }",
+                    arg=before,
+                    timeout=60_000,
+                )
                 sorts.append(now() - t)
             out["sort_round_trip_s"] = median(sorts)
             out["sort_round_trip_max_s"] = max(sorts)

@@ -13,8 +13,19 @@ T_PROCESS = __import__("time").perf_counter()
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import (  # noqa: E402
-    CELL_BODY, METRIC_NAMES, SERIES_KEY, SERIES_STEPS, dir_size, median, metrics_for, now, params_for,
-    pct, series_for, worker_args, write_result,
+    CELL_BODY,
+    METRIC_NAMES,
+    SERIES_KEY,
+    SERIES_STEPS,
+    dir_size,
+    median,
+    metrics_for,
+    now,
+    params_for,
+    pct,
+    series_for,
+    worker_args,
+    write_result,
 )
 
 TRACK_LINE = "%%track --name bench\n"
@@ -29,11 +40,11 @@ def make_shell():
 def store_bytes(store) -> dict:
     db = store.db_path.stat().st_size if store.db_path.exists() else 0
     wal = store.db_path.with_suffix(".duckdb.wal")
-    return {"disk_bytes": dir_size(store.dir), "db_bytes": db,
-            "wal_bytes": wal.stat().st_size if wal.exists() else 0}
+    return {"disk_bytes": dir_size(store.dir), "db_bytes": db, "wal_bytes": wal.stat().st_size if wal.exists() else 0}
 
 
 # -- workload 1: import + %load_ext + first tracked cell --------------------------------------
+
 
 def first_run(a) -> dict:
     shell = make_shell()  # a kernel has its shell before the user's first cell
@@ -51,6 +62,7 @@ def first_run(a) -> dict:
 
 
 # -- workload 2: one run = one %%track cell, vs the same cell untracked -----------------------
+
 
 def per_run(a) -> dict:
     shell = make_shell()
@@ -89,21 +101,31 @@ def per_run(a) -> dict:
         import time
 
         sp_t, sp_p = [], []
-        for i in range(int(a.cap)):
+        for _ in range(int(a.cap)):
             time.sleep(0.6)
             sp_t.append(one(tracked_src, "cell-track"))
             time.sleep(0.6)
             sp_p.append(one(plain_src, "cell-plain"))
-        out = {"spaced_per_run_s": median(sp_t), "spaced_untracked_s": median(sp_p),
-               "spaced_added_s": median(sp_t) - median(sp_p), "spaced_n": len(sp_t)}
+        out = {
+            "spaced_per_run_s": median(sp_t),
+            "spaced_untracked_s": median(sp_p),
+            "spaced_added_s": median(sp_t) - median(sp_p),
+            "spaced_n": len(sp_t),
+        }
     t = now()
     nbtrack.store().flush()
     flush = now() - t
     n_runs = len(nbtrack.runs())
-    return {**out,
-        "per_run_s": median(tracked), "per_run_p95_s": pct(tracked, 0.95),
-        "untracked_s": median(plain), "added_s": median(added), "added_p95_s": pct(added, 0.95),
-        "final_flush_s": flush, "runs_in_store": n_runs, "n": a.n,
+    return {
+        **out,
+        "per_run_s": median(tracked),
+        "per_run_p95_s": pct(tracked, 0.95),
+        "untracked_s": median(plain),
+        "added_s": median(added),
+        "added_p95_s": pct(added, 0.95),
+        "final_flush_s": flush,
+        "runs_in_store": n_runs,
+        "n": a.n,
     }
 
 
@@ -173,6 +195,7 @@ def log_calls(a) -> dict:
 
 # -- workloads 4/5: fill a store with N runs, then query it -----------------------------------
 
+
 def fill_api(a) -> dict:
     """N runs through the public Run API: 10 params, a 100-step series, 5 final metrics."""
     os.environ["NBTRACK_STORE"] = a.store
@@ -194,8 +217,14 @@ def fill_api(a) -> dict:
     t2 = now()
     store.compact()
     t3 = now()
-    return {"fill_s": t1 - t0, "fill_spooled_s": t2 - t0, "compact_s": t3 - t2, "runs": a.n,
-            "runs_per_s": a.n / (t2 - t0), **store_bytes(store)}
+    return {
+        "fill_s": t1 - t0,
+        "fill_spooled_s": t2 - t0,
+        "compact_s": t3 - t2,
+        "runs": a.n,
+        "runs_per_s": a.n / (t2 - t0),
+        **store_bytes(store),
+    }
 
 
 def fill_bulk(a) -> dict:
@@ -227,17 +256,32 @@ def fill_bulk(a) -> dict:
         base = dt.datetime.utcnow()
         started = pa.array([base + dt.timedelta(milliseconds=i) for i in range(k)], TS)
         ended = pa.array([base + dt.timedelta(milliseconds=i + 500) for i in range(k)], TS)
-        runs = pa.table({
-            "run_id": ids, "seq": pa.array([2] * k, pa.int64()),
-            "name": [f"run-{lo + i}" for i in range(k)], "experiment": ["bench"] * k,
-            "notebook": ["bench.ipynb"] * k, "cell_id": [f"cell-{(lo + i) % 50}" for i in range(k)],
-            "execution_count": pa.array(range(lo, hi), pa.int64()), "source": [CELL_BODY] * k,
-            "status": ["finished"] * k, "started_at": started, "ended_at": ended,
-            "duration_s": [0.5] * k, "tags": pa.array([[]] * k, pa.list_(pa.string())),
-            "host": [host] * k, "pid": pa.array([pid] * k, pa.int64()), "git_commit": [None] * k,
-            "git_dirty": pa.array([None] * k, pa.bool_()), "error_type": [None] * k,
-            "error_message": [None] * k, "traceback": [None] * k, "context": [ctx] * k,
-        }, schema=TABLES["runs"])
+        runs = pa.table(
+            {
+                "run_id": ids,
+                "seq": pa.array([2] * k, pa.int64()),
+                "name": [f"run-{lo + i}" for i in range(k)],
+                "experiment": ["bench"] * k,
+                "notebook": ["bench.ipynb"] * k,
+                "cell_id": [f"cell-{(lo + i) % 50}" for i in range(k)],
+                "execution_count": pa.array(range(lo, hi), pa.int64()),
+                "source": [CELL_BODY] * k,
+                "status": ["finished"] * k,
+                "started_at": started,
+                "ended_at": ended,
+                "duration_s": [0.5] * k,
+                "tags": pa.array([[]] * k, pa.list_(pa.string())),
+                "host": [host] * k,
+                "pid": pa.array([pid] * k, pa.int64()),
+                "git_commit": [None] * k,
+                "git_dirty": pa.array([None] * k, pa.bool_()),
+                "error_type": [None] * k,
+                "error_message": [None] * k,
+                "traceback": [None] * k,
+                "context": [ctx] * k,
+            },
+            schema=TABLES["runs"],
+        )
         idx = np.arange(lo, hi)
         rid = np.array(ids, dtype=object)
         # params: the template's kinds; seed and lr vary per run as in params_for()
@@ -251,16 +295,21 @@ def fill_bulk(a) -> dict:
             else:
                 kind, n1, t1 = param_kind(value)
                 num, text = np.full(k, np.nan if n1 is None else n1), [t1] * k
-            pk.append(np.full(k, key, dtype=object)); pkind.append(np.full(k, kind, dtype=object))
+            pk.append(np.full(k, key, dtype=object))
+            pkind.append(np.full(k, kind, dtype=object))
             pnum.append(np.where(np.isnan(num), None, num) if kind in ("str", "none", "json") else num)
             ptext.append(np.array(text, dtype=object))
         nk = len(pk)
-        params = pa.table({
-            "run_id": pa.array(np.tile(rid, nk), pa.string()), "key": pa.array(np.concatenate(pk), pa.string()),
-            "kind": pa.array(np.concatenate(pkind), pa.string()),
-            "num": pa.array(np.concatenate([np.asarray(x, dtype=object) for x in pnum]), pa.float64()),
-            "text": pa.array(np.concatenate(ptext), pa.string()),
-        }, schema=TABLES["params"])
+        params = pa.table(
+            {
+                "run_id": pa.array(np.tile(rid, nk), pa.string()),
+                "key": pa.array(np.concatenate(pk), pa.string()),
+                "kind": pa.array(np.concatenate(pkind), pa.string()),
+                "num": pa.array(np.concatenate([np.asarray(x, dtype=object) for x in pnum]), pa.float64()),
+                "text": pa.array(np.concatenate(ptext), pa.string()),
+            },
+            schema=TABLES["params"],
+        )
         # series: series_for(i) vectorised; metrics: 5 finals + the series' last point
         values = np.add.outer((idx % 7) * 1e-3, 1.0 / (steps + 1)).ravel()
         finals = [metrics_for(i) for i in range(lo, hi)]
@@ -268,20 +317,27 @@ def fill_bulk(a) -> dict:
         mvals = [np.array([f[m] for f in finals]) for m in METRIC_NAMES]
         mvals.append(values.reshape(k, SERIES_STEPS)[:, -1])
         t_us = int(base.timestamp() * 1e6)
-        metrics = pa.table({
-            "run_id": pa.array(np.tile(rid, len(mkeys)), pa.string()),
-            "key": pa.array(np.repeat(np.array(mkeys, dtype=object), k), pa.string()),
-            "value": np.concatenate(mvals),
-            "step": pa.array([None] * (k * len(METRIC_NAMES)) + [SERIES_STEPS - 1.0] * k, pa.float64()),
-            "time": pa.array(np.full(k * len(mkeys), t_us, np.int64)).cast(TS),
-            "seq": pa.array(np.ones(k * len(mkeys), np.int64)),
-        }, schema=TABLES["metrics"])
-        series = pa.table({
-            "run_id": pa.array(np.repeat(rid, SERIES_STEPS), pa.string()),
-            "key": pa.array(np.full(k * SERIES_STEPS, SERIES_KEY, dtype=object), pa.string()),
-            "step": np.tile(steps, k), "value": values,
-            "time": pa.array(np.full(k * SERIES_STEPS, t_us, np.int64)).cast(TS),
-        }, schema=TABLES["series"])
+        metrics = pa.table(
+            {
+                "run_id": pa.array(np.tile(rid, len(mkeys)), pa.string()),
+                "key": pa.array(np.repeat(np.array(mkeys, dtype=object), k), pa.string()),
+                "value": np.concatenate(mvals),
+                "step": pa.array([None] * (k * len(METRIC_NAMES)) + [SERIES_STEPS - 1.0] * k, pa.float64()),
+                "time": pa.array(np.full(k * len(mkeys), t_us, np.int64)).cast(TS),
+                "seq": pa.array(np.ones(k * len(mkeys), np.int64)),
+            },
+            schema=TABLES["metrics"],
+        )
+        series = pa.table(
+            {
+                "run_id": pa.array(np.repeat(rid, SERIES_STEPS), pa.string()),
+                "key": pa.array(np.full(k * SERIES_STEPS, SERIES_KEY, dtype=object), pa.string()),
+                "step": np.tile(steps, k),
+                "value": values,
+                "time": pa.array(np.full(k * SERIES_STEPS, t_us, np.int64)).cast(TS),
+            },
+            schema=TABLES["series"],
+        )
         w = store.writer
         for name, table in (("runs", runs), ("params", params), ("metrics", metrics), ("series", series)):
             w.put(name, table)
@@ -318,9 +374,15 @@ def query(a) -> dict:
         t = now()
         nbtrack.series(ids, SERIES_KEY)
         series_warm.append(now() - t)
-    return {"frame_first_s": frame_first, "frame_s": median(warm), "series10_first_s": series_first,
-            "series10_s": median(series_warm), "rows": len(frame), "columns": frame.shape[1],
-            **store_bytes(nbtrack.store())}
+    return {
+        "frame_first_s": frame_first,
+        "frame_s": median(warm),
+        "series10_first_s": series_first,
+        "series10_s": median(series_warm),
+        "rows": len(frame),
+        "columns": frame.shape[1],
+        **store_bytes(nbtrack.store()),
+    }
 
 
 def table(a) -> dict:
@@ -352,11 +414,22 @@ def table(a) -> dict:
         r = w._req_page({"offset": 0, "limit": 50, "sort": [{"column": col, "dir": "desc"}]})
         sorts.append(now() - t)
         t = now()
-        w._req_page({"offset": 0, "limit": 50, "sort": [{"column": col, "dir": "asc"}],
-                     "filters": [{"column": "metrics.accuracy", "op": ">", "value": 0.5}]})
+        w._req_page(
+            {
+                "offset": 0,
+                "limit": 50,
+                "sort": [{"column": col, "dir": "asc"}],
+                "filters": [{"column": "metrics.accuracy", "op": ">", "value": 0.5}],
+            }
+        )
         filt.append(now() - t)
-    return {"widget_import_s": imp, "first_page_s": first, "cache_build_s": build,
-            "sort_page_s": median(sorts), "filter_sort_page_s": median(filt)}
+    return {
+        "widget_import_s": imp,
+        "first_page_s": first,
+        "cache_build_s": build,
+        "sort_page_s": median(sorts),
+        "filter_sort_page_s": median(filt),
+    }
 
 
 def fill_series(a) -> dict:
@@ -379,11 +452,19 @@ def fill_series(a) -> dict:
         run.begin()
         values = 1.0 / (steps + 1) + 0.01 * i + 0.001 * np.sin(steps / 100)
         t_us = int(time_now() * 1e6)
-        store.writer.put("series", pa.table({
-            "run_id": pa.array(np.full(a.n, run.run_id, dtype=object), pa.string()),
-            "key": pa.array(np.full(a.n, SERIES_KEY, dtype=object), pa.string()),
-            "step": steps, "value": values,
-            "time": pa.array(np.full(a.n, t_us, np.int64)).cast(TS)}, schema=TABLES["series"]))
+        store.writer.put(
+            "series",
+            pa.table(
+                {
+                    "run_id": pa.array(np.full(a.n, run.run_id, dtype=object), pa.string()),
+                    "key": pa.array(np.full(a.n, SERIES_KEY, dtype=object), pa.string()),
+                    "step": steps,
+                    "value": values,
+                    "time": pa.array(np.full(a.n, t_us, np.int64)).cast(TS),
+                },
+                schema=TABLES["series"],
+            ),
+        )
         run.end("finished", metrics={SERIES_KEY: float(values[-1]), **metrics_for(i)})
         ids.append(run.run_id)
     store.compact()
@@ -400,9 +481,15 @@ def fill_series(a) -> dict:
     compare_payload(store, ids)
     payload2 = now() - t
     rows = sum(tb.num_rows for tb in getattr(reply, "tables", {}).values())
-    return {"fill_s": fill, "points": 10 * a.n, "compare_payload_s": payload, "charts_import_s": imp,
-            "compare_payload_again_s": payload2,
-            "compare_payload_rows": rows, **store_bytes(store)}
+    return {
+        "fill_s": fill,
+        "points": 10 * a.n,
+        "compare_payload_s": payload,
+        "charts_import_s": imp,
+        "compare_payload_again_s": payload2,
+        "compare_payload_rows": rows,
+        **store_bytes(store),
+    }
 
 
 def time_now() -> float:
@@ -411,9 +498,16 @@ def time_now() -> float:
     return time.time()
 
 
-WORKLOADS = {"first_run": first_run, "per_run": per_run, "log_calls": log_calls,
-             "fill_api": fill_api, "fill_bulk": fill_bulk, "query": query, "table": table,
-             "fill_series": fill_series}
+WORKLOADS = {
+    "first_run": first_run,
+    "per_run": per_run,
+    "log_calls": log_calls,
+    "fill_api": fill_api,
+    "fill_bulk": fill_bulk,
+    "query": query,
+    "table": table,
+    "fill_series": fill_series,
+}
 
 if __name__ == "__main__":
     a = worker_args()

@@ -14,14 +14,26 @@ T_PROCESS = __import__("time").perf_counter()
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import (  # noqa: E402
-    METRIC_NAMES, PARAMS, SERIES_KEY, SERIES_STEPS, dir_size, median, metrics_for, now, params_for,
-    pct, series_for, worker_args, write_result,
+    METRIC_NAMES,
+    PARAMS,
+    SERIES_KEY,
+    SERIES_STEPS,
+    dir_size,
+    median,
+    metrics_for,
+    now,
+    params_for,
+    pct,
+    series_for,
+    worker_args,
+    write_result,
 )
 
 FINAL = {k: 0.5 + i / 10 for i, k in enumerate(METRIC_NAMES)}
 
 
 # -- per tool: import, open, one run ---------------------------------------------------------
+
 
 class MLflow:
     name = "mlflow"
@@ -40,7 +52,8 @@ class MLflow:
             exp = self.mlflow.get_experiment_by_name("bench")
             if exp is None:
                 self.exp_id = self.mlflow.create_experiment(
-                    "bench", artifact_location="file://" + os.path.join(self.root, "mlruns"))
+                    "bench", artifact_location="file://" + os.path.join(self.root, "mlruns")
+                )
             else:
                 self.exp_id = exp.experiment_id
             self.mlflow.set_experiment(experiment_id=self.exp_id)
@@ -88,16 +101,26 @@ class Aim:
             aim.Repo.from_path(self.root, init=True)
 
     def one_run(self, params=PARAMS, metrics=FINAL):
-        run = self.aim.Run(repo=self.root, experiment="bench", system_tracking_interval=None,
-                           capture_terminal_logs=False, log_system_params=False)
+        run = self.aim.Run(
+            repo=self.root,
+            experiment="bench",
+            system_tracking_interval=None,
+            capture_terminal_logs=False,
+            log_system_params=False,
+        )
         run["hparams"] = params
         for k, v in metrics.items():
             run.track(v, name=k)
         run.close()
 
     def full_run(self, i: int):
-        run = self.aim.Run(repo=self.root, experiment="bench", system_tracking_interval=None,
-                           capture_terminal_logs=False, log_system_params=False)
+        run = self.aim.Run(
+            repo=self.root,
+            experiment="bench",
+            system_tracking_interval=None,
+            capture_terminal_logs=False,
+            log_system_params=False,
+        )
         run.name = f"run-{i}"
         run["hparams"] = params_for(i)
         for s, v in enumerate(series_for(i)):
@@ -122,9 +145,14 @@ class Wandb:
         os.makedirs(self.root, exist_ok=True)
 
     def init(self, **kw):
-        return self.wandb.init(project="bench", dir=self.root, mode="offline", reinit="finish_previous",
-                               settings=self.wandb.Settings(x_disable_stats=True, console="off",
-                                                            save_code=False, disable_git=True), **kw)
+        return self.wandb.init(
+            project="bench",
+            dir=self.root,
+            mode="offline",
+            reinit="finish_previous",
+            settings=self.wandb.Settings(x_disable_stats=True, console="off", save_code=False, disable_git=True),
+            **kw,
+        )
 
     def one_run(self, params=PARAMS, metrics=FINAL):
         run = self.init(config=params)
@@ -178,6 +206,7 @@ TOOLS = {"mlflow": MLflow, "aim": Aim, "wandb": Wandb, "trackio": Trackio}
 
 # -- workload 1: import + first run ----------------------------------------------------------
 
+
 def first_run(a) -> dict:
     t0 = now()
     tool = TOOLS[a.tool](a.workdir)  # imports the package
@@ -188,6 +217,7 @@ def first_run(a) -> dict:
 
 
 # -- workload 2: one run with 10 params and 5 metrics ----------------------------------------
+
 
 def per_run(a) -> dict:
     tool = TOOLS[a.tool](a.workdir)
@@ -204,6 +234,7 @@ def per_run(a) -> dict:
 
 
 # -- workload 3: single-point log calls, per call and batched --------------------------------
+
 
 def log_calls(a) -> dict:
     tool = TOOLS[a.tool](a.workdir)
@@ -248,8 +279,13 @@ def log_calls(a) -> dict:
         out["batch_per_point_s"] = out["batch_per_point_stored_s"] = (now() - t0) / points
         out["batch_points"] = points
     elif a.tool == "aim":
-        run = tool.aim.Run(repo=tool.root, experiment="bench", system_tracking_interval=None,
-                           capture_terminal_logs=False, log_system_params=False)
+        run = tool.aim.Run(
+            repo=tool.root,
+            experiment="bench",
+            system_tracking_interval=None,
+            capture_terminal_logs=False,
+            log_system_params=False,
+        )
         t0 = now()
         i = 0
         while i < a.n:
@@ -262,8 +298,7 @@ def log_calls(a) -> dict:
         calls = 0
         t1 = now()
         while calls * 5 < a.n:
-            run.track({"loss": 0.5, "accuracy": 0.25, "f1": 0.125, "precision": 1.5, "recall": 2.5},
-                      step=calls)
+            run.track({"loss": 0.5, "accuracy": 0.25, "f1": 0.125, "precision": 1.5, "recall": 2.5}, step=calls)
             calls += 1
             if calls % 20 == 0 and now() - t1 > cap:
                 break
@@ -293,8 +328,7 @@ def log_calls(a) -> dict:
         calls = 0
         t0 = now()
         while calls * 5 < a.n:
-            run.log({"loss": 0.5, "accuracy": 0.25, "f1": 0.125, "precision": 1.5, "recall": 2.5},
-                    step=calls)
+            run.log({"loss": 0.5, "accuracy": 0.25, "f1": 0.125, "precision": 1.5, "recall": 2.5}, step=calls)
             calls += 1
             if calls % 20 == 0 and now() - t0 > cap:
                 break
@@ -334,6 +368,7 @@ def log_calls(a) -> dict:
 
 
 # -- workloads 4/5: fill a store with N runs (within a time cap), then query it ----------------
+
 
 def fill(a) -> dict:
     tool = TOOLS[a.tool](a.workdir, a.store)
@@ -433,16 +468,16 @@ def query(a) -> dict:
             rows = []
             for rec, lg in zip(records, logs):
                 row = {"run_id": rec["id"], "name": rec["name"], "created_at": rec["created_at"]}
-                row.update({f"params.{k}": v for k, v in (configs.get(rec["id"]) or {}).items()
-                            if not k.startswith("_")})
+                row.update(
+                    {f"params.{k}": v for k, v in (configs.get(rec["id"]) or {}).items() if not k.startswith("_")}
+                )
                 for point in lg["logs"]:
                     row.update({f"metrics.{k}": v for k, v in point.items() if k not in ("step", "timestamp")})
                 rows.append(row)
             return pd.DataFrame(rows)
 
         def series(ids):
-            return [[p[SERIES_KEY] for p in SQLiteStorage.get_logs("bench", run_id=r) if SERIES_KEY in p]
-                    for r in ids]
+            return [[p[SERIES_KEY] for p in SQLiteStorage.get_logs("bench", run_id=r) if SERIES_KEY in p] for r in ids]
 
         def ids_of(df):
             return list(df["run_id"])
@@ -474,13 +509,18 @@ def query(a) -> dict:
         t = now()
         series(ids)
         s_warm.append(now() - t)
-    return {"frame_first_s": first, "frame_s": median(warm) if warm else None,
-            "series10_first_s": s_first, "series10_s": median(s_warm) if s_warm else None, "rows": len(df), "columns": df.shape[1],
-            "disk_bytes": tool.disk()}
+    return {
+        "frame_first_s": first,
+        "frame_s": median(warm) if warm else None,
+        "series10_first_s": s_first,
+        "series10_s": median(s_warm) if s_warm else None,
+        "rows": len(df),
+        "columns": df.shape[1],
+        "disk_bytes": tool.disk(),
+    }
 
 
-WORKLOADS = {"first_run": first_run, "per_run": per_run, "log_calls": log_calls, "fill": fill,
-             "query": query}
+WORKLOADS = {"first_run": first_run, "per_run": per_run, "log_calls": log_calls, "fill": fill, "query": query}
 
 if __name__ == "__main__":
     a = worker_args()

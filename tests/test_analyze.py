@@ -9,8 +9,16 @@ def test_literal_assignments_are_params_of_every_literal_kind():
         "layers = [64, 32]\nshape = (1, 2)\ncfg = {'a': [1, 2], 'b': None}\n"
     )
     assert a.params == {
-        "n": 200, "neg": -1, "lr": 1e-3, "name": "rf", "flag": True, "nothing": None,
-        "layers": [64, 32], "shape": (1, 2), "cfg.a": [1, 2], "cfg.b": None,
+        "n": 200,
+        "neg": -1,
+        "lr": 1e-3,
+        "name": "rf",
+        "flag": True,
+        "nothing": None,
+        "layers": [64, 32],
+        "shape": (1, 2),
+        "cfg.a": [1, 2],
+        "cfg.b": None,
     }
     assert a.computed == ()
 
@@ -44,9 +52,15 @@ def test_tuple_unpacking_of_literals_config_dicts_and_config_classes_are_params(
         "class Config:\n    lr = 0.01\n    layers = [64, 32]\n"
     )
     assert a.params == {
-        "a": 1, "b": 2, "config.lr": 0.05, "config.optimizer.name": "sgd",
-        "config.optimizer.momentum": 0.9, "opts.epochs": 10, "opts.batch_size": 64,
-        "Config.lr": 0.01, "Config.layers": [64, 32],
+        "a": 1,
+        "b": 2,
+        "config.lr": 0.05,
+        "config.optimizer.name": "sgd",
+        "config.optimizer.momentum": 0.9,
+        "opts.epochs": 10,
+        "opts.batch_size": 64,
+        "Config.lr": 0.01,
+        "Config.layers": [64, 32],
     }
     assert a.computed == ()
 
@@ -71,14 +85,26 @@ def test_calls_keep_their_literal_keyword_arguments_and_binding():
 
 
 def test_last_expression_gets_the_name_a_data_scientist_gives_it():
-    names = {src: analyze(src).last_expr for src in (
-        "clf.score(X, y)", "accuracy_score(y, p)", "scores.mean()", "np.mean(scores)",
-        "grid.best_score_", "acc", "f1_score(y, p).round(3)",
-    )}
+    names = {
+        src: analyze(src).last_expr
+        for src in (
+            "clf.score(X, y)",
+            "accuracy_score(y, p)",
+            "scores.mean()",
+            "np.mean(scores)",
+            "grid.best_score_",
+            "acc",
+            "f1_score(y, p).round(3)",
+        )
+    }
     assert names == {
-        "clf.score(X, y)": "score", "accuracy_score(y, p)": "accuracy_score",
-        "scores.mean()": "scores.mean", "np.mean(scores)": "scores.mean",
-        "grid.best_score_": "best_score", "acc": "acc", "f1_score(y, p).round(3)": "f1_score",
+        "clf.score(X, y)": "score",
+        "accuracy_score(y, p)": "accuracy_score",
+        "scores.mean()": "scores.mean",
+        "np.mean(scores)": "scores.mean",
+        "grid.best_score_": "best_score",
+        "acc": "acc",
+        "f1_score(y, p).round(3)": "f1_score",
     }
 
 

@@ -62,8 +62,7 @@ def test_no_param_and_metric_override_the_rules(ip, store):
 
 def test_project_settings_extend_the_rules(ip, store, tmp_path, monkeypatch):
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.nbtrack.capture]\nexclude_calls = ["report_*"]\nexclude_params = ["palette"]\n'
-        'metrics = ["n_ok"]\n'
+        '[tool.nbtrack.capture]\nexclude_calls = ["report_*"]\nexclude_params = ["palette"]\nmetrics = ["n_ok"]\n'
     )
     monkeypatch.chdir(tmp_path)
     ip.cell("def report_to(**kw):\n    return kw\ndef train(**kw):\n    return kw")
@@ -81,8 +80,10 @@ def test_log_params_and_log_metrics_record_what_no_rule_sees(ip, store):
 
 
 def test_resource_cost_of_the_cell(ip, store):
-    ip.cell("%%track -q\nblock = bytearray(200 * 2**20)\nblock[::4096] = b'x' * len(block[::4096])\n"
-            "total = sum(range(3_000_000)) * 1.0")
+    ip.cell(
+        "%%track -q\nblock = bytearray(200 * 2**20)\nblock[::4096] = b'x' * len(block[::4096])\n"
+        "total = sum(range(3_000_000)) * 1.0"
+    )
     rec = _last(ip)
     assert rec.metrics["sys.cpu_s"] > 0
     assert rec.metrics["sys.peak_rss_mb"] >= 150  # the 200 MB block, touched
@@ -126,8 +127,7 @@ def test_odd_objects_cost_at_most_one_warning_and_the_cell_runs(ip, store):
 def test_printed_scores_are_metrics_and_output_is_unchanged(ip, store, capsys):
     ip.cell(DATA + "clf = SVC().fit(X, y)")
     capsys.readouterr()
-    ip.cell("%%track -q\nprint('Accuracy:', accuracy_score(y, clf.predict(X)))\n"
-            "print(f'score {clf.score(X, y):.3f}')")
+    ip.cell("%%track -q\nprint('Accuracy:', accuracy_score(y, clf.predict(X)))\nprint(f'score {clf.score(X, y):.3f}')")
     out = capsys.readouterr().out
     acc = ip.user_ns["clf"].score(ip.user_ns["X"], ip.user_ns["y"])
     assert out == f"Accuracy: {acc}\nscore {acc:.3f}\n"

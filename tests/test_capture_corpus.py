@@ -68,17 +68,21 @@ def _score(ip, cells):
         if bad:
             violations.append(f"{cell.name}: {bad}")
         if extra_p or missed_p or extra_m or missed_m:
-            report.append(f"{cell.name}: params missed {sorted(missed_p)} extra {sorted(extra_p)}; "
-                          f"metrics missed {sorted(missed_m)} extra {sorted(extra_m)}")
+            report.append(
+                f"{cell.name}: params missed {sorted(missed_p)} extra {sorted(extra_p)}; "
+                f"metrics missed {sorted(missed_m)} extra {sorted(extra_m)}"
+            )
     return p, m, report, violations
 
 
 def _figures(label, n, p, m):
     p_recall, m_recall = p[0] / (p[0] + p[2]), m[0] / (m[0] + m[2])
     precision = (p[0] + m[0]) / (p[0] + p[1] + m[0] + m[1])
-    print(f"\n{label}: {n} cells; param recall {p_recall:.1%} ({p[0]}/{p[0] + p[2]}), "
-          f"metric recall {m_recall:.1%} ({m[0]}/{m[0] + m[2]}), precision {precision:.1%} "
-          f"(params {p[0]}/{p[0] + p[1]}, metrics {m[0]}/{m[0] + m[1]})")
+    print(
+        f"\n{label}: {n} cells; param recall {p_recall:.1%} ({p[0]}/{p[0] + p[2]}), "
+        f"metric recall {m_recall:.1%} ({m[0]}/{m[0] + m[2]}), precision {precision:.1%} "
+        f"(params {p[0]}/{p[0] + p[1]}, metrics {m[0]}/{m[0] + m[1]})"
+    )
     return p_recall, m_recall, precision
 
 
@@ -90,7 +94,8 @@ def test_corpus_precision_and_recall(ip, store):
     _figures("corpus (tuned)", len(CELLS), p1, m1)
     _figures("holdout (written after tuning)", len(HOLDOUT), p2, m2)
     p_recall, m_recall, precision = _figures(
-        "all", len(ALL), [a + b for a, b in zip(p1, p2)], [a + b for a, b in zip(m1, m2)])
+        "all", len(ALL), [a + b for a, b in zip(p1, p2)], [a + b for a, b in zip(m1, m2)]
+    )
     report = report1 + report2
     print("\n".join(report))
     assert not bad1 + bad2, bad1 + bad2

@@ -7,8 +7,9 @@ import nbtrack
 
 
 def cli(*args, store_dir):
-    return subprocess.run([sys.executable, "-m", "nbtrack.cli", "--store", str(store_dir), *args],
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "nbtrack.cli", "--store", str(store_dir), *args], capture_output=True, text=True
+    )
 
 
 def test_cli_lists_shows_and_compacts(store):

@@ -8,8 +8,9 @@ import nbtrack
 
 
 def cli(*args, store_dir):
-    return subprocess.run([sys.executable, "-m", "nbtrack.cli", "--store", str(store_dir), *args],
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "nbtrack.cli", "--store", str(store_dir), *args], capture_output=True, text=True
+    )
 
 
 def test_json_filters_and_exit_codes(store):
@@ -28,10 +29,10 @@ def test_json_filters_and_exit_codes(store):
     assert shown["params"] == {"lr": 0.01} and shown["metrics"]["loss"] == 0.1
     info = json.loads(cli("store", "--json", store_dir=store.dir).stdout)
     assert info["runs"] == 2
-    assert cli("show", "zzzz", "--json", store_dir=store.dir).returncode == 1   # not found
+    assert cli("show", "zzzz", "--json", store_dir=store.dir).returncode == 1  # not found
     bad = cli("runs", "params.nope >>> 1", store_dir=store.dir)
-    assert bad.returncode == 2 and bad.stderr                                  # bad filter
-    assert cli("runs", "--limit", "x", store_dir=store.dir).returncode == 2     # bad usage
+    assert bad.returncode == 2 and bad.stderr  # bad filter
+    assert cli("runs", "--limit", "x", store_dir=store.dir).returncode == 2  # bad usage
     for command in ("runs", "show", "store", "compact", "export", "import"):
         assert cli(command, "--help", store_dir=store.dir).returncode == 0
 

@@ -68,7 +68,7 @@ def mounted_store(tmp_path, monkeypatch):
 
 
 def test_read_only_store_folder(ip, mounted_store, capsys, figures):
-    figures.update(load="1 cell", faults='read-only mount', inputs="5 points", lost="not reached")
+    figures.update(load="1 cell", faults="read-only mount", inputs="5 points", lost="not reached")
     mnt, store_dir = mounted_store
     ref = untracked_reference(ip, capsys)
     subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
@@ -88,7 +88,7 @@ def test_read_only_store_folder(ip, mounted_store, capsys, figures):
 
 
 def test_disk_full(ip, tmp_path, monkeypatch, capsys, figures):
-    figures.update(load="1 cell", faults='64 kB tmpfs full', inputs="5 points", lost="not reached")
+    figures.update(load="1 cell", faults="64 kB tmpfs full", inputs="5 points", lost="not reached")
     if not can_mount():
         pytest.skip("needs root and mount to make a tiny file system")
     mnt = tmp_path / "tiny"
@@ -122,9 +122,14 @@ def test_store_file_held_read_write_by_another_process(ip, store, capsys, figure
         nbtrack.log(v=1)
     store.compact()
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(30)",
-         str(store.db_path)], stdout=subprocess.PIPE)
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(30)",
+            str(store.db_path),
+        ],
+        stdout=subprocess.PIPE,
+    )
     assert holder.stdout.readline().strip() == b"held"
     ref = untracked_reference(ip, capsys)
     result, out, ours = run_and_record(ip, "%%track -q\n" + BODY, capsys)
@@ -140,7 +145,7 @@ def test_store_file_held_read_write_by_another_process(ip, store, capsys, figure
 
 
 def test_corrupt_store_file(ip, store, capsys, figures):
-    figures.update(load="1 cell", faults='garbage store file', inputs="5 points", lost="not reached")
+    figures.update(load="1 cell", faults="garbage store file", inputs="5 points", lost="not reached")
     store.dir.mkdir(parents=True, exist_ok=True)
     store.db_path.write_bytes(b"this is not a duckdb file" * 1000)
     ref = untracked_reference(ip, capsys)
@@ -190,6 +195,8 @@ def test_the_process_exits_cleanly_while_background_threads_query_the_store(tmp_
         "    ip.run_cell('x = 1', store_history=True, cell_id='u')\n"
     )
     env = dict(os.environ, NBTRACK_STORE=str(tmp_path / "store"))
-    codes = [subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, timeout=120).returncode
-             for _ in range(4)]
+    codes = [
+        subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, timeout=120).returncode
+        for _ in range(4)
+    ]
     assert codes == [0, 0, 0, 0]

@@ -3,7 +3,6 @@ each in a %%track cell: per-iteration/epoch series and the model's config as par
 
 from __future__ import annotations
 
-import os
 import warnings
 
 import pytest
@@ -28,7 +27,8 @@ def test_lightgbm_train_and_sklearn_api(ip):
         "train, val = lgb.Dataset(X[:400], y[:400]), lgb.Dataset(X[400:], y[400:])\n"
         "booster = lgb.train({'objective': 'binary', 'learning_rate': 0.1, 'num_leaves': 7, 'verbose': -1},\n"
         "                    train, num_boost_round=12, valid_sets=[train, val], valid_names=['train', 'val'],\n"
-        "                    callbacks=[nbl.callback()])\n")
+        "                    callbacks=[nbl.callback()])\n"
+    )
     assert r.success, r.error_in_exec
     rec = _only_run()
     pts = nbtrack.series(rec.run_id)
@@ -47,7 +47,8 @@ def test_lightgbm_train_and_sklearn_api(ip):
     r = ip.cell(
         "%%track --name lgb-sk\n"
         "clf = lgb.LGBMClassifier(n_estimators=5, verbose=-1)\n"
-        "clf.fit(X[:400], y[:400], eval_set=[(X[400:], y[400:])], callbacks=[nbl.callback()])\n")
+        "clf.fit(X[:400], y[:400], eval_set=[(X[400:], y[400:])], callbacks=[nbl.callback()])\n"
+    )
     assert r.success, r.error_in_exec
     sk = nbtrack.runs()[lambda f: f.name == "lgb-sk"].run_id.iloc[0]
     assert list(nbtrack.series(sk, "valid_0.binary_logloss").step) == [0, 1, 2, 3, 4]
@@ -64,7 +65,8 @@ def test_xgboost_train_and_sklearn_api(ip):
         "dtrain, dval = xgb.DMatrix(X[:400], label=y[:400]), xgb.DMatrix(X[400:], label=y[400:])\n"
         "booster = xgb.train({'objective': 'binary:logistic', 'max_depth': 3, 'eta': 0.3, 'eval_metric': 'logloss'},\n"
         "                    dtrain, num_boost_round=8, evals=[(dtrain, 'train'), (dval, 'val')],\n"
-        "                    verbose_eval=False, callbacks=[nbx.callback()])\n")
+        "                    verbose_eval=False, callbacks=[nbx.callback()])\n"
+    )
     assert r.success, r.error_in_exec
     rec = _only_run()
     pts = nbtrack.series(rec.run_id)
@@ -84,7 +86,8 @@ def test_xgboost_train_and_sklearn_api(ip):
     r = ip.cell(
         "%%track --name xgb-sk\n"
         "clf = xgb.XGBClassifier(n_estimators=4, max_depth=2, callbacks=[nbx.callback()])\n"
-        "clf.fit(X[:400], y[:400], eval_set=[(X[400:], y[400:])], verbose=False)\n")
+        "clf.fit(X[:400], y[:400], eval_set=[(X[400:], y[400:])], verbose=False)\n"
+    )
     assert r.success, r.error_in_exec
     sk = nbtrack.runs()[lambda f: f.name == "xgb-sk"].run_id.iloc[0]
     assert list(nbtrack.series(sk, "validation_0.logloss").step) == [0, 1, 2, 3]
@@ -108,7 +111,8 @@ def test_keras_fit_on_jax_cpu(ip, monkeypatch):
         "model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss='binary_crossentropy',\n"
         "              metrics=['accuracy'])\n"
         "history = model.fit(x, y, epochs=4, batch_size=64, validation_split=0.25, verbose=0,\n"
-        "                    callbacks=[NbtrackCallback()])\n")
+        "                    callbacks=[NbtrackCallback()])\n"
+    )
     assert r.success, r.error_in_exec
     rec = _only_run()
     pts = nbtrack.series(rec.run_id)
@@ -135,7 +139,8 @@ def test_outside_a_tracked_run_warns_once_and_records_nothing(store_dir):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ds = lgb.Dataset(X, y)
-        lgb.train({"objective": "binary", "verbose": -1}, ds, num_boost_round=3, valid_sets=[ds],
-                  callbacks=[callback()])
+        lgb.train(
+            {"objective": "binary", "verbose": -1}, ds, num_boost_round=3, valid_sets=[ds], callbacks=[callback()]
+        )
     assert sum("no tracked run" in str(w.message) for w in caught) == 1
     assert len(nbtrack.runs()) == 0

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 mlflow = pytest.importorskip("mlflow")
 
@@ -156,11 +156,13 @@ def test_sklearn_autolog_on_a_small_model(tracking):
 
 def test_start_run_inside_a_tracked_cell_is_the_cells_run(ip, tracking):
     ip.user_ns["mlflow"] = mlflow
-    r = ip.cell("%%track --name cell-run\n"
-                "with mlflow.start_run() as run:\n"
-                "    mlflow.log_params({'alpha': 0.5})\n"
-                "    mlflow.log_metric('loss', 0.25, step=1)\n"
-                "score = 0.5 + 0.25\n")
+    r = ip.cell(
+        "%%track --name cell-run\n"
+        "with mlflow.start_run() as run:\n"
+        "    mlflow.log_params({'alpha': 0.5})\n"
+        "    mlflow.log_metric('loss', 0.25, step=1)\n"
+        "score = 0.5 + 0.25\n"
+    )
     assert r.success
     runs = nbtrack.runs()
     assert len(runs) == 1
@@ -168,7 +170,8 @@ def test_start_run_inside_a_tracked_cell_is_the_cells_run(ip, tracking):
     assert rec.run_id == ip.user_ns["run"].info.run_id
     assert rec.status == "finished" and rec.name == "cell-run" and rec.cell_id == r.cell_id
     assert rec.params["alpha"] == 0.5 and rec.metrics == {"loss": 0.25, "score": 0.75} | {
-        k: v for k, v in rec.metrics.items() if k.startswith("sys.")}
+        k: v for k, v in rec.metrics.items() if k.startswith("sys.")
+    }
     r = ip.cell("%%track --name cell-fail\nmlflow.start_run()\nmlflow.log_metric('loss', 1.0)\n1 / 0\n")
     assert not r.success
     mlflow.end_run()  # the user's cleanup: the cell's run is already ended, as failed
@@ -192,6 +195,7 @@ def test_finished_runs_take_tags_and_unknown_calls_say_what_is_supported(trackin
 
 # -- nbtrack export --to mlflow / nbtrack import --from mlflow, against real sqlite stores -------
 
+
 def _cli(*argv):
     import contextlib
     import io
@@ -211,7 +215,7 @@ def _snapshot(client, experiment_name):
     for run in client.search_runs([exp.experiment_id]):
         files = {}
 
-        def walk(path=None):
+        def walk(path=None, run=run, files=files):
             for f in client.list_artifacts(run.info.run_id, path):
                 if f.is_dir:
                     walk(f.path)
@@ -226,11 +230,16 @@ def _snapshot(client, experiment_name):
                 local = Path(client.download_artifacts(run.info.run_id, "", tmp))
                 files = {p: (local / p).read_bytes() for p in files}
         out[run.info.run_name] = {
-            "status": run.info.status, "start": run.info.start_time, "end": run.info.end_time,
+            "status": run.info.status,
+            "start": run.info.start_time,
+            "end": run.info.end_time,
             "params": dict(run.data.params),
             "tags": {k: v for k, v in run.data.tags.items() if k != "nbtrack.run_id"},
-            "history": sorted((k, m.step, m.value, m.timestamp) for k in run.data.metrics
-                              for m in client.get_metric_history(run.info.run_id, k)),
+            "history": sorted(
+                (k, m.step, m.value, m.timestamp)
+                for k in run.data.metrics
+                for m in client.get_metric_history(run.info.run_id, k)
+            ),
             "artifacts": files,
         }
     return out
@@ -250,16 +259,32 @@ def test_mlflow_round_trip_is_exact_and_idempotent(store_dir, tmp_path, monkeypa
     (art / "notes.txt").write_text("hello")
     (art / "sub" / "weights.bin").write_bytes(bytes(range(256)) * 4)
     for i, status in enumerate(["FINISHED", "FAILED", "KILLED"]):
-        run = src.create_run(exp_id, start_time=t0 + i * 1000, run_name=f"run-{i}",
-                             tags={"team": "cv", "mlflow.source.name": "train.py", "mlflow.user": "ann"})
+        run = src.create_run(
+            exp_id,
+            start_time=t0 + i * 1000,
+            run_name=f"run-{i}",
+            tags={"team": "cv", "mlflow.source.name": "train.py", "mlflow.user": "ann"},
+        )
         rid = run.info.run_id
-        src.log_batch(rid, params=[Param("lr", str(0.1 / (i + 1))), Param("eps", "1e-3"),
-                                   Param("optimizer", "adam"), Param("layers", "[64, 32]"),
-                                   Param("dropout", "None")],
-                      tags=[RunTag("flag", "")])
-        src.log_batch(rid, metrics=[Metric("loss", 1.0 / (s + 1), t0 + 10 * s + 7, s) for s in range(20)]
-                      + [Metric("loss", 0.01, t0 + 999, 3),  # two points at one step
-                         Metric("acc", 0.5 + i / 10, t0 + 5, 0)])
+        src.log_batch(
+            rid,
+            params=[
+                Param("lr", str(0.1 / (i + 1))),
+                Param("eps", "1e-3"),
+                Param("optimizer", "adam"),
+                Param("layers", "[64, 32]"),
+                Param("dropout", "None"),
+            ],
+            tags=[RunTag("flag", "")],
+        )
+        src.log_batch(
+            rid,
+            metrics=[Metric("loss", 1.0 / (s + 1), t0 + 10 * s + 7, s) for s in range(20)]
+            + [
+                Metric("loss", 0.01, t0 + 999, 3),  # two points at one step
+                Metric("acc", 0.5 + i / 10, t0 + 5, 0),
+            ],
+        )
         src.log_artifacts(rid, str(art))
         src.set_terminated(rid, status, end_time=t0 + 60_000 + i)
     before = _snapshot(src, "vision")
@@ -298,8 +323,7 @@ def test_native_runs_export_with_filters_and_come_back_equal(store_dir, tmp_path
     from mlflow import MlflowClient
 
     for lr in (0.1, 0.01):
-        with nbtrack.start(name=f"lr-{lr}", experiment="native", params={"lr": lr, "model": "rf"},
-                           tags=["baseline"]) as run:
+        with nbtrack.start(name=f"lr-{lr}", experiment="native", params={"lr": lr, "model": "rf"}, tags=["baseline"]):
             for step in range(0, 30, 3):
                 nbtrack.log(step=step, loss=lr * step)
             nbtrack.log_metrics(accuracy=0.9 - lr)
@@ -309,8 +333,9 @@ def test_native_runs_export_with_filters_and_come_back_equal(store_dir, tmp_path
             raise ValueError("diverged")
     nbtrack.store().flush()
     uri = f"sqlite:///{tmp_path / 'out.db'}"
-    code, out, err = _cli("--store", store_dir, "export", "--to", "mlflow", "--experiment", "copied", "--json",
-                          uri, "params.lr >= 0.05")
+    code, out, err = _cli(
+        "--store", store_dir, "export", "--to", "mlflow", "--experiment", "copied", "--json", uri, "params.lr >= 0.05"
+    )
     assert code == 0, err
     assert json.loads(out)["exported"] == 2  # lr 0.1 and the failed 0.5
     client = MlflowClient(tracking_uri=uri)
@@ -326,7 +351,8 @@ def test_native_runs_export_with_filters_and_come_back_equal(store_dir, tmp_path
 
     utc = lambda t: t.replace(tzinfo=dt.timezone.utc)  # noqa: E731
     assert [(m.step, m.value, m.timestamp) for m in theirs] == [
-        (s, v, to_ms(utc(t.to_pydatetime()))) for s, v, t in zip(mine_pts.step, mine_pts.value, mine_pts.time)]
+        (s, v, to_ms(utc(t.to_pydatetime()))) for s, v, t in zip(mine_pts.step, mine_pts.value, mine_pts.time)
+    ]
     data = got["lr-0.1"].data
     assert data.params == {"lr": "0.1", "model": "rf"} and data.tags["baseline"] == ""
     assert data.metrics["accuracy"] == pytest.approx(0.8)
@@ -354,8 +380,9 @@ def test_bad_uris_and_filters_give_one_clear_error(store_dir, tmp_path, monkeypa
     assert len(nbtrack.runs()) == 0
     with nbtrack.start(name="x"):
         pass
-    code, _, err = _cli("--store", store_dir, "export", "--to", "mlflow", f"sqlite:///{tmp_path / 'o.db'}",
-                        "metrics.nope >> 1")
+    code, _, err = _cli(
+        "--store", store_dir, "export", "--to", "mlflow", f"sqlite:///{tmp_path / 'o.db'}", "metrics.nope >> 1"
+    )
     assert code == 2 and err
 
 
@@ -372,8 +399,13 @@ def test_generic_autolog(tracking):
         X = rng.normal(size=(200, 4))
         y = (X[:, 0] > 0).astype(int)
         ds = lgb.Dataset(X, y)
-        lgb.train({"objective": "binary", "num_leaves": 5, "verbose": -1}, ds, num_boost_round=4,
-                  valid_sets=[ds], valid_names=["train"])
+        lgb.train(
+            {"objective": "binary", "num_leaves": 5, "verbose": -1},
+            ds,
+            num_boost_round=4,
+            valid_sets=[ds],
+            valid_names=["train"],
+        )
     finally:
         mlflow.autolog(disable=True)
     runs = nbtrack.runs()
@@ -391,8 +423,9 @@ def test_export_to_parquet_one_file_per_view(store_dir, tmp_path):
         with nbtrack.start(name=f"lr-{lr}", params={"lr": lr}):
             nbtrack.log(step=0, loss=lr)
             nbtrack.log(step=1, loss=lr / 2)
-    code, out, err = _cli("--store", store_dir, "export", "--to", "parquet", "--json", tmp_path / "pq",
-                          "params.lr > 0.05")
+    code, out, err = _cli(
+        "--store", store_dir, "export", "--to", "parquet", "--json", tmp_path / "pq", "params.lr > 0.05"
+    )
     assert code == 0, err
     counts = json.loads(out)
     assert counts["runs"] == 1 and counts["series"] == 2 and counts["params"] == 1
@@ -400,7 +433,8 @@ def test_export_to_parquet_one_file_per_view(store_dir, tmp_path):
     series = pd.read_parquet(tmp_path / "pq" / "series.parquet")
     assert list(runs.name) == ["lr-0.1"] and list(series.value) == [0.1, 0.05]
     assert {p.name for p in (tmp_path / "pq").iterdir()} == {
-        f"{v}.parquet" for v in ("runs", "params", "metrics", "series", "inputs", "outputs", "artifacts")}
+        f"{v}.parquet" for v in ("runs", "params", "metrics", "series", "inputs", "outputs", "artifacts")
+    }
 
 
 def test_autolog_in_a_tracked_cell_through_a_real_kernel(store_dir, tmp_path):
@@ -439,10 +473,12 @@ def test_plugin_registers_whichever_is_imported_first(tmp_path):
     import subprocess
     import sys
 
-    code = ("import nbtrack.interop.mlflow_io\nimport mlflow\n"
-            f"mlflow.set_tracking_uri('nbtrack:{tmp_path / 's'}')\n"
-            "with mlflow.start_run(run_name='x'):\n    mlflow.log_metric('m', 1.0)\n"
-            "print(mlflow.search_runs(experiment_names=['Default'])['tags.mlflow.runName'].tolist())\n")
+    code = (
+        "import nbtrack.interop.mlflow_io\nimport mlflow\n"
+        f"mlflow.set_tracking_uri('nbtrack:{tmp_path / 's'}')\n"
+        "with mlflow.start_run(run_name='x'):\n    mlflow.log_metric('m', 1.0)\n"
+        "print(mlflow.search_runs(experiment_names=['Default'])['tags.mlflow.runName'].tolist())\n"
+    )
     import os
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}

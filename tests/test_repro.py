@@ -31,45 +31,114 @@ class Scenario:
     stale: bool
 
 
-SEEDED = ["import numpy as np\nnp.random.seed(0)", "data = np.random.rand(200)",
-          "%%track -q\nlr = 0.1\nresult = float(data.mean() * lr)"]
+SEEDED = [
+    "import numpy as np\nnp.random.seed(0)",
+    "data = np.random.rand(200)",
+    "%%track -q\nlr = 0.1\nresult = float(data.mean() * lr)",
+]
 TOP = [("run", 0), ("run", 1), ("run", 2)]
 
 SCENARIOS = [
     Scenario("top_to_bottom_seeded", SEEDED, TOP, 2, True, False),
-    Scenario("unseeded_randomness", ["import numpy as np", "data = np.random.rand(200)",
-                                     "%%track -q\nresult = float(data.mean())"], TOP, 2, False, False),
+    Scenario(
+        "unseeded_randomness",
+        ["import numpy as np", "data = np.random.rand(200)", "%%track -q\nresult = float(data.mean())"],
+        TOP,
+        2,
+        False,
+        False,
+    ),
     Scenario("upstream_redefined_after", SEEDED + ["data = data * 3"], TOP + [("run", 3)], 2, True, True),
-    Scenario("upstream_rerun_same_result", ["import numpy as np", "data = np.arange(100.0)",
-                                            "%%track -q\nresult = float(data.sum())"],
-             TOP + [("run", 1)], 2, True, False),
-    Scenario("out_of_order", ["import numpy as np", "%%track -q\nresult = float(scale * 2.0)", "scale = 1.5"],
-             [("run", 0), ("run", 2), ("run", 1)], 1, True, True),
-    Scenario("producer_deleted", ["import numpy as np", "data = np.arange(10.0)",
-                                  "%%track -q\nresult = float(data.max())"], TOP + [("delete", 1)], 2, True, True),
-    Scenario("producer_edited_not_rerun", ["import numpy as np", "data = np.arange(10.0)",
-                                           "%%track -q\nresult = float(data.max())"],
-             TOP + [("edit", 1, "data = np.arange(20.0)")], 2, True, True),
-    Scenario("transitive_pipeline", ["import numpy as np", "raw = np.linspace(0, 1, 50)",
-                                     "clean = raw[raw > 0.2]", "feat = clean ** 2", "unrelated = 'x' * 3",
-                                     "%%track -q\nk = 2\nscore = float(feat.mean() * k)"],
-             [("run", i) for i in range(6)], 5, True, False),
-    Scenario("sklearn_across_cells", [
-        "from sklearn.datasets import load_iris\nfrom sklearn.svm import SVC",
-        "X, y = load_iris(return_X_y=True)",
-        "clf = SVC(C=3.0).fit(X, y)",
-        "%%track -q\nacc = clf.score(X, y)"], [("run", i) for i in range(4)], 3, True, False),
-    Scenario("in_place_mutation_after", ["import numpy as np", "data = np.arange(10.0)",
-                                         "%%track -q\nresult = float(data.sum())", "data[0] = 100.0"],
-             [("run", i) for i in range(4)], 2, True, True),
-    Scenario("file_input_changes", ["import numpy as np", "%%track -q\nvalues = np.loadtxt('numbers.txt')\n"
-                                     "total = float(values.sum())"],
-             [("write", "numbers.txt", "1\n2\n3\n"), ("run", 0), ("run", 1), ("write", "numbers.txt", "1\n2\n4\n")],
-             1, False, True),
-    Scenario("other_names_changed_only", ["import numpy as np", "data = np.arange(10.0)",
-                                          "%%track -q\nresult = float(data.sum())", "other = 5",
-                                          "other = other + 1"],
-             [("run", i) for i in range(5)], 2, True, False),
+    Scenario(
+        "upstream_rerun_same_result",
+        ["import numpy as np", "data = np.arange(100.0)", "%%track -q\nresult = float(data.sum())"],
+        TOP + [("run", 1)],
+        2,
+        True,
+        False,
+    ),
+    Scenario(
+        "out_of_order",
+        ["import numpy as np", "%%track -q\nresult = float(scale * 2.0)", "scale = 1.5"],
+        [("run", 0), ("run", 2), ("run", 1)],
+        1,
+        True,
+        True,
+    ),
+    Scenario(
+        "producer_deleted",
+        ["import numpy as np", "data = np.arange(10.0)", "%%track -q\nresult = float(data.max())"],
+        TOP + [("delete", 1)],
+        2,
+        True,
+        True,
+    ),
+    Scenario(
+        "producer_edited_not_rerun",
+        ["import numpy as np", "data = np.arange(10.0)", "%%track -q\nresult = float(data.max())"],
+        TOP + [("edit", 1, "data = np.arange(20.0)")],
+        2,
+        True,
+        True,
+    ),
+    Scenario(
+        "transitive_pipeline",
+        [
+            "import numpy as np",
+            "raw = np.linspace(0, 1, 50)",
+            "clean = raw[raw > 0.2]",
+            "feat = clean ** 2",
+            "unrelated = 'x' * 3",
+            "%%track -q\nk = 2\nscore = float(feat.mean() * k)",
+        ],
+        [("run", i) for i in range(6)],
+        5,
+        True,
+        False,
+    ),
+    Scenario(
+        "sklearn_across_cells",
+        [
+            "from sklearn.datasets import load_iris\nfrom sklearn.svm import SVC",
+            "X, y = load_iris(return_X_y=True)",
+            "clf = SVC(C=3.0).fit(X, y)",
+            "%%track -q\nacc = clf.score(X, y)",
+        ],
+        [("run", i) for i in range(4)],
+        3,
+        True,
+        False,
+    ),
+    Scenario(
+        "in_place_mutation_after",
+        ["import numpy as np", "data = np.arange(10.0)", "%%track -q\nresult = float(data.sum())", "data[0] = 100.0"],
+        [("run", i) for i in range(4)],
+        2,
+        True,
+        True,
+    ),
+    Scenario(
+        "file_input_changes",
+        ["import numpy as np", "%%track -q\nvalues = np.loadtxt('numbers.txt')\ntotal = float(values.sum())"],
+        [("write", "numbers.txt", "1\n2\n3\n"), ("run", 0), ("run", 1), ("write", "numbers.txt", "1\n2\n4\n")],
+        1,
+        False,
+        True,
+    ),
+    Scenario(
+        "other_names_changed_only",
+        [
+            "import numpy as np",
+            "data = np.arange(10.0)",
+            "%%track -q\nresult = float(data.sum())",
+            "other = 5",
+            "other = other + 1",
+        ],
+        [("run", i) for i in range(5)],
+        2,
+        True,
+        False,
+    ),
 ]
 
 
@@ -130,11 +199,15 @@ def test_replay_and_stale_flags_over_the_scenarios(store_dir, tmp_path):
         if sc.deterministic:
             deterministic += 1
             same += result.same
-        report.append(f"{sc.name}: stale={row.stale} ({row.stale_reason}) replay.same={result.same} "
-                      f"{result.differences or ''} {result.errors or ''}")
+        report.append(
+            f"{sc.name}: stale={row.stale} ({row.stale_reason}) replay.same={result.same} "
+            f"{result.differences or ''} {result.errors or ''}"
+        )
     print("\n" + "\n".join(report))
-    print(f"replay .same on deterministic runs: {same}/{deterministic}; stale runs flagged: "
-          f"{flagged}/{stale_total}; fresh runs falsely flagged: {false_flags}/{fresh_total}")
+    print(
+        f"replay .same on deterministic runs: {same}/{deterministic}; stale runs flagged: "
+        f"{flagged}/{stale_total}; fresh runs falsely flagged: {false_flags}/{fresh_total}"
+    )
     assert same == deterministic and flagged == stale_total and false_flags == 0, "\n".join(report)
 
 
@@ -146,5 +219,11 @@ def test_replay_notebook_holds_just_the_needed_cells(store_dir, tmp_path):
     out = tmp_path / "minimal.ipynb"
     nbtrack.export_notebook(rid, str(out))
     sources = [c.source for c in nbformat.read(out, as_version=4).cells]
-    assert sources == ["%load_ext nbtrack", "import numpy as np", "raw = np.linspace(0, 1, 50)",
-                       "clean = raw[raw > 0.2]", "feat = clean ** 2", sc.cells[5]]
+    assert sources == [
+        "%load_ext nbtrack",
+        "import numpy as np",
+        "raw = np.linspace(0, 1, 50)",
+        "clean = raw[raw > 0.2]",
+        "feat = clean ** 2",
+        sc.cells[5],
+    ]

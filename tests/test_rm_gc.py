@@ -12,8 +12,12 @@ from nbtrack.store import Store, query
 
 
 def cli(*args, store_dir, stdin=None):
-    return subprocess.run([sys.executable, "-m", "nbtrack.cli", "--store", str(store_dir), *args],
-                          capture_output=True, text=True, input=stdin)
+    return subprocess.run(
+        [sys.executable, "-m", "nbtrack.cli", "--store", str(store_dir), *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+    )
 
 
 def make_runs(store, lrs):
@@ -29,10 +33,17 @@ def make_runs(store, lrs):
 
 def counts(store_dir, run_id):
     s = Store(store_dir)
-    return query.sql(s, f"""SELECT (SELECT count(*) FROM runs WHERE run_id = '{run_id}') AS runs,
+    return (
+        query.sql(
+            s,
+            f"""SELECT (SELECT count(*) FROM runs WHERE run_id = '{run_id}') AS runs,
         (SELECT count(*) FROM params WHERE run_id = '{run_id}') AS params,
         (SELECT count(*) FROM metrics WHERE run_id = '{run_id}') AS metrics,
-        (SELECT count(*) FROM series WHERE run_id = '{run_id}') AS series""").iloc[0].to_dict()
+        (SELECT count(*) FROM series WHERE run_id = '{run_id}') AS series""",
+        )
+        .iloc[0]
+        .to_dict()
+    )
 
 
 def test_rm_by_id_and_filter_needs_yes_and_keeps_other_runs(store):
@@ -41,8 +52,8 @@ def test_rm_by_id_and_filter_needs_yes_and_keeps_other_runs(store):
     refused = cli("rm", a[:12], store_dir=store.dir, stdin="y\n")
     assert refused.returncode == 2 and "--yes" in refused.stderr
     assert counts(store.dir, a)["runs"] == 1
-    assert cli("rm", store_dir=store.dir).returncode == 2            # nothing named
-    assert cli("rm", "zzzz", "--yes", store_dir=store.dir).returncode == 1   # unknown id
+    assert cli("rm", store_dir=store.dir).returncode == 2  # nothing named
+    assert cli("rm", "zzzz", "--yes", store_dir=store.dir).returncode == 1  # unknown id
     assert cli("rm", "-w", "params.nope >>> 1", "--yes", store_dir=store.dir).returncode == 2
     assert cli("rm", "-w", "params.lr > 5", "--yes", store_dir=store.dir).returncode == 1  # none match
 
@@ -75,7 +86,7 @@ def test_rm_refuses_a_running_run(store):
         store.flush()
         out = cli("rm", run.run_id, done, "--yes", store_dir=store.dir)
         assert out.returncode == 1 and "still running" in out.stderr and run.run_id in out.stderr
-        assert counts(store.dir, done)["runs"] == 1            # nothing deleted, not even the other
+        assert counts(store.dir, done)["runs"] == 1  # nothing deleted, not even the other
         try:
             store.delete_runs([run.run_id])
         except Exception as exc:
@@ -110,8 +121,9 @@ def test_rm_while_another_process_writes_loses_none_of_its_rows(store):
     victims = make_runs(store, [0.1, 0.2, 0.3])
     store.compact()
     other = make_runs(store, [0.5])  # one more, in the spool
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(store.dir), "6"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(store.dir), "6"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     time.sleep(2.0)  # the writer is mid-way: spool files of its runs come and go
     out = cli("rm", *victims, "--yes", "--json", store_dir=store.dir)
     assert out.returncode == 0, out.stderr
@@ -121,9 +133,16 @@ def test_rm_while_another_process_writes_loses_none_of_its_rows(store):
     ids = written.split()
     assert len(ids) >= 5
     s = Store(store.dir)
-    got = query.sql(s, """SELECT count(*) AS runs, sum(n) AS points FROM (
+    got = (
+        query.sql(
+            s,
+            """SELECT count(*) AS runs, sum(n) AS points FROM (
         SELECT r.run_id, (SELECT count(*) FROM series x WHERE x.run_id = r.run_id) AS n
-        FROM runs r WHERE r.name LIKE 'w-%')""").iloc[0].to_dict()
+        FROM runs r WHERE r.name LIKE 'w-%')""",
+        )
+        .iloc[0]
+        .to_dict()
+    )
     assert got == {"runs": len(ids), "points": 50 * len(ids)}
     assert set(query.runs_frame(s).run_id) == set(ids) | set(other)
     for v in victims:
@@ -176,7 +195,6 @@ def test_gc_removes_orphan_files_and_keeps_referenced_ones(store):
     assert not (store.dir / "artifacts" / run.id).exists()
 
 
-
 def test_rm_asks_in_a_terminal(store):
     import pty
 
@@ -185,8 +203,13 @@ def test_rm_asks_in_a_terminal(store):
         master, slave = pty.openpty()
         try:
             os.write(master, answer.encode())
-            out = subprocess.run([sys.executable, "-m", "nbtrack.cli", "--store", str(store.dir), "rm", run_id],
-                                 stdin=slave, capture_output=True, text=True, timeout=60)
+            out = subprocess.run(
+                [sys.executable, "-m", "nbtrack.cli", "--store", str(store.dir), "rm", run_id],
+                stdin=slave,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
         finally:
             os.close(slave)
             os.close(master)

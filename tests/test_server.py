@@ -28,20 +28,34 @@ def store_dir(tmp_path_factory):
     runs = {}
 
     def make(name, notebook, cell, params, metrics, series=None, status="finished", tags=()):
-        run = Run(store, name=name, notebook=notebook, cell_id=cell, params=params, tags=list(tags),
-                  experiment="exp-" + (notebook or "none").split("/")[-1].split(".")[0],
-                  source=f"# {name}\nlr = {params.get('lr')!r}\n", execution_count=len(runs) + 1)
+        run = Run(
+            store,
+            name=name,
+            notebook=notebook,
+            cell_id=cell,
+            params=params,
+            tags=list(tags),
+            experiment="exp-" + (notebook or "none").split("/")[-1].split(".")[0],
+            source=f"# {name}\nlr = {params.get('lr')!r}\n",
+            execution_count=len(runs) + 1,
+        )
         run.begin()
         for step, value in enumerate(series or []):
             run.log(step=step, metrics={"loss": value})
         if status != "running":
             exc = ValueError("boom") if status == "failed" else None
             svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
-            run.end(status, exc, metrics=metrics, inputs=[{"name": "X", "type": "ndarray", "shape": "(3, 2)",
-                                                          "fingerprint": "abc", "value": None}],
-                    artifacts=[{"name": "stdout", "mime": "text/plain", "size": 6, "data": b"hello\n"},
-                               {"name": "display-0", "mime": "image/svg+xml", "size": len(svg), "data": svg},
-                               {"name": "blob", "mime": "text/html", "size": 9, "data": b"<b>x</b>"}])
+            run.end(
+                status,
+                exc,
+                metrics=metrics,
+                inputs=[{"name": "X", "type": "ndarray", "shape": "(3, 2)", "fingerprint": "abc", "value": None}],
+                artifacts=[
+                    {"name": "stdout", "mime": "text/plain", "size": 6, "data": b"hello\n"},
+                    {"name": "display-0", "mime": "image/svg+xml", "size": len(svg), "data": svg},
+                    {"name": "blob", "mime": "text/html", "size": 9, "data": b"<b>x</b>"},
+                ],
+            )
         runs[name] = run.run_id
         time.sleep(0.003)  # distinct millisecond ids
         return run
@@ -61,8 +75,7 @@ def store_dir(tmp_path_factory):
 
 @pytest.fixture
 def jp_server_config(store_dir):
-    return {"ServerApp": {"jpserver_extensions": {"nbtrack": True}},
-            "NBTrack": {"store": str(store_dir)}}
+    return {"ServerApp": {"jpserver_extensions": {"nbtrack": True}}, "NBTrack": {"store": str(store_dir)}}
 
 
 async def get(jp_fetch, path, **params):
@@ -102,8 +115,9 @@ async def test_nan_encoded_as_string(jp_fetch):
 
 async def test_notebook_experiment_status_cell_filters(jp_fetch):
     assert set(names(await get(jp_fetch, "runs", notebook="/nb/sub/b.ipynb"))) == {"delta"}
-    resp = await jp_fetch("nbtrack", "api", "runs", method="GET",
-                          params=[("notebook", "/nb/sub/b.ipynb"), ("notebook", "/nb/a.ipynb")])
+    resp = await jp_fetch(
+        "nbtrack", "api", "runs", method="GET", params=[("notebook", "/nb/sub/b.ipynb"), ("notebook", "/nb/a.ipynb")]
+    )
     assert json.loads(resp.body)["total"] == 7
     assert names(await get(jp_fetch, "runs", notebook="/nb/a.ipynb", cell_id="c1")) == ["beta", "alpha"]
     assert names(await get(jp_fetch, "runs", experiment="exp-b")) == ["delta"]
@@ -171,21 +185,24 @@ async def test_sort_and_paging(jp_fetch):
     assert reply["runs"] == [] and reply["total"] >= 7
 
 
-@pytest.mark.parametrize("params, needle", [
-    ({"limit": "ten"}, "limit"),
-    ({"limit": "100000"}, "limit"),
-    ({"offset": "-1"}, "offset"),
-    ({"filter": "not json"}, "filter"),
-    ({"filter": json.dumps({"a": 1})}, "filter"),
-    ({"filter": json.dumps([["params.lr", "LIKE", 1]])}, "LIKE"),
-    ({"filter": json.dumps([["params.lr", "<", "abc"]])}, "abc"),
-    ({"filter": json.dumps([["nope", "=", 1]])}, "nope"),
-    ({"sort": "nope"}, "nope"),
-    ({"sort": "-metrics.ac"}, "Did you mean metrics.acc"),
-    ({"filter": json.dumps([["params.lrr", "<", 1]])}, "Did you mean params.lr"),
-    ({"filter": json.dumps(["params.lr >"])}, "params.lr"),
-    ({"status": "done"}, "done"),
-])
+@pytest.mark.parametrize(
+    "params, needle",
+    [
+        ({"limit": "ten"}, "limit"),
+        ({"limit": "100000"}, "limit"),
+        ({"offset": "-1"}, "offset"),
+        ({"filter": "not json"}, "filter"),
+        ({"filter": json.dumps({"a": 1})}, "filter"),
+        ({"filter": json.dumps([["params.lr", "LIKE", 1]])}, "LIKE"),
+        ({"filter": json.dumps([["params.lr", "<", "abc"]])}, "abc"),
+        ({"filter": json.dumps([["nope", "=", 1]])}, "nope"),
+        ({"sort": "nope"}, "nope"),
+        ({"sort": "-metrics.ac"}, "Did you mean metrics.acc"),
+        ({"filter": json.dumps([["params.lrr", "<", 1]])}, "Did you mean params.lr"),
+        ({"filter": json.dumps(["params.lr >"])}, "params.lr"),
+        ({"status": "done"}, "done"),
+    ],
+)
 async def test_bad_parameters_400(jp_fetch, params, needle):
     code, body = await get_error(jp_fetch, "runs", **params)
     assert code == 400
@@ -287,8 +304,13 @@ async def test_every_route_requires_a_token(jp_serverapp, jp_fetch):
         post = "post" in handler.__dict__  # replay / export (tests/test_server_repro.py runs them)
         for auth in ("", "token wrong"):
             with pytest.raises(HTTPClientError) as info:
-                await jp_fetch("nbtrack", "api", *path.split("/"), headers={"Authorization": auth},
-                               **({"method": "POST", "body": b""} if post else {}))
+                await jp_fetch(
+                    "nbtrack",
+                    "api",
+                    *path.split("/"),
+                    headers={"Authorization": auth},
+                    **({"method": "POST", "body": b""} if post else {}),
+                )
             assert info.value.code == 403, (path, handler, auth)
         if post:
             continue
@@ -374,7 +396,9 @@ async def test_store_of_a_notebook_in_a_subfolder(jp_fetch, jp_serverapp, jp_roo
     assert info["path"] == str((jp_root_dir / "sub" / ".nbtrack").resolve())
     # the root (and paths that leave it) read the root's store
     assert (await get(jp_fetch, "store"))["path"] == str((jp_root_dir / ".nbtrack").resolve())
-    assert (await get(jp_fetch, "store", notebook="../sub/n.ipynb"))["path"] == str((jp_root_dir / ".nbtrack").resolve())
+    assert (await get(jp_fetch, "store", notebook="../sub/n.ipynb"))["path"] == str(
+        (jp_root_dir / ".nbtrack").resolve()
+    )
     assert (await get(jp_fetch, "runs", notebook="sub/n.ipynb", q="nothing-matches"))["total"] == 0
 
 
@@ -385,12 +409,31 @@ def test_json_encoding_of_non_finite_numbers_and_times():
 
     from nbtrack.server.handlers import dumps
 
-    out = json.loads(dumps({
-        "nan": math.nan, "inf": math.inf, "ninf": -math.inf, "np": np.float32(0.5),
-        "npnan": np.float64("nan"), "arr": np.array([1.0, np.inf]), "i": np.int64(3),
-        "t": dt.datetime(2026, 1, 2, 3, 4, 5), "tz": dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
-        "b": b"raw",
-    }))
-    assert out == {"nan": "NaN", "inf": "Infinity", "ninf": "-Infinity", "np": 0.5, "npnan": "NaN",
-                   "arr": [1.0, "Infinity"], "i": 3, "t": "2026-01-02T03:04:05Z",
-                   "tz": "2026-01-02T03:04:05Z", "b": None}
+    out = json.loads(
+        dumps(
+            {
+                "nan": math.nan,
+                "inf": math.inf,
+                "ninf": -math.inf,
+                "np": np.float32(0.5),
+                "npnan": np.float64("nan"),
+                "arr": np.array([1.0, np.inf]),
+                "i": np.int64(3),
+                "t": dt.datetime(2026, 1, 2, 3, 4, 5),
+                "tz": dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
+                "b": b"raw",
+            }
+        )
+    )
+    assert out == {
+        "nan": "NaN",
+        "inf": "Infinity",
+        "ninf": "-Infinity",
+        "np": 0.5,
+        "npnan": "NaN",
+        "arr": [1.0, "Infinity"],
+        "i": 3,
+        "t": "2026-01-02T03:04:05Z",
+        "tz": "2026-01-02T03:04:05Z",
+        "b": None,
+    }

@@ -18,7 +18,9 @@ from nbtrack.store.location import resolve_store_dir, set_override
 
 def make_run(store, name="r", params=None, points=5, fail=False, **kw):
     with pytest.raises(ValueError) if fail else _null():
-        with nbtrack.start(name=name, params=params or {"lr": 0.1, "model": "rf"}, store_path=str(store.dir), **kw) as run:
+        with nbtrack.start(
+            name=name, params=params or {"lr": 0.1, "model": "rf"}, store_path=str(store.dir), **kw
+        ) as run:
             for i in range(points):
                 nbtrack.log(loss=1 / (i + 1), acc=i / 10)
             if fail:

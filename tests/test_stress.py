@@ -43,8 +43,11 @@ def test_four_writers_and_a_reader_lose_nothing(tmp_path, repeat, figures):
         subprocess.Popen([sys.executable, "-c", WRITER, str(store_dir), str(w)], stderr=subprocess.PIPE)
         for w in range(4)
     ]
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(store_dir), str(time.time() + 600)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(store_dir), str(time.time() + 600)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     errors = [w.communicate(timeout=600)[1].decode() for w in writers]
     reader.kill()
     _, reader_err = reader.communicate()
@@ -52,14 +55,23 @@ def test_four_writers_and_a_reader_lose_nothing(tmp_path, repeat, figures):
     assert all(e.strip() == "" for e in errors), errors  # no warning or error surfaced
     assert "Error" not in reader_err.decode()
     store = Store(store_dir)
-    counts = query.sql(store, """
+    counts = (
+        query.sql(
+            store,
+            """
         SELECT (SELECT count(*) FROM runs) AS runs,
                (SELECT count(*) FROM runs WHERE status = 'finished') AS finished,
                (SELECT count(DISTINCT run_id) FROM params) AS with_params,
                (SELECT count(*) FROM params) AS params,
-               (SELECT count(*) FROM series) AS points""").iloc[0].to_dict()
-    figures.update(load="4 processes x 250 runs + 1 reader", faults="-",
-                   inputs="1,000 runs, 20,000 points",
-                   lost=(1000 - counts["runs"]) + (20_000 - counts["points"]))
-    assert counts == {"runs": 1000, "finished": 1000, "with_params": 1000, "params": 10_000,
-                      "points": 20_000}
+               (SELECT count(*) FROM series) AS points""",
+        )
+        .iloc[0]
+        .to_dict()
+    )
+    figures.update(
+        load="4 processes x 250 runs + 1 reader",
+        faults="-",
+        inputs="1,000 runs, 20,000 points",
+        lost=(1000 - counts["runs"]) + (20_000 - counts["points"]),
+    )
+    assert counts == {"runs": 1000, "finished": 1000, "with_params": 1000, "params": 10_000, "points": 20_000}

@@ -26,7 +26,8 @@ def test_grid_of_nine_gives_nine_runs_with_one_sweep_id(ip, store):
     trials = nbtrack.sweep()
     assert len(trials) == 9 and trials.sweep_id.nunique() == 1 and list(trials.trial) == list(range(9))
     assert sorted(zip(trials["params.lr"], trials["params.depth"])) == sorted(
-        (lr, d) for lr in (0.1, 0.03, 0.01) for d in (2, 4, 8))
+        (lr, d) for lr in (0.1, 0.03, 0.01) for d in (2, 4, 8)
+    )
     best = trials.loc[trials["metrics.acc"].idxmax()]
     assert (best["params.lr"], best["params.depth"]) == (0.03, 4)
     assert len(nbtrack.runs()) == 9  # the sweep cell itself is no extra run
@@ -35,9 +36,11 @@ def test_grid_of_nine_gives_nine_runs_with_one_sweep_id(ip, store):
 
 def test_optuna_with_a_seed_repeats_its_trial_sequence(ip, store):
     pytest.importorskip("optuna")
-    src = ('%%track --sweep "lr=loguniform(1e-4, 1e-1); depth=int(2, 12); opt=choice(\'adam\', \'sgd\')" '
-           '--trials 20 --seed 0 --optimize "metrics.acc max"\nlr = 0.01\ndepth = 4\nopt = "adam"\n'
-           'acc = 1 - abs(lr - 0.01) - abs(depth - 6) / 10 - (opt == "sgd") * 0.1\n')
+    src = (
+        "%%track --sweep \"lr=loguniform(1e-4, 1e-1); depth=int(2, 12); opt=choice('adam', 'sgd')\" "
+        '--trials 20 --seed 0 --optimize "metrics.acc max"\nlr = 0.01\ndepth = 4\nopt = "adam"\n'
+        'acc = 1 - abs(lr - 0.01) - abs(depth - 6) / 10 - (opt == "sgd") * 0.1\n'
+    )
     ip.cell(src)
     first = nbtrack.sweep()
     ip.cell(src)
@@ -49,15 +52,18 @@ def test_optuna_with_a_seed_repeats_its_trial_sequence(ip, store):
     assert all(1e-4 <= v <= 1e-1 for v in first["params.lr"]) and set(first["params.opt"]) <= {"adam", "sgd"}
 
 
-@pytest.mark.parametrize("space, message", [
-    ("bogus=[1, 2]", "bogus is not a parameter of this cell"),
-    ("lr=[]", "empty grid"),
-    ("lr=range(0)", "empty grid"),
-    ("lr=uniform(1, 0)", "empty range"),
-    ("lr=normal(0, 1)", "unknown space"),
-    ("lr", "expected NAME=SPACE"),
-    ("lr=[x, 1]", "must hold literals"),
-])
+@pytest.mark.parametrize(
+    "space, message",
+    [
+        ("bogus=[1, 2]", "bogus is not a parameter of this cell"),
+        ("lr=[]", "empty grid"),
+        ("lr=range(0)", "empty grid"),
+        ("lr=uniform(1, 0)", "empty range"),
+        ("lr=normal(0, 1)", "unknown space"),
+        ("lr", "expected NAME=SPACE"),
+        ("lr=[x, 1]", "must hold literals"),
+    ],
+)
 def test_a_bad_space_is_a_clear_error_before_any_trial(ip, store, space, message):
     with pytest.raises(UsageError, match=message):
         ip.run_cell_magic("track", f'--sweep "{space}"', CELL)
@@ -85,8 +91,9 @@ def test_ctrl_c_mid_sweep_keeps_finished_trials_and_one_interrupted(store_dir, t
         execute(kc, src, timeout=60)
         execute(kc, "nbtrack.store().flush()")
     nbtrack.store(str(store_dir))
-    frame = nbtrack.sql("SELECT status, CAST(json_extract_string(context, '$.trial') AS INTEGER) AS trial "
-                        "FROM runs ORDER BY trial")
+    frame = nbtrack.sql(
+        "SELECT status, CAST(json_extract_string(context, '$.trial') AS INTEGER) AS trial FROM runs ORDER BY trial"
+    )
     statuses = list(frame.status)
     # The interrupt lands in a trial (that trial is interrupted) or, rarely, between two (none
     # is): either way no run is left running and no trial starts after it.

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import textwrap
 import warnings
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -18,7 +17,7 @@ import nbtrack
 
 # -- cells as W&B's quickstarts write them (only the import line differs) ------------------------
 
-QUICKSTART = '''\
+QUICKSTART = """\
 import random
 import nbtrack.wandb as wandb
 
@@ -47,10 +46,10 @@ for epoch in range(2, epochs):
 
 # Finish the run and upload any remaining data.
 run.finish()
-'''
+"""
 
 # The older "Intro to W&B" notebook style: module-level calls, config object, summary, media.
-INTRO = '''\
+INTRO = """\
 import numpy as np
 wandb.init(project="intro", name="intro-run", tags=["baseline"], notes="first try",
            config={"epochs": 4, "optimizer": {"name": "adam", "lr": 1e-3}})
@@ -67,41 +66,41 @@ wandb.log({"predictions": table,
            "examples": [wandb.Image(np.zeros((8, 8, 3), dtype=np.uint8), caption="blank")],
            "weights": wandb.Histogram(np.arange(100))})
 wandb.finish()
-'''
+"""
 
-WITH_BLOCK = '''\
+WITH_BLOCK = """\
 with wandb.init(project="intro", name="with-block", config={"lr": 0.1}) as run:
     for i in range(3):
         run.log({"loss": 3 - i})
     run.summary["loss"] = 0.5
-'''
+"""
 
-TRACKED = '''\
+TRACKED = """\
 %%track --name tracked-wandb
 run = wandb.init(project="ignored-inside", config={"optim": {"name": "sgd", "momentum": 0.9}})
 for step in range(5):
     wandb.log({"loss": 1 / (step + 1)})
 wandb.summary["loss"] = 0.01
-'''
+"""
 
-FAILING_OUTSIDE = '''\
+FAILING_OUTSIDE = """\
 run = wandb.init(project="intro", name="boom")
 wandb.log({"loss": 1.0})
 raise ValueError("boom in the cell that called init")
-'''
+"""
 
-FAILING_TRACKED = '''\
+FAILING_TRACKED = """\
 %%track --name tracked-boom
 wandb.init(config={"lr": 0.3})
 wandb.log({"loss": 2.0})
 1 / 0
-'''
+"""
 
-AFTER_FAILURE = '''\
+AFTER_FAILURE = """\
 run = wandb.init(project="intro", name="after-failure")
 run.log({"loss": 0.1})
 run.finish()
-'''
+"""
 
 
 def _notebook(cells: list[str]):
@@ -112,8 +111,9 @@ def _notebook(cells: list[str]):
 
 def _run_notebook(cells, tmp_path):
     nb = _notebook(cells)
-    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     return nb
 
 
@@ -122,9 +122,20 @@ def _errors(cell):
 
 
 def test_quickstart_cells_through_a_real_kernel(store_dir, tmp_path):
-    nb = _run_notebook(["%load_ext nbtrack", QUICKSTART, INTRO, WITH_BLOCK, TRACKED, FAILING_OUTSIDE,
-                        FAILING_TRACKED, AFTER_FAILURE,
-                        "import sys; print('wandb' in sys.modules, wandb.run)"], tmp_path)
+    nb = _run_notebook(
+        [
+            "%load_ext nbtrack",
+            QUICKSTART,
+            INTRO,
+            WITH_BLOCK,
+            TRACKED,
+            FAILING_OUTSIDE,
+            FAILING_TRACKED,
+            AFTER_FAILURE,
+            "import sys; print('wandb' in sys.modules, wandb.run)",
+        ],
+        tmp_path,
+    )
     cells = nb.cells
     for i in (0, 1, 2, 3, 4, 7, 8):
         assert _errors(cells[i]) == [], (i, _errors(cells[i]))
@@ -158,8 +169,12 @@ def test_quickstart_cells_through_a_real_kernel(store_dir, tmp_path):
     assert intro.metrics["val/acc.max"] == 0.9  # define_metric(summary="max")
     assert intro.metrics["best_acc"] == 0.9
     names = {a["name"]: a for a in intro.artifacts}
-    assert {"predictions/step-4.table.json", "examples/0/step-4.png", "examples/0/step-4.caption.txt",
-            "weights/step-4.histogram.json"} <= set(names)
+    assert {
+        "predictions/step-4.table.json",
+        "examples/0/step-4.png",
+        "examples/0/step-4.caption.txt",
+        "weights/step-4.histogram.json",
+    } <= set(names)
     store = nbtrack.store()
     from nbtrack.store import query
 
@@ -206,20 +221,27 @@ def test_the_shim_never_imports_wandb(tmp_path):
         assert "wandb" not in sys.modules, sorted(m for m in sys.modules if "wandb" in m)
         print("ok", run.id)
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
-                         env={**__import__("os").environ, "NBTRACK_STORE": str(tmp_path / "s")})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**__import__("os").environ, "NBTRACK_STORE": str(tmp_path / "s")},
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("ok ")
 
 
 def test_uncaught_exception_in_a_script_ends_the_run_failed(tmp_path):
     script = tmp_path / "train.py"
-    script.write_text(textwrap.dedent("""
+    script.write_text(
+        textwrap.dedent("""
         import nbtrack.wandb as wandb
         wandb.init(project="script", name="s")
         wandb.log({"loss": 1.5})
         raise RuntimeError("script died")
-    """))
+    """)
+    )
     env = {**__import__("os").environ, "NBTRACK_STORE": str(tmp_path / "s")}
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert out.returncode == 1 and "script died" in out.stderr
@@ -234,6 +256,7 @@ def test_uncaught_exception_in_a_script_ends_the_run_failed(tmp_path):
 
 # -- in-process: the finer W&B semantics -----------------------------------------------------------
 
+
 @pytest.fixture
 def wandb(ip):
     import nbtrack.wandb as wandb
@@ -247,10 +270,10 @@ def wandb(ip):
 def test_step_and_commit_follow_wandb(ip, wandb):
     run = wandb.init(project="steps")
     wandb.log({"a": 1.0}, commit=False)
-    wandb.log({"b": 2.0})           # commits a and b at step 0
-    wandb.log({"a": 3.0}, step=5)   # pending at step 5 until the step moves on
+    wandb.log({"b": 2.0})  # commits a and b at step 0
+    wandb.log({"a": 3.0}, step=5)  # pending at step 5 until the step moves on
     wandb.log({"b": 4.0}, step=5)
-    wandb.log({"a": 6.0})           # same step: a is overwritten; commits at 5, then step 6
+    wandb.log({"a": 6.0})  # same step: a is overwritten; commits at 5, then step 6
     assert run.step == 6
     with pytest.warns(UserWarning, match="lower than the run's current step"):
         wandb.log({"a": 9.0}, step=2)  # ignored, as W&B does
@@ -258,8 +281,14 @@ def test_step_and_commit_follow_wandb(ip, wandb):
     wandb.finish()
     pts = nbtrack.series(run.id)
     got = sorted(zip(pts.key, pts.step, pts.value))
-    assert got == [("a", 0, 1.0), ("a", 5, 6.0), ("b", 0, 2.0), ("b", 5, 4.0),
-                   ("nested.x", 6, 1.0), ("nested.y", 6, 2.0)]
+    assert got == [
+        ("a", 0, 1.0),
+        ("a", 5, 6.0),
+        ("b", 0, 2.0),
+        ("b", 5, 4.0),
+        ("nested.x", 6, 1.0),
+        ("nested.y", 6, 2.0),
+    ]
 
 
 def test_step_metric_and_summaries(ip, wandb):
@@ -300,7 +329,9 @@ def test_config_access_and_changes(ip, wandb):
 
 
 def test_tracked_cell_without_init_and_finish_inside(ip, wandb):
-    r = ip.cell("%%track --name auto\nwandb.log({'loss': 1.0})\nwandb.log({'loss': 0.5})\nwandb.finish()\nafter = 3 / 2\n")
+    r = ip.cell(
+        "%%track --name auto\nwandb.log({'loss': 1.0})\nwandb.log({'loss': 0.5})\nwandb.finish()\nafter = 3 / 2\n"
+    )
     assert r.success
     runs = nbtrack.runs()
     assert len(runs) == 1
@@ -316,8 +347,10 @@ def test_tracked_cell_without_init_and_finish_inside(ip, wandb):
 
 
 def test_pending_commit_false_is_flushed_when_the_cell_ends(ip, wandb):
-    ip.cell("%%track --name pending\nwandb.init()\nwandb.log({'x': 1.0}, commit=False)\n"
-            "wandb.define_metric('x', summary='max')\n")
+    ip.cell(
+        "%%track --name pending\nwandb.init()\nwandb.log({'x': 1.0}, commit=False)\n"
+        "wandb.define_metric('x', summary='max')\n"
+    )
     rec = nbtrack.get_run(nbtrack.runs().run_id[0])
     assert rec.metrics["x"] == 1.0
     assert list(nbtrack.series(rec.run_id).value) == [1.0]
@@ -397,7 +430,7 @@ def test_unknown_calls_and_noops(ip, wandb):
     with pytest.raises(NotImplementedError, match="run.use_artifact"):
         run.use_artifact("x:latest")
     with pytest.raises(NotImplementedError, match=r"run\.bogus"):
-        run.bogus
+        _ = run.bogus
     with pytest.warns(UserWarning, match="not stored"):
         wandb.log({"text": "hello", "v": 1})
     wandb.finish()
@@ -416,10 +449,9 @@ def test_disabled_mode_records_nothing(ip, wandb):
 def test_images_from_arrays_pil_and_figures_and_save(ip, wandb, tmp_path):
     import io
 
+    import matplotlib
     import numpy as np
     from PIL import Image as PILImage
-
-    import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -432,8 +464,15 @@ def test_images_from_arrays_pil_and_figures_and_save(ip, wandb, tmp_path):
     fig, ax = plt.subplots()
     ax.plot([1, 2])
     run = wandb.init(project="media")
-    wandb.log({"rgb": wandb.Image(rgb), "chw": wandb.Image(chw), "gray": wandb.Image(np.eye(3)),
-               "pil": wandb.Image(PILImage.new("RGB", (9, 2), "red")), "fig": wandb.Image(fig)})
+    wandb.log(
+        {
+            "rgb": wandb.Image(rgb),
+            "chw": wandb.Image(chw),
+            "gray": wandb.Image(np.eye(3)),
+            "pil": wandb.Image(PILImage.new("RGB", (9, 2), "red")),
+            "fig": wandb.Image(fig),
+        }
+    )
     (tmp_path / "ckpt.pt").write_bytes(b"x" * 10)
     assert wandb.save(str(tmp_path / "*.pt")) == [str(tmp_path / "ckpt.pt")]
     wandb.finish()

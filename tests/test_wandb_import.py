@@ -43,8 +43,7 @@ def wandb_dir(tmp_path_factory):
         run.finish(exit_code=3)
     """)
     env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "WANDB_DIR": str(root)}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=root,
-                         timeout=300)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=root, timeout=300)
     assert out.returncode == 0, out.stderr
     return root / "wandb"
 

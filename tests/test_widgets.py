@@ -16,7 +16,7 @@ import pytest
 import nbtrack
 from nbtrack.store.filters import FilterError, compile_filters, parse_filter, quote_ident
 
-XSS = '<img src=x onerror="document.title=\'pwned\'">'
+XSS = "<img src=x onerror=\"document.title='pwned'\">"
 
 
 def arrow(buf) -> pa.Table:
@@ -62,8 +62,15 @@ def runs(store):
 
 # -- the filter grammar ------------------------------------------------------------------------
 
-KINDS = {"status": "text", "name": "text", "tags": "list", "params.lr": "number",
-         "params.model": "text", "metrics.accuracy": "number", "started_at": "time"}
+KINDS = {
+    "status": "text",
+    "name": "text",
+    "tags": "list",
+    "params.lr": "number",
+    "params.model": "text",
+    "metrics.accuracy": "number",
+    "started_at": "time",
+}
 
 
 def test_parse_filter_reads_column_operator_and_literal():
@@ -102,15 +109,24 @@ def test_compile_filters_binds_values_and_quotes_known_columns_only():
 
 def test_compiled_filters_select_the_right_rows_in_duckdb():
     con = duckdb.connect()
-    con.register("t", pa.table({
-        "name": ["a", "b", "c", None], "tags": [["x"], ["x", "y"], [], None],
-        "params.lr": [0.1, 0.01, None, 1.0], "params.model": ["rf", "gb", "rf", "o'b"],
-    }))
+    con.register(
+        "t",
+        pa.table(
+            {
+                "name": ["a", "b", "c", None],
+                "tags": [["x"], ["x", "y"], [], None],
+                "params.lr": [0.1, 0.01, None, 1.0],
+                "params.model": ["rf", "gb", "rf", "o'b"],
+            }
+        ),
+    )
     kinds = {"name": "text", "tags": "list", "params.lr": "number", "params.model": "text"}
 
     def names(*filters):
         where, params = compile_filters(filters, kinds)
-        return [r[0] for r in con.execute(f"SELECT name FROM t WHERE {where} ORDER BY name NULLS LAST", params).fetchall()]
+        return [
+            r[0] for r in con.execute(f"SELECT name FROM t WHERE {where} ORDER BY name NULLS LAST", params).fetchall()
+        ]
 
     assert names(("params.lr", ">", 0.05)) == ["a", None]
     assert names(("tags", "contains", "y")) == ["b"]
@@ -123,6 +139,7 @@ def test_compiled_filters_select_the_right_rows_in_duckdb():
 
 
 # -- the run table -----------------------------------------------------------------------------
+
 
 def page(table, **req):
     content, buffers = table.handle_request({"type": "page", "uuid": "u1", **req})
@@ -143,8 +160,13 @@ def test_table_sorts_filters_searches_and_pages_in_the_kernel(store, runs):
     _, rows = page(table, sort=[{"column": "params.lr", "dir": "asc"}])
     assert rows.column("name").to_pylist() == ["gamma", "beta", "alpha", XSS]
 
-    content, rows = page(table, filters=[{"column": "params.model", "op": "==", "value": "rf"},
-                                         {"column": "params.lr", "op": ">", "value": "0.005"}])
+    content, rows = page(
+        table,
+        filters=[
+            {"column": "params.model", "op": "==", "value": "rf"},
+            {"column": "params.lr", "op": ">", "value": "0.005"},
+        ],
+    )
     assert content["total"] == 1 and rows.column("name").to_pylist() == ["alpha"]
     content, rows = page(table, search="TUNED")  # tags, case-insensitive
     assert sorted(rows.column("name").to_pylist()) == ["beta", "gamma"]
@@ -165,16 +187,17 @@ def test_table_sorts_filters_searches_and_pages_in_the_kernel(store, runs):
 def test_table_page_types_are_browser_friendly(store, runs):
     _, rows = page(nbtrack.table(store=store))
     types = {f.name: f.type for f in rows.schema}
-    assert types["started_at"] == pa.string()          # no timestamp objects in JS
-    assert types["params.depth"] == pa.float64()       # no BigInt in JS
+    assert types["started_at"] == pa.string()  # no timestamp objects in JS
+    assert types["params.depth"] == pa.float64()  # no BigInt in JS
     assert pa.types.is_list(types["tags"])
     assert rows.column("name").to_pylist().count(XSS) == 1  # the name arrives verbatim
 
 
 def test_table_errors_come_back_as_messages(store, runs):
     table = nbtrack.table(store=store)
-    content, buffers = table.handle_request({"type": "page", "uuid": "e1",
-                                             "filters": [{"column": "metrics.nope", "op": ">", "value": 1}]})
+    content, buffers = table.handle_request(
+        {"type": "page", "uuid": "e1", "filters": [{"column": "metrics.nope", "op": ">", "value": 1}]}
+    )
     assert content == {"uuid": "e1", "error": content["error"]} and buffers == []
     assert "no column 'metrics.nope'" in content["error"]
     content, _ = table.handle_request({"type": "page", "uuid": "e2", "sort": [{"column": "x; DROP", "dir": "asc"}]})
@@ -187,8 +210,10 @@ def test_table_errors_come_back_as_messages(store, runs):
 
 def test_table_constructor_filters_and_rejects_unknown_keywords(store, runs):
     table = nbtrack.table(where="params.lr < 0.05", params__model="rf", store=store, sort="-params.lr")
-    assert table.filters == [{"column": "params.lr", "op": "<", "value": 0.05},
-                             {"column": "params.model", "op": "==", "value": "rf"}]
+    assert table.filters == [
+        {"column": "params.lr", "op": "<", "value": 0.05},
+        {"column": "params.model", "op": "==", "value": "rf"},
+    ]
     _, rows = page(table)
     assert rows.column("name").to_pylist() == ["gamma"]
     assert table.page()["name"].tolist() == ["gamma"]
@@ -246,17 +271,33 @@ def test_table_state_is_small(store, runs):
 @pytest.mark.timeout(300)
 def test_table_pages_quickly_over_many_runs(store):
     """20,000 runs: a sort or filter round trip (the kernel's share) well under 150 ms."""
-    from nbtrack.store.schema import TABLES
     import datetime as dt
+
     from nbtrack.store.ids import new_run_id
+    from nbtrack.store.schema import TABLES
 
     n = 20_000
     ids = sorted(new_run_id() for _ in range(n))
     t0 = dt.datetime(2026, 1, 1)
-    runs_rows = [dict(run_id=r, seq=1, name=f"run {i}", experiment="e", status="finished", started_at=t0,
-                      tags=[f"t{i % 4}"], duration_s=float(i % 17)) for i, r in enumerate(ids)]
-    params = [dict(run_id=r, key="lr", kind="float", num=(i % 7) / 10, text=str((i % 7) / 10)) for i, r in enumerate(ids)]
-    metrics = [dict(run_id=r, key="accuracy", value=(i * 7919 % n) / n, step=None, time=t0, seq=1) for i, r in enumerate(ids)]
+    runs_rows = [
+        dict(
+            run_id=r,
+            seq=1,
+            name=f"run {i}",
+            experiment="e",
+            status="finished",
+            started_at=t0,
+            tags=[f"t{i % 4}"],
+            duration_s=float(i % 17),
+        )
+        for i, r in enumerate(ids)
+    ]
+    params = [
+        dict(run_id=r, key="lr", kind="float", num=(i % 7) / 10, text=str((i % 7) / 10)) for i, r in enumerate(ids)
+    ]
+    metrics = [
+        dict(run_id=r, key="accuracy", value=(i * 7919 % n) / n, step=None, time=t0, seq=1) for i, r in enumerate(ids)
+    ]
     w = store.writer
     for name, data in (("runs", runs_rows), ("params", params), ("metrics", metrics)):
         w.put(name, pa.Table.from_pylist(data, TABLES[name]))
@@ -265,9 +306,15 @@ def test_table_pages_quickly_over_many_runs(store):
     table = nbtrack.table(store=store)
     page(table)  # the first page comes straight from the store, then the cache builds
     table._building.join()
-    for req in ({"sort": [{"column": "metrics.accuracy", "dir": "desc"}]},
-                {"filters": [{"column": "metrics.accuracy", "op": ">", "value": 0.9}], "sort": [{"column": "name", "dir": "asc"}]},
-                {"search": "run 19"}, {"offset": 10_000}):
+    for req in (
+        {"sort": [{"column": "metrics.accuracy", "dir": "desc"}]},
+        {
+            "filters": [{"column": "metrics.accuracy", "op": ">", "value": 0.9}],
+            "sort": [{"column": "name", "dir": "asc"}],
+        },
+        {"search": "run 19"},
+        {"offset": 10_000},
+    ):
         content, rows = page(table, **req)  # page times: benchmarks/run.py (run table goal)
         assert rows.num_rows <= 50
     content, rows = page(table, sort=[{"column": "metrics.accuracy", "dir": "desc"}])
@@ -276,6 +323,7 @@ def test_table_pages_quickly_over_many_runs(store):
 
 
 # -- the run card ------------------------------------------------------------------------------
+
 
 def test_card_pushes_live_downsampled_series_while_the_run_runs(store):
     from nbtrack.widgets.card import MAX_POINTS, RunCard
@@ -362,6 +410,7 @@ def test_a_live_card_receives_every_point_of_a_million_logs(store):
 
 # -- compare and diff --------------------------------------------------------------------------
 
+
 def test_compare_request_returns_chart_specs_without_rows_and_arrow_data(store, runs):
     widget = nbtrack.compare([runs["alpha"], unique_prefix(runs["beta"], runs.values()), runs["xss"]])
     assert widget.run_ids == [runs["alpha"], runs["beta"], runs["xss"]]
@@ -431,6 +480,7 @@ def test_diff_shows_params_metrics_inputs_source_and_environment(store, ip):
 
 
 # -- packaging and the %%track integration -----------------------------------------------------
+
 
 def test_import_nbtrack_does_not_load_widget_libraries():
     code = "import sys, nbtrack; print(sorted(m for m in ('anywidget', 'altair', 'ipywidgets') if m in sys.modules))"
@@ -532,13 +582,19 @@ def test_js_arrow_reader_decodes_what_the_kernel_sends(tmp_path):
     from nbtrack.widgets.protocol import arrow_bytes
 
     tables = {
-        "mixed": pa.table({
-            "s": pa.array(["a", None, "<img src=x onerror=alert(1)>", "é"]),
-            "f": pa.array([1.5, None, -2.25, 0.0]), "b": pa.array([True, False, None, True]),
-            "i": pa.array([1, -2, None, 2**40], pa.int64()), "u8": pa.array([0, 255, None, 7], pa.uint8()),
-            "l": pa.array([["x"], [], None, ["y", "z"]], pa.list_(pa.string())),
-            "ls": pa.array(["q", "r", None, "t"], pa.large_string()), "n": pa.array([None] * 4, pa.null()),
-            "st": pa.array([{"a": 1.0}, None, {"a": None}, {"a": 2.0}])}),
+        "mixed": pa.table(
+            {
+                "s": pa.array(["a", None, "<img src=x onerror=alert(1)>", "é"]),
+                "f": pa.array([1.5, None, -2.25, 0.0]),
+                "b": pa.array([True, False, None, True]),
+                "i": pa.array([1, -2, None, 2**40], pa.int64()),
+                "u8": pa.array([0, 255, None, 7], pa.uint8()),
+                "l": pa.array([["x"], [], None, ["y", "z"]], pa.list_(pa.string())),
+                "ls": pa.array(["q", "r", None, "t"], pa.large_string()),
+                "n": pa.array([None] * 4, pa.null()),
+                "st": pa.array([{"a": 1.0}, None, {"a": None}, {"a": 2.0}]),
+            }
+        ),
         "chunked": pa.concat_tables([pa.table({"k": ["a", "b"], "v": [1.0, 2.0]})] * 3),
         "empty": pa.table({"k": pa.array([], pa.string())}),
     }
@@ -557,10 +613,21 @@ for (const name of Object.keys(exp)) {{
 }}
 console.log(JSON.stringify(out));
 """)
-    subprocess.run([str(esbuild), str(harness), "--bundle", "--platform=node", f"--outfile={tmp_path / 'h.js'}",
-                    "--log-level=error"], check=True, cwd=ROOT)
-    got = json.loads(subprocess.run(["node", str(tmp_path / "h.js")], capture_output=True, text=True,
-                                    check=True).stdout)
+    subprocess.run(
+        [
+            str(esbuild),
+            str(harness),
+            "--bundle",
+            "--platform=node",
+            f"--outfile={tmp_path / 'h.js'}",
+            "--log-level=error",
+        ],
+        check=True,
+        cwd=ROOT,
+    )
+    got = json.loads(
+        subprocess.run(["node", str(tmp_path / "h.js")], capture_output=True, text=True, check=True).stdout
+    )
     assert got == {n: t.to_pylist() for n, t in tables.items()}
 
 

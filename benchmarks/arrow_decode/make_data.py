@@ -29,10 +29,12 @@ for m in range(10):
 (out / "table_page.arrow").write_bytes(arrow_bytes(pa.table(cols)))
 
 k = 200_000
-series = pa.table({
-    "key": pa.array(["loss", "acc"] * (k // 2)).dictionary_encode().cast(pa.string()),
-    "step": pa.array(range(k), pa.int64()),
-    "value": pa.array([i * 1e-3 for i in range(k)], pa.float64()),
-})
+series = pa.table(
+    {
+        "key": pa.array(["loss", "acc"] * (k // 2)).dictionary_encode().cast(pa.string()),
+        "step": pa.array(range(k), pa.int64()),
+        "value": pa.array([i * 1e-3 for i in range(k)], pa.float64()),
+    }
+)
 (out / "series.arrow").write_bytes(arrow_bytes(series))
 print("wrote", out / "table_page.arrow", out / "series.arrow")

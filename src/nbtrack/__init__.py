@@ -1,12 +1,12 @@
 """nbtrack: every execution of a ``%%track`` cell becomes a run in a local DuckDB store.
 
-    %load_ext nbtrack
-    %%track --name baseline
-    lr = 0.1                    # parameter
-    ...
-    nbtrack.log(step=i, loss=l) # series
-    accuracy = model.score(...) # metric
-    nbtrack.runs()              # one row per run
+%load_ext nbtrack
+%%track --name baseline
+lr = 0.1                    # parameter
+...
+nbtrack.log(step=i, loss=l) # series
+accuracy = model.score(...) # metric
+nbtrack.runs()              # one row per run
 """
 
 from __future__ import annotations
@@ -21,8 +21,28 @@ from .errors import NbtrackWarning, StoreError
 from .store import get_store
 
 __all__ = [
-    "__version__", "log", "log_params", "log_metrics", "start", "sweep", "replay", "export_notebook", "runs", "series", "get_run", "sql", "store",
-    "table", "compare", "diff", "charts", "report", "Run", "StoreError", "NbtrackWarning", "get_store",
+    "__version__",
+    "log",
+    "log_params",
+    "log_metrics",
+    "start",
+    "sweep",
+    "replay",
+    "export_notebook",
+    "runs",
+    "series",
+    "get_run",
+    "sql",
+    "store",
+    "table",
+    "compare",
+    "diff",
+    "charts",
+    "report",
+    "Run",
+    "StoreError",
+    "NbtrackWarning",
+    "get_store",
 ]
 
 
@@ -50,19 +70,31 @@ def start(
 
     Inside the block ``nbtrack.log(...)`` (or ``run.log``) adds series points; the run ends as
     finished, failed or interrupted with the block."""
-    import __main__
     import os
+
+    import __main__
 
     script = getattr(__main__, "__file__", None)
     return Run(
-        get_store(store_path), name=name, experiment=experiment or (
-            os.path.splitext(os.path.basename(script))[0] if script else None),
-        tags=list(tags or []), params=params, notebook=script,
+        get_store(store_path),
+        name=name,
+        experiment=experiment or (os.path.splitext(os.path.basename(script))[0] if script else None),
+        tags=list(tags or []),
+        params=params,
+        notebook=script,
     )
 
 
-def runs(*filters, experiment: str | None = None, notebook: str | None = None, status: str | None = None,
-         limit: int | None = None, search: str | None = None, sort=None, scope: str = "local"):
+def runs(
+    *filters,
+    experiment: str | None = None,
+    notebook: str | None = None,
+    status: str | None = None,
+    limit: int | None = None,
+    search: str | None = None,
+    sort=None,
+    scope: str = "local",
+):
     """One row per run, newest first: run_id, name, experiment, notebook, cell_id, status,
     started_at, ended_at, duration_s, tags, then params.<key> and metrics.<key> columns, then
     ``stale`` and ``stale_reason`` (an input no longer matches what the notebook produces).
@@ -74,9 +106,17 @@ def runs(*filters, experiment: str | None = None, notebook: str | None = None, s
     from .team import TEAM_LEAD, store_for
 
     lead = None if scope == "local" else query.RUN_COLUMNS + TEAM_LEAD
-    return query.runs_frame(store_for(scope), experiment=experiment, notebook=notebook, status=status,
-                            limit=limit, filters=list(filters) or None, search=search, sort=sort,
-                            lead=lead)
+    return query.runs_frame(
+        store_for(scope),
+        experiment=experiment,
+        notebook=notebook,
+        status=status,
+        limit=limit,
+        filters=list(filters) or None,
+        search=search,
+        sort=sort,
+        lead=lead,
+    )
 
 
 def replay(run_id: str, timeout: float = 600):
@@ -114,8 +154,9 @@ def sweep(sweep_id: str | None = None):
         if sweep_id is None:
             raise ValueError("nbtrack.sweep(): no sweep has run in this kernel; pass a sweep id")
     lead = ["run_id", "sweep_id", "trial"] + query.RUN_COLUMNS[1:]  # the read model's columns
-    return query.runs_frame(get_store(), filters=[("sweep_id", "==", str(sweep_id))], sort="trial",
-                            lead=lead).reset_index(drop=True)
+    return query.runs_frame(
+        get_store(), filters=[("sweep_id", "==", str(sweep_id))], sort="trial", lead=lead
+    ).reset_index(drop=True)
 
 
 def get_run(id_or_prefix: str, scope: str = "local"):

@@ -1,22 +1,22 @@
 """``nbtrack`` on the command line: look at a store without starting Python or Jupyter.
 
-    nbtrack store                 where the store is and what it holds
-    nbtrack runs [-n 20] [FILTER ...] [--json]   the newest runs ('metrics.acc > 0.9')
-    nbtrack show RUN_ID [--json]  everything captured for one run (a unique prefix is enough)
-    nbtrack compact               move the spool into the DuckDB file now
-    nbtrack tag RUN_ID [TAG ...] [-r TAG]   add / remove tags of an ended run
-    nbtrack diff A B [--all] [--json]        what differs between two runs
-    nbtrack report [RUN_ID ...] [-w FILTER] [-n 10] -o report.html   one self-contained HTML report
-    nbtrack export --to mlflow [--experiment NAME] URI [FILTER ...]   copy runs to MLflow
-    nbtrack import --from mlflow URI [--experiment NAME]             copy runs from MLflow
-    nbtrack export --to parquet DIR [FILTER ...]                       one Parquet file per view
-    nbtrack import --from trackio PATH                               trackio's SQLite databases
-    nbtrack import --from wandb DIR                                  W&B run folders (offline too)
-    nbtrack rm [RUN_ID ...] [FILTER ...] [--yes]   delete runs (asks first)
-    nbtrack gc [--yes]            remove files no run references (asks first)
-    nbtrack sync [--json]         push what waits to the team store (NBTRACK_REMOTE), print counts
-    nbtrack remote set URI | unset | show | grant-read ROLE   the team store (PostgreSQL)
-    nbtrack runs --team / show --team / diff --team            read the team store instead
+nbtrack store                 where the store is and what it holds
+nbtrack runs [-n 20] [FILTER ...] [--json]   the newest runs ('metrics.acc > 0.9')
+nbtrack show RUN_ID [--json]  everything captured for one run (a unique prefix is enough)
+nbtrack compact               move the spool into the DuckDB file now
+nbtrack tag RUN_ID [TAG ...] [-r TAG]   add / remove tags of an ended run
+nbtrack diff A B [--all] [--json]        what differs between two runs
+nbtrack report [RUN_ID ...] [-w FILTER] [-n 10] -o report.html   one self-contained HTML report
+nbtrack export --to mlflow [--experiment NAME] URI [FILTER ...]   copy runs to MLflow
+nbtrack import --from mlflow URI [--experiment NAME]             copy runs from MLflow
+nbtrack export --to parquet DIR [FILTER ...]                       one Parquet file per view
+nbtrack import --from trackio PATH                               trackio's SQLite databases
+nbtrack import --from wandb DIR                                  W&B run folders (offline too)
+nbtrack rm [RUN_ID ...] [FILTER ...] [--yes]   delete runs (asks first)
+nbtrack gc [--yes]            remove files no run references (asks first)
+nbtrack sync [--json]         push what waits to the team store (NBTRACK_REMOTE), print counts
+nbtrack remote set URI | unset | show | grant-read ROLE   the team store (PostgreSQL)
+nbtrack runs --team / show --team / diff --team            read the team store instead
 """
 
 from __future__ import annotations
@@ -52,65 +52,103 @@ def main(argv: list[str] | None = None) -> int:
     tag.add_argument("tags", nargs="*", help="tags to add")
     tag.add_argument("-r", "--remove", action="append", default=[], help="a tag to remove (repeatable)")
     tag.add_argument("--json", action="store_true", help="print the run's tags as JSON")
-    rep = sub.add_parser("report", help="one self-contained HTML report of runs",
-                         description="Write one HTML file (no server, no network) with the run table, "
-                                     "curves, scatters and differences of the runs.")
+    rep = sub.add_parser(
+        "report",
+        help="one self-contained HTML report of runs",
+        description="Write one HTML file (no server, no network) with the run table, "
+        "curves, scatters and differences of the runs.",
+    )
     rep.add_argument("run_ids", nargs="*", help="run ids or prefixes (default: the newest runs)")
-    rep.add_argument("-w", "--where", action="append", default=[],
-                     help="a filter as in the run table, e.g. 'metrics.acc > 0.9' (repeatable)")
+    rep.add_argument(
+        "-w",
+        "--where",
+        action="append",
+        default=[],
+        help="a filter as in the run table, e.g. 'metrics.acc > 0.9' (repeatable)",
+    )
     rep.add_argument("-n", "--limit", type=int, default=10, help="at most this many runs (default 10)")
     rep.add_argument("-o", "--output", default="report.html")
     rep.add_argument("--title")
-    export = sub.add_parser("export", help="copy runs to MLflow (idempotent) or Parquet files",
-                            description="Copy runs (those matching the filters) into an MLflow tracking "
-                                        "store (a second export adds nothing), or write one Parquet file "
-                                        "per view into a folder.")
+    export = sub.add_parser(
+        "export",
+        help="copy runs to MLflow (idempotent) or Parquet files",
+        description="Copy runs (those matching the filters) into an MLflow tracking "
+        "store (a second export adds nothing), or write one Parquet file "
+        "per view into a folder.",
+    )
     export.add_argument("--to", required=True, choices=["mlflow", "parquet"], dest="target")
     export.add_argument("uri", help="MLflow tracking URI (e.g. sqlite:///mlflow.db), or a folder for parquet")
     export.add_argument("--experiment", help="MLflow experiment for all runs (default: each run's own)")
-    export.add_argument("filters", nargs="*",
-                        help="conditions as in the run table, e.g. 'metrics.acc > 0.9' (after URI, options first)")
+    export.add_argument(
+        "filters", nargs="*", help="conditions as in the run table, e.g. 'metrics.acc > 0.9' (after URI, options first)"
+    )
     export.add_argument("--json", action="store_true", help="print the counts as JSON")
-    imp = sub.add_parser("import", help="copy runs from MLflow, trackio or W&B folders (idempotent)",
-                         description="Copy the runs of an MLflow tracking store, of trackio databases or "
-                                     "of W&B run folders into this store; a second import adds nothing.")
+    imp = sub.add_parser(
+        "import",
+        help="copy runs from MLflow, trackio or W&B folders (idempotent)",
+        description="Copy the runs of an MLflow tracking store, of trackio databases or "
+        "of W&B run folders into this store; a second import adds nothing.",
+    )
     imp.add_argument("--from", required=True, choices=["mlflow", "trackio", "wandb"], dest="source")
-    imp.add_argument("uri", help="MLflow tracking URI (e.g. sqlite:///mlflow.db), a trackio .db file or "
-                                 "folder, or a W&B run folder / wandb/ folder")
+    imp.add_argument(
+        "uri",
+        help="MLflow tracking URI (e.g. sqlite:///mlflow.db), a trackio .db file or "
+        "folder, or a W&B run folder / wandb/ folder",
+    )
     imp.add_argument("--experiment", help="only this MLflow experiment")
     imp.add_argument("--json", action="store_true", help="print the counts as JSON")
     rp = sub.add_parser("replay", help="re-run a run in a fresh kernel and compare its metrics")
     rp.add_argument("run_id")
     rp.add_argument("--notebook", metavar="PATH", help="also write the cells it needed as a notebook")
     rp.add_argument("--json", action="store_true", help="print the result as JSON")
-    rm = sub.add_parser("rm", help="delete runs (asks first, or --yes)",
-                        description="Delete runs and everything logged with them (series, artifacts and "
-                                    "their files). Runs still running are refused. Asks before deleting; "
-                                    "without a terminal it deletes only with --yes.")
-    rm.add_argument("run_ids", nargs="*", metavar="RUN_ID_OR_FILTER",
-                    help="run ids or unique prefixes; an argument with spaces or operators is a filter "
-                         "as in 'nbtrack runs' (e.g. 'metrics.acc < 0.5')")
-    rm.add_argument("-w", "--where", action="append", default=[],
-                    help="a filter as in the run table, e.g. 'metrics.acc < 0.5' (repeatable; with ids: "
-                         "only those ids that match)")
+    rm = sub.add_parser(
+        "rm",
+        help="delete runs (asks first, or --yes)",
+        description="Delete runs and everything logged with them (series, artifacts and "
+        "their files). Runs still running are refused. Asks before deleting; "
+        "without a terminal it deletes only with --yes.",
+    )
+    rm.add_argument(
+        "run_ids",
+        nargs="*",
+        metavar="RUN_ID_OR_FILTER",
+        help="run ids or unique prefixes; an argument with spaces or operators is a filter "
+        "as in 'nbtrack runs' (e.g. 'metrics.acc < 0.5')",
+    )
+    rm.add_argument(
+        "-w",
+        "--where",
+        action="append",
+        default=[],
+        help="a filter as in the run table, e.g. 'metrics.acc < 0.5' (repeatable; with ids: only those ids that match)",
+    )
     rm.add_argument("-y", "--yes", action="store_true", help="delete without asking")
     rm.add_argument("--json", action="store_true", help="print the counts as JSON")
-    gc = sub.add_parser("gc", help="remove files no run references (asks first, or --yes)",
-                        description="Remove artifact files of runs that no longer exist or that no "
-                                    "artifact names, and spool temp files, older than an hour. Asks first; "
-                                    "without a terminal it removes only with --yes.")
+    gc = sub.add_parser(
+        "gc",
+        help="remove files no run references (asks first, or --yes)",
+        description="Remove artifact files of runs that no longer exist or that no "
+        "artifact names, and spool temp files, older than an hour. Asks first; "
+        "without a terminal it removes only with --yes.",
+    )
     gc.add_argument("-y", "--yes", action="store_true", help="remove without asking")
     gc.add_argument("-n", "--dry-run", action="store_true", help="only list what would be removed")
     gc.add_argument("--json", action="store_true", help="print the counts as JSON")
-    sync = sub.add_parser("sync", help="push what waits to the team store now, print counts",
-                          description="Push this store's runs and points that the team store "
-                                      "(NBTRACK_REMOTE or `nbtrack remote set`) lacks; exactly once, "
-                                      "safe from any number of processes at once.")
+    sync = sub.add_parser(
+        "sync",
+        help="push what waits to the team store now, print counts",
+        description="Push this store's runs and points that the team store "
+        "(NBTRACK_REMOTE or `nbtrack remote set`) lacks; exactly once, "
+        "safe from any number of processes at once.",
+    )
     sync.add_argument("--json", action="store_true", help="print the counts as JSON")
-    remote = sub.add_parser("remote", help="set, unset or show the team store (PostgreSQL)",
-                            description="The team store's URI, e.g. postgresql://alice@db:5432/mlruns, "
-                                        "without a password: libpq finds it (~/.pgpass, PGPASSWORD, a "
-                                        "service file, a client certificate). NBTRACK_REMOTE wins.")
+    remote = sub.add_parser(
+        "remote",
+        help="set, unset or show the team store (PostgreSQL)",
+        description="The team store's URI, e.g. postgresql://alice@db:5432/mlruns, "
+        "without a password: libpq finds it (~/.pgpass, PGPASSWORD, a "
+        "service file, a client certificate). NBTRACK_REMOTE wins.",
+    )
     remote.add_argument("action", choices=["set", "unset", "show", "grant-read"])
     remote.add_argument("value", nargs="?", help="the URI (set) or a role name (grant-read)")
     args = parser.parse_args(argv)
@@ -146,8 +184,12 @@ def main(argv: list[str] | None = None) -> int:
                 for key, value in info.items():
                     print(f"{key:15} {value}")
         elif args.command == "runs":
-            frame = query.runs_frame(store, filters=args.filters or None, limit=args.limit,
-                                     lead=query.RUN_COLUMNS + ["user", "host"] if args.team else None)
+            frame = query.runs_frame(
+                store,
+                filters=args.filters or None,
+                limit=args.limit,
+                lead=query.RUN_COLUMNS + ["user", "host"] if args.team else None,
+            )
             if args.json:
                 for row in frame.to_dict(orient="records"):
                     print(_json({k: v for k, v in row.items() if not _missing(v)}))
@@ -172,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.where or not ids:
                 chosen = list(reversed(select_runs(store, args.where)))
                 ids = [r for r in chosen if r in ids] if ids else chosen
-            ids = ids[:args.limit]
+            ids = ids[: args.limit]
             if not ids:
                 print("nbtrack: no runs match", file=sys.stderr)
                 return 1
@@ -275,8 +317,10 @@ def _rm(store, args) -> int:
         print(_json(counts))
     else:
         points = counts["rows"].get("series", 0)
-        print(f"deleted {_n(counts['runs'], 'run')} ({_n(points, 'point')}, {_n(sum(counts['rows'].values()), 'row')}; "
-              f"{_n(counts['files'], 'artifact file')}, {_bytes(counts['bytes'])})")
+        print(
+            f"deleted {_n(counts['runs'], 'run')} ({_n(points, 'point')}, {_n(sum(counts['rows'].values()), 'row')}; "
+            f"{_n(counts['files'], 'artifact file')}, {_bytes(counts['bytes'])})"
+        )
     return 0
 
 
@@ -334,8 +378,14 @@ def _replay(args) -> int:
     except (ValueError, KeyError, StoreError) as exc:
         print(exc, file=sys.stderr)
         return 1
-    out = {"replay_of": result.original, "run_id": result.run_id, "same": result.same,
-           "differences": result.differences, "unreproducible": result.unreproducible, "errors": result.errors}
+    out = {
+        "replay_of": result.original,
+        "run_id": result.run_id,
+        "same": result.same,
+        "differences": result.differences,
+        "unreproducible": result.unreproducible,
+        "errors": result.errors,
+    }
     if args.json:
         print(_json(out))
     else:
@@ -366,12 +416,21 @@ def _diff(a, b, include_same: bool = False) -> dict:
     inputs = {k: v.get("fingerprint") or v.get("value") for k, v in a.inputs.items()}
     inputs_b = {k: v.get("fingerprint") or v.get("value") for k, v in b.inputs.items()}
     return {
-        "a": a.run_id, "b": b.run_id,
+        "a": a.run_id,
+        "b": b.run_id,
         "run": pairs({f: getattr(a, f) for f in fields}, {f: getattr(b, f) for f in fields}),
-        "params": pairs(a.params, b.params), "metrics": pairs(a.metrics, b.metrics),
+        "params": pairs(a.params, b.params),
+        "metrics": pairs(a.metrics, b.metrics),
         "inputs": pairs(inputs, inputs_b),
-        "source": list(difflib.unified_diff((a.source or "").splitlines(), (b.source or "").splitlines(),
-                                            f"a/{a.run_id}", f"b/{b.run_id}", lineterm="")),
+        "source": list(
+            difflib.unified_diff(
+                (a.source or "").splitlines(),
+                (b.source or "").splitlines(),
+                f"a/{a.run_id}",
+                f"b/{b.run_id}",
+                lineterm="",
+            )
+        ),
     }
 
 
@@ -458,11 +517,11 @@ def _interop(args) -> int:
         return 1
     try:
         if args.command == "export":
-            counts = mlflow_io.export_to_mlflow(store, args.uri, experiment=args.experiment,
-                                                filters=args.filters, progress=not args.json)
+            counts = mlflow_io.export_to_mlflow(
+                store, args.uri, experiment=args.experiment, filters=args.filters, progress=not args.json
+            )
         else:
-            counts = mlflow_io.import_from_mlflow(store, args.uri, experiment=args.experiment,
-                                                  progress=not args.json)
+            counts = mlflow_io.import_from_mlflow(store, args.uri, experiment=args.experiment, progress=not args.json)
     except FilterError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -33,8 +33,9 @@ def _bundle() -> str:
     try:
         import vl_convert
     except ImportError:
-        raise ImportError("nbtrack.report needs vl-convert-python (the Vega bundle it inlines): "
-                          "pip install 'nbtrack[report]'") from None
+        raise ImportError(
+            "nbtrack.report needs vl-convert-python (the Vega bundle it inlines): pip install 'nbtrack[report]'"
+        ) from None
     from importlib.metadata import version
 
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nbtrack"
@@ -106,8 +107,12 @@ def _specs(store, ids: list[str], frame, keys: Iterable[str] | None) -> list[dic
 
     specs = []
     with store.snapshot() as con:
-        present = [r[0] for r in con.execute(
-            "SELECT DISTINCT key FROM series WHERE list_contains(?, run_id) ORDER BY key", [ids]).fetchall()]
+        present = [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT key FROM series WHERE list_contains(?, run_id) ORDER BY key", [ids]
+            ).fetchall()
+        ]
     wanted = [k for k in (list(keys) if keys is not None else present) if k in present][:MAX_CURVES]
     if wanted:
         data = charts.series_data(frame, wanted, store=store)
@@ -137,8 +142,7 @@ def render(runs: Any, title: str | None = None, keys: Iterable[str] | None = Non
 
     # The run table: every run column, then params.* and metrics.*.
     base = ["run_id", "name", "status", "experiment", "notebook", "started_at", "duration_s", "tags"]
-    cols = [c for c in base if c in frame.columns] + [
-        c for c in frame.columns if c.startswith(("params.", "metrics."))]
+    cols = [c for c in base if c in frame.columns] + [c for c in frame.columns if c.startswith(("params.", "metrics."))]
     rows = [[r.get(c) for c in cols] for r in frame.to_dict(orient="records")]
     run_table = _table(cols, rows)
 
@@ -154,19 +158,29 @@ def render(runs: Any, title: str | None = None, keys: Iterable[str] | None = Non
     source_diff = ""
     if len(ids) == 2:
         a, b = records[ids[0]], records[ids[1]]
-        lines = list(difflib.unified_diff((a.source or "").splitlines(), (b.source or "").splitlines(),
-                                          labels[ids[0]], labels[ids[1]], lineterm=""))
+        lines = list(
+            difflib.unified_diff(
+                (a.source or "").splitlines(),
+                (b.source or "").splitlines(),
+                labels[ids[0]],
+                labels[ids[1]],
+                lineterm="",
+            )
+        )
         if lines:
-            source_diff = f"<h3>Source</h3><pre class=\"diff\">{esc(chr(10).join(lines))}</pre>"
+            source_diff = f'<h3>Source</h3><pre class="diff">{esc(chr(10).join(lines))}</pre>'
     errors = "".join(
-        f"<p class=\"error\"><b>{esc(labels[rid])}</b>: {esc(str(rec.error.get('type')))}: "
+        f'<p class="error"><b>{esc(labels[rid])}</b>: {esc(str(rec.error.get("type")))}: '
         f"{esc(str(rec.error.get('message'))[:500])}</p>"
-        for rid, rec in records.items() if rec.error)
+        for rid, rec in records.items()
+        if rec.error
+    )
 
     specs = _specs(store, ids, frame, keys)
     charts_html = "".join(
         f'<figure><figcaption>{esc(s["title"])}</figcaption><div class="chart" id="chart-{i}"></div></figure>'
-        for i, s in enumerate(specs))
+        for i, s in enumerate(specs)
+    )
     payload = _json_script(_clean([s["spec"] for s in specs]))
     title = title or f"nbtrack report: {len(ids)} run{'s' if len(ids) != 1 else ''}"
     made = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
@@ -215,8 +229,13 @@ def render(runs: Any, title: str | None = None, keys: Iterable[str] | None = Non
 """
 
 
-def report(runs: Any, path: str | os.PathLike = "report.html", title: str | None = None,
-           keys: Iterable[str] | None = None, store=None) -> Path:
+def report(
+    runs: Any,
+    path: str | os.PathLike = "report.html",
+    title: str | None = None,
+    keys: Iterable[str] | None = None,
+    store=None,
+) -> Path:
     """Write one self-contained HTML report of ``runs`` (ids, prefixes, a ``nbtrack.runs()``
     frame or a table selection) to ``path`` and return its path. ``keys``: the series to chart
     (default: all, at most 12)."""

@@ -22,8 +22,7 @@ from typing import Any
 
 from .capture import execlog
 from .capture.analyze import analyze, inner_body
-from .store import get_store
-from .store import query
+from .store import get_store, query
 
 _BUILTINS = set(dir(builtins))
 _SEED_CALL = re.compile(r"\b(seed|manual_seed|set_seed|set_random_seed)\s*\(")
@@ -60,8 +59,10 @@ def plan(run_id: str, store=None) -> Plan:
     session = rec.context.get("session")
     seq = rec.context.get("log_seq")
     if not session or not seq:
-        raise ValueError(f"run {rec.run_id} has no execution log (made before nbtrack kept one, or "
-                         "outside a %%track cell): it cannot be replayed")
+        raise ValueError(
+            f"run {rec.run_id} has no execution log (made before nbtrack kept one, or "
+            "outside a %%track cell): it cannot be replayed"
+        )
     log = execlog.read(store.dir, session)
     mine = next((e for e in log if e["seq"] == seq), None)
     if mine is None or mine.get("source") is None:
@@ -89,7 +90,8 @@ def export_notebook(run_id: str, path: str | None = None, store=None):
     p = plan(run_id, store)
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("%load_ext nbtrack")] + [
-        nbformat.v4.new_code_cell(e["source"]) for e in p.cells]
+        nbformat.v4.new_code_cell(e["source"]) for e in p.cells
+    ]
     nb.metadata["nbtrack"] = {"replay_of": p.run.run_id}
     if path:
         nbformat.write(nb, path)
@@ -128,12 +130,12 @@ def replay(run_id: str, timeout: float = 600, rel_tol: float = 1e-9, store=None)
     env = {"NBTRACK_STORE": str(store.dir), "PYTHONPATH": ":".join(p for p in sys.path if p)}
     if original.notebook:
         env["JPY_SESSION_NAME"] = original.notebook
-    km, kc = start_new_kernel(kernel_name="python3", cwd=cwd if Path(cwd).is_dir() else None, env=env,
-                              stderr=subprocess.DEVNULL)  # the kernel's own start-up chatter
+    km, kc = start_new_kernel(
+        kernel_name="python3", cwd=cwd if Path(cwd).is_dir() else None, env=env, stderr=subprocess.DEVNULL
+    )  # the kernel's own start-up chatter
     errors: list[str] = []
     try:
-        for code in ["%load_ext nbtrack", *[e["source"] for e in p.cells[:-1]], cell,
-                     "nbtrack.store().flush()"]:
+        for code in ["%load_ext nbtrack", *[e["source"] for e in p.cells[:-1]], cell, "nbtrack.store().flush()"]:
             reply = kc.execute_interactive(code, timeout=timeout, output_hook=lambda msg: None)
             if reply["content"]["status"] != "ok":
                 errors.append(f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
@@ -141,19 +143,28 @@ def replay(run_id: str, timeout: float = 600, rel_tol: float = 1e-9, store=None)
         kc.stop_channels()
         km.shutdown_kernel(now=True)
     store.flush()
-    found = query.sql(store, "SELECT run_id FROM runs WHERE json_extract_string(context, '$.replay_of') = ? "
-                             "ORDER BY started_at DESC LIMIT 1", [original.run_id])
+    found = query.sql(
+        store,
+        "SELECT run_id FROM runs WHERE json_extract_string(context, '$.replay_of') = ? "
+        "ORDER BY started_at DESC LIMIT 1",
+        [original.run_id],
+    )
     new_id = found.run_id[0] if len(found) else None
     diffs: dict[str, tuple] = {}
     if new_id is None:
-        return Replay(original.run_id, None, False, diffs, p.unresolved, errors or ["the replayed cell made no run"], nb)
+        return Replay(
+            original.run_id, None, False, diffs, p.unresolved, errors or ["the replayed cell made no run"], nb
+        )
     new = query.get_run(store, new_id)
     for key in sorted(set(original.metrics) | set(new.metrics)):
         if key.startswith("sys."):
             continue  # cost differs between any two runs
         a, b = original.metrics.get(key), new.metrics.get(key)
-        if a is None or b is None or not (a == b or (math.isnan(a) and math.isnan(b)) or
-                                          math.isclose(a, b, rel_tol=rel_tol, abs_tol=1e-12)):
+        if (
+            a is None
+            or b is None
+            or not (a == b or (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=rel_tol, abs_tol=1e-12))
+        ):
             diffs[f"metrics.{key}"] = (a, b)
     for name in sorted(set(original.inputs) & set(new.inputs)):
         fa = original.inputs[name].get("fingerprint") or original.inputs[name].get("value")
@@ -162,12 +173,20 @@ def replay(run_id: str, timeout: float = 600, rel_tol: float = 1e-9, store=None)
             diffs[f"inputs.{name}"] = (fa, fb)
     missing = sorted(set(original.inputs) - set(new.inputs))
     # A file that changed since the run cannot give the run's input again: say so by name.
-    changed_files = [k[len("inputs."):] for k in diffs if k.startswith("inputs.file:")]
-    return Replay(original.run_id, new_id, not diffs and not errors and not missing, diffs,
-                  sorted(set(p.unresolved) | set(missing) | set(changed_files)), errors, nb)
+    changed_files = [k[len("inputs.") :] for k in diffs if k.startswith("inputs.file:")]
+    return Replay(
+        original.run_id,
+        new_id,
+        not diffs and not errors and not missing,
+        diffs,
+        sorted(set(p.unresolved) | set(missing) | set(changed_files)),
+        errors,
+        nb,
+    )
 
 
 # -- stale flags -----------------------------------------------------------------------------
+
 
 def stale_flags(store, run_ids) -> dict[str, str]:
     """run_id -> reason, for the runs whose inputs no longer match what the notebook produces:
@@ -176,10 +195,12 @@ def stale_flags(store, run_ids) -> dict[str, str]:
     ids = [str(r) for r in run_ids]
     if not ids:
         return {}
-    rows = query.sql(store, "SELECT run_id, cell_id, notebook, context FROM runs WHERE run_id IN (SELECT unnest(?))",
-                     [ids])
-    inputs = query.sql(store, "SELECT run_id, name, fingerprint, value FROM inputs WHERE run_id IN (SELECT unnest(?))",
-                       [ids])
+    rows = query.sql(
+        store, "SELECT run_id, cell_id, notebook, context FROM runs WHERE run_id IN (SELECT unnest(?))", [ids]
+    )
+    inputs = query.sql(
+        store, "SELECT run_id, name, fingerprint, value FROM inputs WHERE run_id IN (SELECT unnest(?))", [ids]
+    )
     by_run: dict[str, dict[str, str]] = {}
     for rid, name, fp, value in inputs.itertuples(index=False, name=None):
         by_run.setdefault(rid, {})[name] = fp or value
@@ -199,8 +220,9 @@ def stale_flags(store, run_ids) -> dict[str, str]:
         log = logs.get(session)
         if log is None:
             log = logs[session] = execlog.read(store.dir, session)
-        reason = _file_changed(read, context.get("cwd") or ".", files) or \
-            _stale_reason(log, seq, read, cell_id, _notebook_cells(notebooks, notebook, context))
+        reason = _file_changed(read, context.get("cwd") or ".", files) or _stale_reason(
+            log, seq, read, cell_id, _notebook_cells(notebooks, notebook, context)
+        )
         if reason:
             out[rid] = reason
     return out
@@ -213,7 +235,7 @@ def _file_changed(read: dict[str, str], cwd: str, cache: dict) -> str | None:
     for name, before in read.items():
         if not name.startswith("file:"):
             continue
-        path = name[len("file:"):]
+        path = name[len("file:") :]
         key = (cwd, path)
         if key not in cache:
             cache[key] = file_summary(path, cwd)
@@ -270,8 +292,10 @@ def _notebook_cells(cache: dict, notebook: str | None, context: dict):
             nb = json.loads(path.read_text(encoding="utf-8"))
             cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code" and c.get("id")]
             src = lambda c: "".join(c["source"]) if isinstance(c["source"], list) else c["source"]  # noqa: E731
-            cache[key] = {"order": [c["id"] for c in cells],
-                          "hash": {c["id"]: execlog.source_hash(src(c)) for c in cells}}
+            cache[key] = {
+                "order": [c["id"] for c in cells],
+                "hash": {c["id"]: execlog.source_hash(src(c)) for c in cells},
+            }
         except (OSError, ValueError, KeyError, TypeError):
             cache[key] = None
     return cache[key]

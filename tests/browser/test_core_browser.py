@@ -4,10 +4,15 @@ from conftest import open_notebook, run_all_cells, screenshot, wait_cells_done
 
 
 def test_tracked_cell_in_lab_records_run_with_cell_id(lab, page):
-    open_notebook(page, lab, "core.ipynb", [
-        "%load_ext nbtrack",
-        "%%track --name from-lab\nlr = 0.5\nfor i in range(3):\n    nbtrack.log(loss=1 / (i + 1))\nscore = lr * 2",
-    ])
+    open_notebook(
+        page,
+        lab,
+        "core.ipynb",
+        [
+            "%load_ext nbtrack",
+            "%%track --name from-lab\nlr = 0.5\nfor i in range(3):\n    nbtrack.log(loss=1 / (i + 1))\nscore = lr * 2",
+        ],
+    )
     run_all_cells(page)
     wait_cells_done(page)
     page.wait_for_selector("text=finished", timeout=30_000)

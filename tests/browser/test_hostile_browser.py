@@ -21,7 +21,7 @@ CORPUS = [
     '"><iframe srcdoc="<script>parent.__pwned=4</script>">',
     '<a href="javascript:window.__pwned=5">x5</a>',
     "{{constructor.constructor('window.__pwned=6')()}}",
-    "x\"];window.__pwned=7;//",
+    'x"];window.__pwned=7;//',
     "datum.a || (window.__pwned=8)",
 ]
 
@@ -45,14 +45,19 @@ def tracked_cell(i: int, p: list[str]) -> str:
 def test_xss_corpus_is_inert_in_card_table_compare_diff_and_sidebar(lab, page):
     rotated = [CORPUS[i:] + CORPUS[:i] for i in range(2)]
     notebook = "<svg onload=window.__pwned=9>.ipynb"
-    open_notebook(page, lab, notebook, [
-        "%load_ext nbtrack",
-        tracked_cell(0, rotated[0]),
-        tracked_cell(1, rotated[1]),
-        "table = nbtrack.table()\ntable",
-        "ids = nbtrack.runs().run_id.tolist()\nnbtrack.compare(ids)",
-        "nbtrack.diff(ids[0], ids[1])",
-    ])
+    open_notebook(
+        page,
+        lab,
+        notebook,
+        [
+            "%load_ext nbtrack",
+            tracked_cell(0, rotated[0]),
+            tracked_cell(1, rotated[1]),
+            "table = nbtrack.table()\ntable",
+            "ids = nbtrack.runs().run_id.tolist()\nnbtrack.compare(ids)",
+            "nbtrack.diff(ids[0], ids[1])",
+        ],
+    )
     run_all_cells(page)
     wait_cells_done(page)
     page.locator(f"{NB} .nbt-table tr[data-run]").first.wait_for(timeout=30_000)
@@ -88,6 +93,9 @@ def test_xss_corpus_is_inert_in_card_table_compare_diff_and_sidebar(lab, page):
     screenshot(page, "hostile-sidebar-compare")
     assert page.evaluate("() => typeof window.__pwned") == "undefined"
     # No element that could run script was created from user text anywhere on the page.
-    assert page.evaluate(
-        """() => [...document.querySelectorAll('img[onerror], svg[onload], iframe[srcdoc], a[href^="javascript"]')].length"""
-    ) == 0
+    assert (
+        page.evaluate(
+            """() => [...document.querySelectorAll('img[onerror], svg[onload], iframe[srcdoc], a[href^="javascript"]')].length"""
+        )
+        == 0
+    )

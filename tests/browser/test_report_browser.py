@@ -16,8 +16,7 @@ HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</scrip
 @pytest.fixture
 def runs(store_dir):
     for lr in (0.1, 0.01, 0.001):
-        with nbtrack.start(name=f"lr-{lr} {HOSTILE}", params={"lr": lr, "opt": HOSTILE},
-                           tags=[HOSTILE]) as run:
+        with nbtrack.start(name=f"lr-{lr} {HOSTILE}", params={"lr": lr, "opt": HOSTILE}, tags=[HOSTILE]):
             for step in range(30):
                 nbtrack.log(step=step, **{"loss": lr * (30 - step), f"{HOSTILE}": step / 30})
             nbtrack.log_metrics(accuracy=0.9 - lr)
@@ -29,9 +28,13 @@ def test_report_renders_offline_and_keeps_user_strings_as_text(runs, tmp_path, p
     path = nbtrack.report(runs, tmp_path / "report.html", title=f"report {HOSTILE}")
     assert path.stat().st_size < 3_000_000
     requests = []
-    page.context.route("**/*", lambda route: (requests.append(route.request.url),
-                                              route.continue_() if route.request.url.startswith("file:")
-                                              else route.abort()))
+    page.context.route(
+        "**/*",
+        lambda route: (
+            requests.append(route.request.url),
+            route.continue_() if route.request.url.startswith("file:") else route.abort(),
+        ),
+    )
     page.context.set_offline(True)
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -41,13 +44,16 @@ def test_report_renders_offline_and_keeps_user_strings_as_text(runs, tmp_path, p
     charts = page.locator("div.chart")
     n = charts.count()
     assert n >= 3  # curves of loss and the hostile key, a scatter of accuracy vs lr
-    page.wait_for_function(f"document.querySelectorAll('div.chart[data-rendered=\"1\"]').length === {n}",
-                           timeout=60_000)
+    page.wait_for_function(
+        f"document.querySelectorAll('div.chart[data-rendered=\"1\"]').length === {n}", timeout=60_000
+    )
     for i in range(n):
         assert page.locator(f"#chart-{i} svg").count() >= 1
     # Lines are drawn: one path per run in the loss curve.
-    assert page.locator("#chart-0 svg path[aria-roledescription='line mark']").count() == 3 or \
-        page.locator("#chart-0 svg .mark-line path").count() == 3
+    assert (
+        page.locator("#chart-0 svg path[aria-roledescription='line mark']").count() == 3
+        or page.locator("#chart-0 svg .mark-line path").count() == 3
+    )
     assert [u for u in requests if not u.startswith("file:")] == []
     assert errors == [] and dialogs == []
     assert page.evaluate("window.__pwned === undefined")

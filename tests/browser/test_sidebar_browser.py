@@ -47,7 +47,8 @@ def open_sidebar(page) -> None:
 def active_cell_index(page) -> int:
     return page.evaluate(
         f"""() => [...document.querySelectorAll('{NB} .jp-Cell')]
-                .findIndex(c => c.classList.contains('jp-mod-active'))""")
+                .findIndex(c => c.classList.contains('jp-mod-active'))"""
+    )
 
 
 def cell_source(page, index: int) -> str:
@@ -65,8 +66,10 @@ def iso_ms(text: str) -> float:
 
 
 def test_sidebar_live_detail_goto_restore_compare(lab, page):
-    tracked = ("%%track --name first\nlr = 0.1\nimport time\nfor i in range(8):\n"
-               "    nbtrack.log(loss=1 / (i + 1))\n    time.sleep(0.5)\nacc = 0.5 + lr")
+    tracked = (
+        "%%track --name first\nlr = 0.1\nimport time\nfor i in range(8):\n"
+        "    nbtrack.log(loss=1 / (i + 1))\n    time.sleep(0.5)\nacc = 0.5 + lr"
+    )
     open_notebook(page, lab, "side.ipynb", ["%load_ext nbtrack", "x = 1", tracked, "y = 2"])
     open_sidebar(page)
     page.wait_for_selector(f"{PANEL} .nbtrack-empty")
@@ -80,7 +83,9 @@ def test_sidebar_live_detail_goto_restore_compare(lab, page):
     started = iso_ms(lab.api(f"nbtrack/api/runs/{run_id}")["started_at"])
     seen = page.evaluate("(id) => window.__nbtrackSeen[id]", run_id)
     assert seen - started < 2000, f"the run appeared {seen - started:.0f} ms after it started"
-    assert page.locator(f'{PANEL} .nbtrack-run[data-run-id="{run_id}"] .nbtrack-dot.nbtrack-status-running').count() == 1
+    assert (
+        page.locator(f'{PANEL} .nbtrack-run[data-run-id="{run_id}"] .nbtrack-dot.nbtrack-status-running').count() == 1
+    )
 
     # ... and its status changes when it ends.
     page.wait_for_selector(f'{PANEL} .nbtrack-run[data-run-id="{run_id}"][data-status="finished"]', timeout=30_000)
@@ -126,7 +131,8 @@ def test_sidebar_live_detail_goto_restore_compare(lab, page):
     detail.locator('[data-action="goto"]').click()
     page.wait_for_function(
         f"""() => [...document.querySelectorAll('{NB} .jp-Cell')]
-                .findIndex(c => c.classList.contains('jp-mod-active')) === 2""")
+                .findIndex(c => c.classList.contains('jp-mod-active')) === 2"""
+    )
     assert page.locator(f"{NB} .jp-Cell").nth(2).is_visible()
     screenshot(page, "sidebar-goto-cell")
 
@@ -144,8 +150,8 @@ def test_sidebar_live_detail_goto_restore_compare(lab, page):
     # Run the restored cell: a second run (in its own group), then compare the two.
     page.keyboard.press("Control+Enter")
     page.wait_for_function(
-        f"() => document.querySelectorAll('{PANEL} .nbtrack-run[data-status=\"finished\"]').length >= 2",
-        timeout=30_000)
+        f"() => document.querySelectorAll('{PANEL} .nbtrack-run[data-status=\"finished\"]').length >= 2", timeout=30_000
+    )
     for el in page.locator(f"{PANEL} .nbtrack-run .nbtrack-check").all()[:2]:
         el.check()
     compare = page.locator(f"{PANEL} .nbtrack-compare-button")
@@ -160,15 +166,20 @@ def test_sidebar_live_detail_goto_restore_compare(lab, page):
 
 def test_user_text_is_inert_and_errors_show(lab, page):
     xss = '<img src=x onerror="window.__pwned=1">'
-    open_notebook(page, lab, "xss.ipynb", [
-        "%load_ext nbtrack",
-        "%%track --tag <b>t</b>\nnote = '<script>window.__pwned = 2</script>'\nscore = 1.5\n"
-        "from IPython.display import SVG, display\n"
-        "display(SVG('<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"40\" height=\"40\">"
-        "<script>window.__pwned = 3</script><circle cx=\"20\" cy=\"20\" r=\"15\" fill=\"teal\"/></svg>'))",
-        f"with nbtrack.start(name={xss!r}, params={{'p': {xss!r}}}):\n    pass",
-        "%%track --name boom\nraise ValueError('<b>bad</b>')",
-    ])
+    open_notebook(
+        page,
+        lab,
+        "xss.ipynb",
+        [
+            "%load_ext nbtrack",
+            "%%track --tag <b>t</b>\nnote = '<script>window.__pwned = 2</script>'\nscore = 1.5\n"
+            "from IPython.display import SVG, display\n"
+            'display(SVG(\'<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">'
+            '<script>window.__pwned = 3</script><circle cx="20" cy="20" r="15" fill="teal"/></svg>\'))',
+            f"with nbtrack.start(name={xss!r}, params={{'p': {xss!r}}}):\n    pass",
+            "%%track --name boom\nraise ValueError('<b>bad</b>')",
+        ],
+    )
     open_sidebar(page)
     run_all_cells(page)
     wait_cells_done(page)
@@ -176,8 +187,9 @@ def test_user_text_is_inert_and_errors_show(lab, page):
     # The script-made run has no notebook: it shows under "All runs".
     page.locator(f"{PANEL} .nbtrack-all-switch").check()
     page.wait_for_function(
-        f"() => [...document.querySelectorAll('{PANEL} .nbtrack-run-name')]"
-        f".some(e => e.textContent === {xss!r})", timeout=10_000)
+        f"() => [...document.querySelectorAll('{PANEL} .nbtrack-run-name')].some(e => e.textContent === {xss!r})",
+        timeout=10_000,
+    )
     page.locator(f"{PANEL} .nbtrack-run", has_text="<img").first.click()
     detail = page.locator(f"{PANEL} .nbtrack-detail-body")
     detail.wait_for()
@@ -185,10 +197,10 @@ def test_user_text_is_inert_and_errors_show(lab, page):
     page.locator(f"{PANEL} .nbtrack-run", has_text="score").first.click()
     page.wait_for_function(
         f"() => document.querySelector('{PANEL} .nbtrack-detail-body [data-section=\"Params\"]')"
-        "?.textContent.includes('<script>')")
+        "?.textContent.includes('<script>')"
+    )
     # The figure the cell displayed is shown (as an <img>: its <script> cannot run).
-    page.wait_for_function(
-        f"() => document.querySelector('{PANEL} .nbtrack-figure')?.naturalWidth === 40")
+    page.wait_for_function(f"() => document.querySelector('{PANEL} .nbtrack-figure')?.naturalWidth === 40")
     page.locator(f"{PANEL} .nbtrack-figure").scroll_into_view_if_needed()
     screenshot(page, "sidebar-figure")
     page.locator(f'{PANEL} .nbtrack-run[data-status="failed"]').first.click()
@@ -201,7 +213,8 @@ def test_user_text_is_inert_and_errors_show(lab, page):
     # Search narrows the list (server-side free text).
     page.locator(f"{PANEL} .nbtrack-search").fill("boom")
     page.wait_for_function(
-        f"() => [...document.querySelectorAll('{PANEL} .nbtrack-run-name')].map(e => e.textContent).join() === 'boom'")
+        f"() => [...document.querySelectorAll('{PANEL} .nbtrack-run-name')].map(e => e.textContent).join() === 'boom'"
+    )
     # ... and reads structured filters in the shared grammar.
     page.locator(f"{PANEL} .nbtrack-search").fill("params.score >= 1 and status == finished")
     page.wait_for_function(f"() => document.querySelectorAll('{PANEL} .nbtrack-run').length === 1")
@@ -242,15 +255,18 @@ def test_renamed_notebook_keeps_its_runs(lab, page):
     box.fill("after.ipynb")
     box.press("Enter")
     page.wait_for_function(
-        f"() => document.querySelector('{PANEL} .nbtrack-statusline')?.textContent.includes('after.ipynb')")
+        f"() => document.querySelector('{PANEL} .nbtrack-statusline')?.textContent.includes('after.ipynb')"
+    )
     page.locator(f"{NB} .jp-Cell").nth(1).click()
     page.keyboard.press("Control+Enter")
     page.wait_for_function(
         f"() => document.querySelectorAll('{PANEL} .nbtrack-run[data-status=\"finished\"]').length === 2",
-        timeout=30_000)
+        timeout=30_000,
+    )
 
 
 # -- Notebook 7: the same panel in its left area (View > Left Sidebar > Show nbtrack runs) --------
+
 
 def _notebook7_available() -> bool:
     import importlib.util
@@ -275,10 +291,22 @@ def nb7(tmp_path_factory):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     token = secrets.token_hex(16)
-    env = dict(os.environ, NBTRACK_STORE=str(root / ".nbtrack"), JUPYTER_CONFIG_DIR=str(root / ".jupyter"),
-               JUPYTER_RUNTIME_DIR=str(root / ".runtime"))
-    cmd = [sys.executable, "-m", "notebook", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
+    env = dict(
+        os.environ,
+        NBTRACK_STORE=str(root / ".nbtrack"),
+        JUPYTER_CONFIG_DIR=str(root / ".jupyter"),
+        JUPYTER_RUNTIME_DIR=str(root / ".runtime"),
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "notebook",
+        "--no-browser",
+        f"--port={port}",
+        "--ip=127.0.0.1",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+    ]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
     log = open(root / "server.log", "w")
@@ -292,7 +320,7 @@ def nb7(tmp_path_factory):
         except Exception:
             if proc.poll() is not None or time.time() > deadline:
                 proc.kill()
-                raise RuntimeError("Notebook 7 did not start:\n" + (root / "server.log").read_text()[-3000:])
+                raise RuntimeError("Notebook 7 did not start:\n" + (root / "server.log").read_text()[-3000:]) from None
             time.sleep(0.3)
     yield url, token, root
     proc.terminate()
@@ -306,8 +334,10 @@ def nb7(tmp_path_factory):
 def test_notebook7_left_area(nb7, page):
     url, token, root = nb7
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(s) for s in
-                ["%load_ext nbtrack", "x = 1", "%%track --name nb7\nlr = 0.3\nacc = lr * 2"]]
+    nb.cells = [
+        nbformat.v4.new_code_cell(s)
+        for s in ["%load_ext nbtrack", "x = 1", "%%track --name nb7\nlr = 0.3\nacc = lr * 2"]
+    ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, root / "n7.ipynb")
     page.goto(f"{url}/notebooks/n7.ipynb?token={token}")
@@ -318,7 +348,8 @@ def test_notebook7_left_area(nb7, page):
     page.wait_for_selector(f"{PANEL} .nbtrack-statusline", state="visible")
     page.wait_for_function(
         """() => document.querySelector('.jp-Notebook-ExecutionIndicator')?.getAttribute('data-status') === 'idle'""",
-        timeout=60_000)
+        timeout=60_000,
+    )
     page.wait_for_timeout(500)
     page.locator(".jp-Cell").first.click()
     page.keyboard.press("Escape")
@@ -331,13 +362,14 @@ def test_notebook7_left_area(nb7, page):
     page.keyboard.press("Escape")
     page.locator(f'{PANEL} [data-action="goto"]').click()
     page.wait_for_function(
-        "() => [...document.querySelectorAll('.jp-Cell')].findIndex(c => c.classList.contains('jp-mod-active')) === 2")
+        "() => [...document.querySelectorAll('.jp-Cell')].findIndex(c => c.classList.contains('jp-mod-active')) === 2"
+    )
     page.locator(f'{PANEL} [data-action="restore"]').click()
     page.wait_for_function("() => document.querySelectorAll('.jp-Cell').length === 4")
     page.keyboard.press("Control+Enter")
     page.wait_for_function(
-        f"() => document.querySelectorAll('{PANEL} .nbtrack-run[data-status=\"finished\"]').length >= 2",
-        timeout=30_000)
+        f"() => document.querySelectorAll('{PANEL} .nbtrack-run[data-status=\"finished\"]').length >= 2", timeout=30_000
+    )
     for el in page.locator(f"{PANEL} .nbtrack-check").all()[:2]:
         el.check()
     page.locator(f"{PANEL} .nbtrack-compare-button").click()

@@ -117,10 +117,12 @@ def test_card_table_compare_and_xss_in_lab(lab, page):
     table.locator(".nbt-f-add").click()
     table.locator(".nbt-error >> text=not a number").wait_for(timeout=15_000)
     screenshot(page, "widgets-table-filter-error")
-    table.locator(".nbt-chip button").last.click()   # drop the bad filter
+    table.locator(".nbt-chip button").last.click()  # drop the bad filter
     table.locator(".nbt-chip button").first.click()  # and the good one
-    page.wait_for_function(f"() => document.querySelectorAll('{NB} .nbt-table tr[data-run]').length === 4"
-                           f" && !document.querySelector('{NB} .nbt-table .nbt-error')")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{NB} .nbt-table tr[data-run]').length === 4"
+        f" && !document.querySelector('{NB} .nbt-table .nbt-error')"
+    )
 
     # Selecting two rows enables Compare and Diff; Compare opens under the table.
     rows = table.locator("tr[data-run] input[type=checkbox]")

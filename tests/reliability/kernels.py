@@ -38,10 +38,12 @@ def execute(kc, code: str, timeout: float = 60) -> dict:
         if kind == "status" and msg["content"]["execution_state"] == "idle":
             break
     reply = kc.get_shell_msg(timeout=timeout)
-    return {"status": reply["content"]["status"], "outputs": outputs,
-            "error": reply["content"].get("ename")}
+    return {"status": reply["content"]["status"], "outputs": outputs, "error": reply["content"].get("ename")}
 
 
 def warnings_in(result: dict) -> list[str]:
-    return [o["content"]["text"] for o in result["outputs"]
-            if o["msg_type"] == "stream" and o["content"]["name"] == "stderr"]
+    return [
+        o["content"]["text"]
+        for o in result["outputs"]
+        if o["msg_type"] == "stream" and o["content"]["name"] == "stderr"
+    ]

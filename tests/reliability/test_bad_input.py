@@ -30,8 +30,15 @@ def test_unserialisable_params_are_recorded_as_text(store, figures):
     rec = [1]
     rec.append(rec)
     with open(__file__) as handle:
-        params = {"fn": lambda x: x, "file": handle, "recursive": rec, "gen": (i for i in range(3)),
-                  "np": np.float32(0.5), "big": 10**40, "nested": {"a": [1, {"b": None}]}}
+        params = {
+            "fn": lambda x: x,
+            "file": handle,
+            "recursive": rec,
+            "gen": (i for i in range(3)),
+            "np": np.float32(0.5),
+            "big": 10**40,
+            "nested": {"a": [1, {"b": None}]},
+        }
         with nbtrack.start(params=params, store_path=str(store.dir)) as run:
             pass
     figures.update(load="1 run", faults="-", inputs=f"{len(params)} odd params", lost="not reached")
@@ -45,8 +52,16 @@ def test_unserialisable_params_are_recorded_as_text(store, figures):
 
 def test_log_values_strings_none_nested_are_clear_errors_numbers_of_every_kind_are_kept(store, figures):
     bad = {"s": "high", "none": None, "nested": {"a": 1}, "list": [1, 2]}
-    good = {"np64": np.float64(1.5), "np32": np.float32(2.5), "npint": np.int64(3), "zero_d": np.array(4.0),
-            "torchlike": TorchLikeScalar(), "flag": True, "nan": math.nan, "inf": -math.inf}
+    good = {
+        "np64": np.float64(1.5),
+        "np32": np.float32(2.5),
+        "npint": np.int64(3),
+        "zero_d": np.array(4.0),
+        "torchlike": TorchLikeScalar(),
+        "flag": True,
+        "nan": math.nan,
+        "inf": -math.inf,
+    }
     figures.update(load="1 run", faults="-", inputs=f"{len(bad) + len(good)} value kinds", lost="not reached")
     with nbtrack.start(store_path=str(store.dir)) as run:
         for key, value in bad.items():

@@ -7,8 +7,8 @@ import signal
 import time
 
 import pytest
-
 from reliability.kernels import execute, kernel
+
 from nbtrack.store import Store, query
 
 pytestmark = pytest.mark.reliability

@@ -14,8 +14,8 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from reliability.kernels import kernel
+
 from nbtrack.store import Store, query
 
 pytestmark = pytest.mark.reliability
@@ -66,8 +66,15 @@ class Server:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        cmd = [sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={self.port}",
-               f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={root}"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "jupyter_server",
+            "--no-browser",
+            f"--port={self.port}",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={root}",
+        ]
         if os.geteuid() == 0:
             cmd.append("--allow-root")
         self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -86,8 +93,9 @@ class Server:
                 time.sleep(0.3)
 
     def get(self, path):
-        req = urllib.request.Request(f"http://127.0.0.1:{self.port}/{path}",
-                                     headers={"Authorization": f"token {self.token}"})
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/{path}", headers={"Authorization": f"token {self.token}"}
+        )
         # Under this load (10 busy processes on 2 cores) an answer can take tens of seconds;
         # slow is recorded (max_seconds), only an error or no answer in 120 s is a failure.
         with urllib.request.urlopen(req, timeout=120) as r:
@@ -151,8 +159,9 @@ def test_eight_kernels_500_cells_each_with_server_and_widget_readers(tmp_path, f
             reader_km.interrupt_kernel()  # KeyboardInterrupt in the loop
             while reader.get_shell_msg(timeout=60)["parent_header"].get("msg_id") != loop_id:
                 pass
-            widget = reader.execute_interactive("print(pages, flush=True)", timeout=60,
-                                                output_hook=lambda m: widget_out.append(m))
+            widget = reader.execute_interactive(
+                "print(pages, flush=True)", timeout=60, output_hook=lambda m: widget_out.append(m)
+            )
     finally:
         server.stop(poller)
     assert [r["replies"] for r in results] == [500] * 8
@@ -161,13 +170,22 @@ def test_eight_kernels_500_cells_each_with_server_and_widget_readers(tmp_path, f
     assert server.requests > 50 and server.failed == 0, server.errors[:3]
     printed = [m["content"]["text"] for m in widget_out if m["msg_type"] == "stream"]
     assert widget["content"]["status"] == "ok" and int(printed[0]) > 10
-    counts = query.sql(store, """SELECT (SELECT count(*) FROM runs) AS runs,
+    counts = (
+        query.sql(
+            store,
+            """SELECT (SELECT count(*) FROM runs) AS runs,
         (SELECT count(*) FROM runs WHERE status = 'finished') AS finished,
-        (SELECT count(*) FROM series) AS points""").iloc[0].to_dict()
-    figures.update(load="8 kernels x 500 cells; GET runs / 100 ms; widget queries",
-                   faults="-", inputs=f"4,000 runs, 80,000 points, {server.requests} requests "
-                   f"(slowest {server.max_seconds:.1f} s)",
-                   lost=(4000 - counts["runs"]) + (80_000 - counts["points"]) + server.failed)
+        (SELECT count(*) FROM series) AS points""",
+        )
+        .iloc[0]
+        .to_dict()
+    )
+    figures.update(
+        load="8 kernels x 500 cells; GET runs / 100 ms; widget queries",
+        faults="-",
+        inputs=f"4,000 runs, 80,000 points, {server.requests} requests (slowest {server.max_seconds:.1f} s)",
+        lost=(4000 - counts["runs"]) + (80_000 - counts["points"]) + server.failed,
+    )
     assert counts == {"runs": 4000, "finished": 4000, "points": 80_000}
 
 
@@ -199,7 +217,6 @@ def test_two_kernels_in_different_folders_of_one_project_share_the_store(tmp_pat
             km.shutdown_kernel(now=True)
     assert [r["noisy"] for r in results] == [[], []]
     runs = query.runs_frame(expected)
-    figures.update(load="2 kernels (different cwd) x 200 cells", faults="-", inputs="400 runs",
-                   lost=400 - len(runs))
+    figures.update(load="2 kernels (different cwd) x 200 cells", faults="-", inputs="400 runs", lost=400 - len(runs))
     assert len(runs) == 400 and set(runs.status) == {"finished"}
     assert query.sql(expected, "SELECT count(*) AS n FROM series").n[0] == 8000

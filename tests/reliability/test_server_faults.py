@@ -72,8 +72,14 @@ async def test_routes_answer_503_json_not_500(jp_fetch, store_dir, fault, figure
 async def test_routes_while_another_process_holds_the_file(jp_fetch, store_dir, figures):
     figures.update(load="every route", faults="file held read-write", inputs=f"{len(ROUTES)} routes", lost="-")
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(8)",
-         str(store_dir / "nbtrack.duckdb")], stdout=subprocess.PIPE)
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(8)",
+            str(store_dir / "nbtrack.duckdb"),
+        ],
+        stdout=subprocess.PIPE,
+    )
     assert holder.stdout.readline().strip() == b"held"
     try:
         for path in ROUTES:

@@ -25,8 +25,23 @@ MAX_PARAM_LIST = 64  # a longer literal list is data, not a setting
 
 # Cell magics whose body runs in the user's namespace: analyse the body under them.
 BODY_MAGICS = ("time", "capture", "timeit", "prun", "memit", "skip")
-_MUTATORS = frozenset({"append", "extend", "insert", "update", "pop", "popitem", "setdefault",
-                       "add", "remove", "discard", "clear", "sort", "reverse"})
+_MUTATORS = frozenset(
+    {
+        "append",
+        "extend",
+        "insert",
+        "update",
+        "pop",
+        "popitem",
+        "setdefault",
+        "add",
+        "remove",
+        "discard",
+        "clear",
+        "sort",
+        "reverse",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -81,8 +96,10 @@ def is_setting(value: Any) -> bool:
     if isinstance(value, (list, tuple)):
         if not value or len(value) > MAX_PARAM_LIST:
             return False
-        return all(_scalar_setting(v) or (isinstance(v, (list, tuple)) and len(v) <= 8
-                                          and all(_scalar_setting(x) for x in v)) for v in value)
+        return all(
+            _scalar_setting(v) or (isinstance(v, (list, tuple)) and len(v) <= 8 and all(_scalar_setting(x) for x in v))
+            for v in value
+        )
     if isinstance(value, dict):
         return bool(value)
     if isinstance(value, str):
@@ -90,9 +107,12 @@ def is_setting(value: Any) -> bool:
     return True
 
 
-_PATHLIKE = re.compile(r"^(/|\./|\.\./|~|[A-Za-z]:\\)|^\w+://|^[\w.-]+([/\\][\w. -]+)+[/\\]?$|"
-                       r"\.(csv|tsv|txt|json|parquet|xlsx?|pkl|pickle|h5|hdf5|npy|npz|zip|gz|"
-                       r"png|jpe?g|pt|pth|ckpt|joblib|feather|db|sqlite|yaml|yml|toml)$", re.I)
+_PATHLIKE = re.compile(
+    r"^(/|\./|\.\./|~|[A-Za-z]:\\)|^\w+://|^[\w.-]+([/\\][\w. -]+)+[/\\]?$|"
+    r"\.(csv|tsv|txt|json|parquet|xlsx?|pkl|pickle|h5|hdf5|npy|npz|zip|gz|"
+    r"png|jpe?g|pt|pth|ckpt|joblib|feather|db|sqlite|yaml|yml|toml)$",
+    re.I,
+)
 
 
 def _scalar_setting(v: Any) -> bool:
@@ -280,8 +300,16 @@ class _Calls(ast.NodeVisitor):
                 value = literal_value(arg)
                 if is_config_dict(value):
                     configs.append(value)
-        self.calls.append(Call(callee, tuple(kwargs), self.target, getattr(node, "lineno", 0),
-                               self.enclosing[-1] if self.enclosing else None, tuple(configs)))
+        self.calls.append(
+            Call(
+                callee,
+                tuple(kwargs),
+                self.target,
+                getattr(node, "lineno", 0),
+                self.enclosing[-1] if self.enclosing else None,
+                tuple(configs),
+            )
+        )
         self.visit(node.func)
         self.enclosing.append(callee)
         for arg in node.args:
@@ -298,10 +326,15 @@ def _value_kind(value: ast.AST, rules_clock, rules_size, size_attrs) -> str | No
 
     if isinstance(value, ast.Call) and matches(dotted(value.func), rules_clock):
         return "clock"
-    if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.FloorDiv, ast.Mult, ast.Add, ast.Sub)) and \
-            all(isinstance(n, (ast.BinOp, ast.Name, ast.Attribute, ast.Constant, ast.Load, ast.operator))
-                for n in ast.walk(value)) and \
-            not any(isinstance(n, ast.Constant) and isinstance(n.value, float) for n in ast.walk(value)):
+    if (
+        isinstance(value, ast.BinOp)
+        and isinstance(value.op, (ast.FloorDiv, ast.Mult, ast.Add, ast.Sub))
+        and all(
+            isinstance(n, (ast.BinOp, ast.Name, ast.Attribute, ast.Constant, ast.Load, ast.operator))
+            for n in ast.walk(value)
+        )
+        and not any(isinstance(n, ast.Constant) and isinstance(n.value, float) for n in ast.walk(value))
+    ):
         return "derived"  # checked against the value's type at run time (ints only)
     for node in ast.walk(value):
         if isinstance(node, ast.Call) and matches(dotted(node.func), rules_size):
@@ -319,8 +352,12 @@ def _receiver_root(value: ast.AST) -> str | None:
             value = value.left
         elif isinstance(value, ast.UnaryOp):
             value = value.operand
-        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and \
-                value.func.id in ("round", "float", "int", "abs") and value.args:
+        elif (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name)
+            and value.func.id in ("round", "float", "int", "abs")
+            and value.args
+        ):
             value = value.args[0]
         else:
             break
@@ -352,8 +389,7 @@ def metric_name(node: ast.AST) -> str | None:
             return None
         reducers = {"mean", "std", "max", "min", "median", "sum", "var", "item", "round", "float"}
         if name in reducers:
-            if isinstance(func, ast.Attribute) and not isinstance(func.value, ast.Name) \
-                    and name in ("item", "round"):
+            if isinstance(func, ast.Attribute) and not isinstance(func.value, ast.Name) and name in ("item", "round"):
                 return metric_name(func.value)
             receiver = None
             if isinstance(func, ast.Attribute) and isinstance(func.value, (ast.Name, ast.Call, ast.Attribute)):
@@ -448,17 +484,22 @@ def analyze(source: str) -> Analysis:
             # Calls and their literal keyword arguments, and in-place mutations.
             target = None
             if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-                names = [n for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
-                         for n in _target_names(t)]
+                names = [
+                    n
+                    for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
+                    for n in _target_names(t)
+                ]
                 target = names[0] if len(names) == 1 else None
             if not isinstance(stmt, (ast.If, ast.With, ast.AsyncWith, ast.Try, ast.ClassDef)):
                 _Calls(target, calls, mutated).visit(stmt)
             else:
                 for node in header:
                     _Calls(None, calls, mutated).visit(node)
-            for node in ast.walk(stmt) if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else ():
+            for node in (
+                ast.walk(stmt) if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else ()
+            ):
                 if isinstance(node, (ast.Assign, ast.AugAssign, ast.Delete)):
-                    for t in (node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]):
+                    for t in node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]:
                         root = t.value if isinstance(t, (ast.Subscript, ast.Attribute)) else None
                         while isinstance(root, (ast.Subscript, ast.Attribute)):
                             root = root.value
@@ -488,8 +529,12 @@ def analyze(source: str) -> Analysis:
                     elif isinstance(t, (ast.Tuple, ast.List)):
                         names = _target_names(t)
                         elts = getattr(stmt.value, "elts", None)
-                        if isinstance(stmt.value, (ast.Tuple, ast.List)) and elts is not None \
-                                and len(elts) == len(t.elts) and all(isinstance(e, ast.Name) for e in t.elts):
+                        if (
+                            isinstance(stmt.value, (ast.Tuple, ast.List))
+                            and elts is not None
+                            and len(elts) == len(t.elts)
+                            and all(isinstance(e, ast.Name) for e in t.elts)
+                        ):
                             for e, v in zip(t.elts, elts):  # a, b = 1, 2: literal unpacking
                                 lv = literal_value(v)
                                 if lv is not _NO_VALUE:
@@ -576,8 +621,10 @@ def analyze(source: str) -> Analysis:
     )
 
 
-_READERS = re.compile(r"(^|\.)(read_(csv|parquet|json|excel|feather|pickle|table|fwf|orc|sas|stata|hdf)|"
-                      r"load|loadtxt|genfromtxt|fromfile|open|imread|read_text|read_bytes)$")
+_READERS = re.compile(
+    r"(^|\.)(read_(csv|parquet|json|excel|feather|pickle|table|fwf|orc|sas|stata|hdf)|"
+    r"load|loadtxt|genfromtxt|fromfile|open|imread|read_text|read_bytes)$"
+)
 
 
 def _file_reads(calls) -> list[str]:
@@ -587,8 +634,13 @@ def _file_reads(calls) -> list[str]:
         name = dotted(node.func)
         if not _READERS.search(name) or name.endswith(("json.load", "pickle.load", "joblib.load")) and not node.args:
             continue
-        arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg in
-                                                   ("filepath_or_buffer", "path", "file", "fname", "io")), None)
+        arg = (
+            node.args[0]
+            if node.args
+            else next(
+                (k.value for k in node.keywords if k.arg in ("filepath_or_buffer", "path", "file", "fname", "io")), None
+            )
+        )
         value = literal_value(arg) if arg is not None else _NO_VALUE
         if isinstance(value, str) and value and "\n" not in value and len(value) < 4096:
             mode = next((literal_value(k.value) for k in node.keywords if k.arg == "mode"), None)

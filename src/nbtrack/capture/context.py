@@ -21,8 +21,20 @@ from typing import Any
 from ..store.location import git_root
 
 KEY_PACKAGES = (
-    "numpy", "pandas", "scipy", "sklearn", "torch", "tensorflow", "jax", "xgboost", "lightgbm",
-    "matplotlib", "polars", "pyarrow", "duckdb", "nbtrack",
+    "numpy",
+    "pandas",
+    "scipy",
+    "sklearn",
+    "torch",
+    "tensorflow",
+    "jax",
+    "xgboost",
+    "lightgbm",
+    "matplotlib",
+    "polars",
+    "pyarrow",
+    "duckdb",
+    "nbtrack",
 )
 
 
@@ -82,7 +94,7 @@ class _NotebookIds:
     MAX_BYTES = 20 * 1024 * 1024
 
     def __init__(self):
-        self._listing: dict[str, tuple[int, list[str]]] = {}   # folder -> (mtime_ns, notebooks)
+        self._listing: dict[str, tuple[int, list[str]]] = {}  # folder -> (mtime_ns, notebooks)
         self._parsed: dict[str, tuple[tuple, dict[str, str]]] = {}  # path -> (stat key, source -> id)
         self._last: str | None = None
 
@@ -267,7 +279,10 @@ class GitProbe:
             ).stdout.strip()
             dirty = subprocess.run(
                 ["git", "status", "--porcelain", "--untracked-files=no"],
-                cwd=root, capture_output=True, text=True, timeout=10,
+                cwd=root,
+                capture_output=True,
+                text=True,
+                timeout=10,
             ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return

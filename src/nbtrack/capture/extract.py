@@ -58,6 +58,7 @@ class Captured:
 
 # -- estimators --------------------------------------------------------------------------------
 
+
 def is_estimator(value: Any) -> bool:
     """Has scikit-learn's ``get_params(deep=...)`` (lightgbm.Dataset's get_params takes no
     ``deep``: not an estimator)."""
@@ -82,8 +83,11 @@ def _sklearn_get_params(cls: type) -> bool:
 
 def _is_predictor(value: Any) -> bool:
     t = type(value)
-    return any(callable(getattr(t, m, None)) for m in ("predict", "predict_proba", "decision_function")) \
-        or hasattr(value, "best_estimator_") or hasattr(value, "steps")
+    return (
+        any(callable(getattr(t, m, None)) for m in ("predict", "predict_proba", "decision_function"))
+        or hasattr(value, "best_estimator_")
+        or hasattr(value, "steps")
+    )
 
 
 def _is_predictor_class(cls: type) -> bool:
@@ -150,8 +154,15 @@ def _class_label(est: Any) -> str:
     return name
 
 
-def estimator_params(est: Any, passed: set, prefix: str = "", out: dict | None = None,
-                     depth: int = 0, noise: frozenset = frozenset(), seen: set | None = None) -> dict[str, Any]:
+def estimator_params(
+    est: Any,
+    passed: set,
+    prefix: str = "",
+    out: dict | None = None,
+    depth: int = 0,
+    noise: frozenset = frozenset(),
+    seen: set | None = None,
+) -> dict[str, Any]:
     """Non-default params (and the ones the cell passed) of ``est`` and the estimators it
     holds, under scikit-learn's ``step__param`` names. One ``get_params(deep=False)`` per
     estimator: the deep walk is done here, over what the pipeline holds, and capped.
@@ -169,8 +180,11 @@ def estimator_params(est: Any, passed: set, prefix: str = "", out: dict | None =
                 seen.add(id(value))
             estimator_params(value, passed, f"{name}__", out, depth + 1, noise, seen)
             continue
-        if isinstance(value, list) and value and all(isinstance(s, tuple) and len(s) >= 2 and isinstance(s[0], str)
-                                                     for s in value):
+        if (
+            isinstance(value, list)
+            and value
+            and all(isinstance(s, tuple) and len(s) >= 2 and isinstance(s[0], str) for s in value)
+        ):
             for step in value:  # Pipeline.steps, ColumnTransformer.transformers, VotingClassifier
                 if is_estimator(step[1]):
                     if seen is not None:
@@ -188,8 +202,11 @@ def estimator_params(est: Any, passed: set, prefix: str = "", out: dict | None =
         value = _plain(value)
         if isinstance(value, dict) and is_config_dict(value):
             flatten_config(name, value, out)  # param_grid={"C": [...]} -> param_grid.C
-        elif value is None or isinstance(value, (bool, int, float, str)) or \
-                (isinstance(value, (list, tuple)) and is_setting(value)):
+        elif (
+            value is None
+            or isinstance(value, (bool, int, float, str))
+            or (isinstance(value, (list, tuple)) and is_setting(value))
+        ):
             out[name] = value
         elif as_metric(value) is not None:
             out[name] = as_metric(value)
@@ -230,6 +247,7 @@ def _hashable(value: Any) -> Any:
 
 
 # -- resolving callees ------------------------------------------------------------------------
+
 
 def _resolve(callee: str, ns: dict) -> Any:
     """The object a dotted callee names in the namespace (``plt.plot`` -> the function), or
@@ -279,13 +297,21 @@ def _estimator_class(callee: str, ns: dict) -> type | None:
 
 # -- the whole extraction ------------------------------------------------------------------------
 
-def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any],
-            produced: dict[str, tuple[int, dict]], last_value: Any = _MISSING,
-            skip_params: set | frozenset = frozenset(), printed: dict | None = None) -> Captured:
+
+def extract(
+    analysis: Analysis,
+    ns: dict,
+    rules: Rules,
+    *,
+    inputs: dict[str, Any],
+    produced: dict[str, tuple[int, dict]],
+    last_value: Any = _MISSING,
+    skip_params: set | frozenset = frozenset(),
+    printed: dict | None = None,
+) -> Captured:
     """``inputs``: names the cell read that existed before (name -> value then);
     ``produced``: name -> (id of the value, params of the tracked run that made it)."""
     out = Captured()
-    noise = rules.noise_names
     for key, value in analysis.params.items():
         if rules.noise_name(key.split(".")[0]) or key in skip_params:
             continue
@@ -323,8 +349,9 @@ def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any
         try:
             groups[name] = (estimator_params(est, passed, noise=xnoise, seen=held), _class_label(est))
         except Exception as exc:
-            out.problems.append(f"get_params() of {name} ({type(est).__name__}) failed ({type(exc).__name__}); "
-                                "its params were skipped")
+            out.problems.append(
+                f"get_params() of {name} ({type(est).__name__}) failed ({type(exc).__name__}); its params were skipped"
+            )
     for name in [n for n, est in estimators.items() if id(est) in held]:
         groups.pop(name, None)  # a step of a pipeline bound in the cell: the pipeline has it
     inherited: dict[str, tuple[dict, str]] = {}
@@ -334,13 +361,15 @@ def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any
         try:
             inherited[name] = (estimator_params(value, set(), noise=xnoise), _class_label(value))
         except Exception as exc:
-            out.problems.append(f"get_params() of {name} ({type(value).__name__}) failed ({type(exc).__name__}); "
-                                "its params were skipped")
+            out.problems.append(
+                f"get_params() of {name} ({type(value).__name__}) failed ({type(exc).__name__}); "
+                "its params were skipped"
+            )
     _add_estimator_groups(out, groups, estimators, rule="{name}.get_params()")
-    _add_estimator_groups(out, inherited, inputs, rule="inherited: {name}.get_params() (input)",
-                          existing=set(out.params))
-    covered = {(k.rsplit("__", 1)[-1].rsplit(".", 1)[-1], _hashable(v))
-               for k, v in out.params.items()}
+    _add_estimator_groups(
+        out, inherited, inputs, rule="inherited: {name}.get_params() (input)", existing=set(out.params)
+    )
+    covered = {(k.rsplit("__", 1)[-1].rsplit(".", 1)[-1], _hashable(v)) for k, v in out.params.items()}
 
     # Literal keyword arguments of the cell's calls.
     kw_by_key: dict[str, list[tuple[Any, Any]]] = {}
@@ -355,14 +384,23 @@ def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any
         if call.target in configs and call.nested_in is None:
             continue  # cfg = TrainConfig(lr=...): the config's own flattening has these
         est_cls = _estimator_class(call.callee, ns)
-        if est_cls is not None and call.target not in estimators and _is_predictor_class(est_cls) and \
-                (call.nested_in is not None or call.target is None):
+        if (
+            est_cls is not None
+            and call.target not in estimators
+            and _is_predictor_class(est_cls)
+            and (call.nested_in is not None or call.target is None)
+        ):
             unbound_models.append(est_cls.__name__)
         # A config passed positionally to an estimator (GridSearchCV(est, {"C": [...]})) is one
         # of its get_params (param_grid.C); to a function (lgb.train({...}, data)) it is the call's.
         positional = [] if est_cls is not None else [(k, v) for cfg in call.configs for k, v in flatten_items(cfg)]
         for key, value in [*call.kwargs, *positional]:
-            if key in rules.exclude_params or key in skip_params or not is_setting(value) and not isinstance(value, dict):
+            if (
+                key in rules.exclude_params
+                or key in skip_params
+                or not is_setting(value)
+                and not isinstance(value, dict)
+            ):
                 continue
             if (key, _hashable(value)) in covered and (est_cls is not None or call.target in estimators):
                 continue  # the estimator's own get_params already has it
@@ -381,8 +419,11 @@ def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any
             out.param(name, value, f"keyword argument of {call.callee}(...)")
     unbound_models = unbound_models or loop_models
     if unbound_models and not any(k == "model" or k.endswith(".model") for k in out.params):
-        out.param("model", unbound_models[0] if len(set(unbound_models)) == 1 else ", ".join(dict.fromkeys(unbound_models)),
-                  "estimator constructed in a call")
+        out.param(
+            "model",
+            unbound_models[0] if len(set(unbound_models)) == 1 else ", ".join(dict.fromkeys(unbound_models)),
+            "estimator constructed in a call",
+        )
 
     # Params that flow in with an input: a config dict, or a name a tracked run produced.
     for name, value in inputs.items():
@@ -401,7 +442,7 @@ def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any
             for k, v in flat.items():
                 if is_setting(v) or isinstance(v, (dict,)):
                     out.param(k, v, f"inherited: config {name} (input)")
-        elif (flat := _config_object(name, value)):
+        elif flat := _config_object(name, value):
             for k, v in flat.items():
                 out.param(k, v, f"inherited: config {name} (input)")
 
@@ -409,8 +450,10 @@ def extract(analysis: Analysis, ns: dict, rules: Rules, *, inputs: dict[str, Any
     cut = sorted(set(analysis.config_cut) | set(CUT))
     CUT.clear()
     if cut:
-        out.problems.append(f"the config {', '.join(cut)} is larger than {MAX_CONFIG_KEYS} keys or deeper than "
-                            f"{MAX_CONFIG_DEPTH} levels; the rest was kept as one value or left out")
+        out.problems.append(
+            f"the config {', '.join(cut)} is larger than {MAX_CONFIG_KEYS} keys or deeper than "
+            f"{MAX_CONFIG_DEPTH} levels; the rest was kept as one value or left out"
+        )
     for name, value in (printed or {}).items():
         if name not in rules.no_metrics and not BOOKKEEPING_NAME.search(name):
             out.metric(name, value, "printed by the cell")
@@ -434,8 +477,9 @@ def flatten_items(config: dict) -> list[tuple[str, Any]]:
 
 def _small_config(value: dict) -> bool:
     try:
-        return len(value) <= 100 and all(isinstance(v, (bool, int, float, str, type(None), list, tuple, dict))
-                                         for v in value.values())
+        return len(value) <= 100 and all(
+            isinstance(v, (bool, int, float, str, type(None), list, tuple, dict)) for v in value.values()
+        )
     except Exception:
         return False
 
@@ -449,11 +493,15 @@ def _config_object(name: str, value: Any) -> dict[str, Any]:
         else:
             return {}
         flat: dict[str, Any] = {}
-        if not flatten_config(name, {k: v for k, v in data.items() if isinstance(k, str) and not k.startswith("_")}, flat):
+        if not flatten_config(
+            name, {k: v for k, v in data.items() if isinstance(k, str) and not k.startswith("_")}, flat
+        ):
             CUT.append(name)
-        return {k: v for k, v in flat.items()
-                if v is None or isinstance(v, (bool, int, float, str)) or
-                (isinstance(v, (list, tuple)) and is_setting(v))}
+        return {
+            k: v
+            for k, v in flat.items()
+            if v is None or isinstance(v, (bool, int, float, str)) or (isinstance(v, (list, tuple)) and is_setting(v))
+        }
     except Exception:
         return {}
 
@@ -463,12 +511,11 @@ def _add_estimator_groups(out: Captured, groups: dict, objects: dict, rule: str,
     name prefixes every key of the colliding ones (``svc.C``, ``lr.C``)."""
     predictors = [n for n in groups if _is_predictor(objects[n])]
     seen: dict[str, int] = {}
-    for name, (params, _label) in groups.items():
+    for params, _label in groups.values():
         for k in params:
             seen[k] = seen.get(k, 0) + 1
     for name, (params, label) in groups.items():
-        collide = any(seen[k] > 1 or k in existing for k in params) or \
-            (name in predictors and len(predictors) > 1)
+        collide = any(seen[k] > 1 or k in existing for k in params) or (name in predictors and len(predictors) > 1)
         prefix = f"{name}." if collide else ""
         if name in predictors:
             out.param(f"{prefix}model", label, rule.format(name=name) + " (class)")
@@ -505,8 +552,10 @@ def _cv_candidates(est: Any) -> int | None:
 
 # -- metrics --------------------------------------------------------------------------------
 
-def _metrics(out: Captured, a: Analysis, ns: dict, rules: Rules, estimators: dict, inputs: dict,
-             last_value: Any) -> None:
+
+def _metrics(
+    out: Captured, a: Analysis, ns: dict, rules: Rules, estimators: dict, inputs: dict, last_value: Any
+) -> None:
     forced = rules.metrics
     for name in a.computed:
         if name in rules.no_metrics or rules.noise_name(name):
@@ -518,8 +567,12 @@ def _metrics(out: Captured, a: Analysis, ns: dict, rules: Rules, estimators: dic
             kind = a.value_kind.get(name)
             if kind == "clock" or BOOKKEEPING_NAME.search(name):
                 continue
-            if kind in ("size", "derived") and isinstance(as_metric(value), float) and float(as_metric(value)).is_integer() \
-                    and not isinstance(value, float):
+            if (
+                kind in ("size", "derived")
+                and isinstance(as_metric(value), float)
+                and float(as_metric(value)).is_integer()
+                and not isinstance(value, float)
+            ):
                 continue  # an integer computed from sizes is a count, not a result
         m = as_metric(value)
         if m is not None:

@@ -75,8 +75,12 @@ class _Scores(ast.NodeTransformer):
 
 
 def _is_print(stmt: ast.stmt) -> bool:
-    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and \
-        isinstance(stmt.value.func, ast.Name) and stmt.value.func.id == "print"
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Call)
+        and isinstance(stmt.value.func, ast.Name)
+        and stmt.value.func.id == "print"
+    )
 
 
 def rewrite(tree: ast.Module) -> ast.Module:
@@ -99,8 +103,11 @@ def rewrite(tree: ast.Module) -> ast.Module:
 
     block(tree.body)
     tail = tree.body[-1] if tree.body else None
-    if isinstance(tail, ast.Expr) and not _is_print(tail) and not any(
-            isinstance(n, (ast.Await, ast.Yield, ast.YieldFrom)) for n in ast.walk(tail)):
+    if (
+        isinstance(tail, ast.Expr)
+        and not _is_print(tail)
+        and not any(isinstance(n, (ast.Await, ast.Yield, ast.YieldFrom)) for n in ast.walk(tail))
+    ):
         tail.value = _wrap(tail.value, None)  # still the last expression: IPython displays it
     return tree
 

@@ -56,14 +56,23 @@ class RunSummary:
             if prev is not None and math.isfinite(value) and math.isfinite(prev) and value != prev:
                 better = (value < prev) if lower_is_better(key) else (value > prev)
             is_best = self.best.get(key) == value and len(self.previous) > 0
-            rows.append({"key": str(key), "value": v, "delta": delta.replace(" ▲", "").replace(" ▼", ""),
-                         "better": better, "best": best, "is_best": bool(is_best)})
+            rows.append(
+                {
+                    "key": str(key),
+                    "value": v,
+                    "delta": delta.replace(" ▲", "").replace(" ▼", ""),
+                    "better": better,
+                    "best": best,
+                    "is_best": bool(is_best),
+                }
+            )
         return rows
 
     def __repr__(self) -> str:
         r = self.run
-        lines = [f"nbtrack run {r.run_id} {r.status} in {format_duration(r.duration_s)}"
-                 + (f" ({r.name})" if r.name else "")]
+        lines = [
+            f"nbtrack run {r.run_id} {r.status} in {format_duration(r.duration_s)}" + (f" ({r.name})" if r.name else "")
+        ]
         if r.params:
             lines.append("  params:  " + ", ".join(f"{k}={_fmt(v)}" for k, v in r.params.items()))
         for key, value in r.metrics.items():
@@ -82,7 +91,9 @@ class RunSummary:
             f'<b style="color:{color}">{escape(r.status)}</b> · {escape(format_duration(r.duration_s))} · '
             f'<code title="run id">{escape(r.run_id)}</code>'
             + (f" · <b>{escape(str(r.name))}</b>" if r.name else "")
-            + "".join(f' <span style="background:#eee;border-radius:3px;padding:0 4px">{escape(t)}</span>' for t in r.tags)
+            + "".join(
+                f' <span style="background:#eee;border-radius:3px;padding:0 4px">{escape(t)}</span>' for t in r.tags
+            )
         )
         rows = []
         if r.params:
@@ -133,10 +144,10 @@ class CellHistory:
     RETRY_S = 10.0  # a load that failed (store busy, corrupt) is tried again this much later
 
     def __init__(self):
-        self._cells: dict[tuple, list[dict]] = {}   # (store dir, notebook, cell id) -> runs
+        self._cells: dict[tuple, list[dict]] = {}  # (store dir, notebook, cell id) -> runs
         self._loads: dict[tuple, threading.Event] = {}  # (store dir, notebook) -> loaded
-        self._waiting: dict[tuple, list] = {}        # (store dir, notebook) -> callbacks
-        self._failed: dict[tuple, float] = {}        # (store dir, notebook) -> when it failed
+        self._waiting: dict[tuple, list] = {}  # (store dir, notebook) -> callbacks
+        self._failed: dict[tuple, float] = {}  # (store dir, notebook) -> when it failed
         self._lock = threading.Lock()
 
     def load(self, store, notebook) -> threading.Event:
@@ -200,7 +211,7 @@ class CellHistory:
                 mine = self._cells.setdefault(ckey, [])
                 known = {r["run_id"] for r in mine}
                 mine.extend(r for r in runs.values() if r["run_id"] not in known)
-                del mine[self.PER_CELL:]
+                del mine[self.PER_CELL :]
             event.set()
             callbacks = self._waiting.pop(key, [])
         for callback in callbacks:
@@ -223,7 +234,7 @@ class CellHistory:
         with self._lock:
             runs = self._cells.setdefault(key, [])
             runs.insert(0, {"run_id": run.run_id, "status": run.status, "metrics": dict(run.metrics)})
-            del runs[self.PER_CELL:]
+            del runs[self.PER_CELL :]
 
     def summary(self, run) -> "RunSummary":
         previous, best = compare(run.metrics, self.earlier(run))

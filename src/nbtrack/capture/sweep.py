@@ -67,8 +67,10 @@ def _dim(name: str, node: ast.AST, expr: str) -> Dim:
             raise UsageError(f"%%track --sweep: {name}: empty grid")
         return Dim(name, "grid", tuple(values))
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)) or node.keywords:
-        raise UsageError(f"%%track --sweep: {name}: unknown space {expr!r} "
-                         "(use [..], range(..), uniform(lo, hi), loguniform(lo, hi), int(lo, hi), choice(..))")
+        raise UsageError(
+            f"%%track --sweep: {name}: unknown space {expr!r} "
+            "(use [..], range(..), uniform(lo, hi), loguniform(lo, hi), int(lo, hi), choice(..))"
+        )
     args = [literal_value(a) for a in node.args]
     if any(a is NOT_LITERAL or not isinstance(a, (int, float, str, bool, type(None))) for a in args):
         raise UsageError(f"%%track --sweep: {name}: arguments must be literals in {expr!r}")
@@ -101,7 +103,7 @@ def parse_objective(text: str | None) -> tuple[str | None, str]:
     if not text:
         return None, "maximize"
     parts = text.split()
-    key = parts[0][len("metrics."):] if parts[0].startswith("metrics.") else parts[0]
+    key = parts[0][len("metrics.") :] if parts[0].startswith("metrics.") else parts[0]
     direction = parts[1].lower() if len(parts) > 1 else "max"
     if direction not in ("max", "min", "maximize", "minimize") or len(parts) > 2 or not key:
         raise UsageError(f'%%track --optimize: expected "metrics.NAME max|min", got {text!r}')
@@ -118,10 +120,15 @@ def substitute(body: str, values: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     for stmt in tree.body:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
             name = stmt.targets[0].id
-            if name in values and name not in done and literal_value(stmt.value) is not NOT_LITERAL \
-                    and stmt.value.lineno == stmt.value.end_lineno:
-                edits.append((stmt.value.lineno - 1, stmt.value.col_offset, stmt.value.end_col_offset,
-                              repr(values[name])))
+            if (
+                name in values
+                and name not in done
+                and literal_value(stmt.value) is not NOT_LITERAL
+                and stmt.value.lineno == stmt.value.end_lineno
+            ):
+                edits.append(
+                    (stmt.value.lineno - 1, stmt.value.col_offset, stmt.value.end_col_offset, repr(values[name]))
+                )
                 done.add(name)
     for row, start, end, text in sorted(edits, reverse=True):
         line = lines[row].encode("utf-8")  # ast offsets are in UTF-8 bytes
@@ -130,8 +137,7 @@ def substitute(body: str, values: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 class Sweep:
-    def __init__(self, dims: list[Dim], trials: int | None, objective: str | None, direction: str,
-                 seed: int | None):
+    def __init__(self, dims: list[Dim], trials: int | None, objective: str | None, direction: str, seed: int | None):
         self.dims, self.objective, self.direction, self.seed = dims, objective, direction, seed
         grid = all(d.kind == "grid" for d in dims)
         self.grid = list(itertools.product(*(d.values for d in dims))) if grid else None
@@ -191,9 +197,11 @@ def run_sweep(tracker, args, body: str) -> str:
     literal = set(analysis.params) | set(explicit)
     unknown = [d.name for d in dims if d.name not in literal]
     if unknown:
-        raise UsageError(f"%%track --sweep: {', '.join(unknown)} is not a parameter of this cell "
-                         f"(its parameters: {', '.join(sorted(literal)) or 'none'}); assign it a literal "
-                         "in the cell or pass it with --param")
+        raise UsageError(
+            f"%%track --sweep: {', '.join(unknown)} is not a parameter of this cell "
+            f"(its parameters: {', '.join(sorted(literal)) or 'none'}); assign it a literal "
+            "in the cell or pass it with --param"
+        )
     sweep = Sweep(dims, args.trials, objective, direction, args.seed)
     sweep_id = uuid.uuid4().hex[:12]
     shell = tracker.shell
@@ -224,8 +232,9 @@ def run_sweep(tracker, args, body: str) -> str:
                 if best is None or (value > best if direction == "maximize" else value < best):
                     best = value
             sweep.tell(trial, value, failed=err is not None)
-            rows.append({"trial": i, "run_id": run.run_id, "status": run.status, "values": values,
-                         "metrics": dict(run.metrics)})
+            rows.append(
+                {"trial": i, "run_id": run.run_id, "status": run.status, "values": values, "metrics": dict(run.metrics)}
+            )
             handle.update(HTML(_table_html(sweep_id, rows, objective, direction, sweep.n)))
             _advance(bar, best, objective)
             if isinstance(err, KeyboardInterrupt):
@@ -236,15 +245,24 @@ def run_sweep(tracker, args, body: str) -> str:
         if tracker.run is not None:
             from types import SimpleNamespace
 
-            tracker.finish(SimpleNamespace(error_in_exec=KeyboardInterrupt(), error_before_exec=None,
-                                           execution_count=None, result=None, info=None))
+            tracker.finish(
+                SimpleNamespace(
+                    error_in_exec=KeyboardInterrupt(),
+                    error_before_exec=None,
+                    execution_count=None,
+                    result=None,
+                    info=None,
+                )
+            )
     finally:
         if bar is not None:
             bar.close()
     tracker.last_sweep = sweep_id
-    print(f"nbtrack sweep {sweep_id}: {len(rows)} trials in {time.time() - t0:.1f}s"
-          + (f", best {objective} = {best:.6g}" if best is not None else "")
-          + f"; nbtrack.sweep({sweep_id!r}) lists them")
+    print(
+        f"nbtrack sweep {sweep_id}: {len(rows)} trials in {time.time() - t0:.1f}s"
+        + (f", best {objective} = {best:.6g}" if best is not None else "")
+        + f"; nbtrack.sweep({sweep_id!r}) lists them"
+    )
     return sweep_id
 
 
@@ -295,17 +313,22 @@ def _table_html(sweep_id: str, rows: list[dict], objective: str | None, directio
     head = "".join(f"<th>{escape(h)}</th>" for h in ["trial", "status", *names, *keys])
     body = []
     for r in ordered:
-        cells = [str(r["trial"]), r["status"]] + [format_value(r["values"][k]) for k in names] + \
-            [format_value(r["metrics"][k]) if k in r["metrics"] else "" for k in keys]
+        cells = (
+            [str(r["trial"]), r["status"]]
+            + [format_value(r["values"][k]) for k in names]
+            + [format_value(r["metrics"][k]) if k in r["metrics"] else "" for k in keys]
+        )
         body.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>")
     title = f"nbtrack sweep {escape(sweep_id)}: {len(rows)}/{n} trials"
     if objective:
         title += f", sorted by {escape(objective)} ({'max' if direction == 'maximize' else 'min'})"
     axes = names + ([objective] if objective in keys else [])
     chart = _parallel_svg(rows, names, axes, objective, direction) if rows and len(axes) >= 2 else ""
-    return (f"<div class='nbtrack-sweep'><b>{title}</b>"
-            f"<div style='display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap'>"
-            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{chart}</div></div>")
+    return (
+        f"<div class='nbtrack-sweep'><b>{title}</b>"
+        f"<div style='display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap'>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{chart}</div></div>"
+    )
 
 
 def _parallel_svg(rows, names, axes, objective, direction, width=460, height=220) -> str:
@@ -340,8 +363,10 @@ def _parallel_svg(rows, names, axes, objective, direction, width=460, height=220
 
     objs = [r["metrics"].get(objective) for r in rows] if objective else []
     finite = [v for v in objs if isinstance(v, float) and math.isfinite(v)]
-    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
-             "style='font:11px sans-serif' role='img' aria-label='parallel coordinates'>"]
+    parts = [
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
+        "style='font:11px sans-serif' role='img' aria-label='parallel coordinates'>"
+    ]
     for j, r in enumerate(rows):
         if r["status"] != "finished":
             continue
@@ -358,16 +383,20 @@ def _parallel_svg(rows, names, axes, objective, direction, width=460, height=220
             lo, hi = min(finite), max(finite)
             shade = 0.5 if hi == lo else (objs[j] - lo) / (hi - lo)
             shade = shade if direction == "maximize" else 1 - shade
-        parts.append(f"<polyline fill='none' stroke='rgb(31,119,180)' stroke-opacity='{0.15 + 0.85 * shade:.2f}' "
-                     f"stroke-width='{1 + 2 * shade:.1f}' points='{' '.join(pts)}'/>")
+        parts.append(
+            f"<polyline fill='none' stroke='rgb(31,119,180)' stroke-opacity='{0.15 + 0.85 * shade:.2f}' "
+            f"stroke-width='{1 + 2 * shade:.1f}' points='{' '.join(pts)}'/>"
+        )
     for i, axis in enumerate(axes):
         x = pad + i * span
         kind, a, b = scales[i]
         lo_label = format_value(a) if kind == "num" else a[0]
         hi_label = format_value(b) if kind == "num" else a[-1]
-        parts.append(f"<line x1='{x:.1f}' y1='{top}' x2='{x:.1f}' y2='{height - bottom}' stroke='#888'/>"
-                     f"<text x='{x:.1f}' y='{height - 8}' text-anchor='middle'>{escape(str(axis))}</text>"
-                     f"<text x='{x + 3:.1f}' y='{top - 6}'>{escape(str(hi_label))}</text>"
-                     f"<text x='{x + 3:.1f}' y='{height - bottom + 12}'>{escape(str(lo_label))}</text>")
+        parts.append(
+            f"<line x1='{x:.1f}' y1='{top}' x2='{x:.1f}' y2='{height - bottom}' stroke='#888'/>"
+            f"<text x='{x:.1f}' y='{height - 8}' text-anchor='middle'>{escape(str(axis))}</text>"
+            f"<text x='{x + 3:.1f}' y='{top - 6}'>{escape(str(hi_label))}</text>"
+            f"<text x='{x + 3:.1f}' y='{height - bottom + 12}'>{escape(str(lo_label))}</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)

@@ -130,8 +130,11 @@ def _fingerprint(value: Any) -> str | None:
         sample = value
         if n > SAMPLE_ROWS:
             # Evenly spaced rows, first and last included (appended rows change the hash).
-            rows = np.linspace(0, n - 1, SAMPLE_ROWS).astype(np.int64) if np is not None else \
-                [int(i * (n - 1) / (SAMPLE_ROWS - 1)) for i in range(SAMPLE_ROWS)]
+            rows = (
+                np.linspace(0, n - 1, SAMPLE_ROWS).astype(np.int64)
+                if np is not None
+                else [int(i * (n - 1) / (SAMPLE_ROWS - 1)) for i in range(SAMPLE_ROWS)]
+            )
             sample = value[rows] if isinstance(value, pd.Index) else value.iloc[rows]
         hashed = pd.util.hash_pandas_object(sample, index=not isinstance(value, pd.Index))
         meta = f"{type_name(value)}|{value.shape}|{getattr(value, 'dtypes', getattr(value, 'dtype', ''))}"
@@ -188,5 +191,9 @@ def file_summary(path: str, cwd: str) -> dict | None:
     except OSError:
         return None
     mtime = dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc).isoformat(timespec="seconds")
-    return {"type": "file", "shape": f"{st.st_size} B", "fingerprint": _digest(str(st.st_size).encode(), head, tail),
-            "value": f"{path} ({st.st_size} B, modified {mtime})"}
+    return {
+        "type": "file",
+        "shape": f"{st.st_size} B",
+        "fingerprint": _digest(str(st.st_size).encode(), head, tail),
+        "value": f"{path} ({st.st_size} B, modified {mtime})",
+    }

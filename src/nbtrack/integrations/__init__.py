@@ -26,8 +26,11 @@ def active_run(framework: str):
     run = runmod.current()
     if run is None and not _warned.is_set():
         _warned.set()
-        warnings.warn(f"nbtrack.integrations.{framework}: no tracked run (use it in a %%track cell or "
-                      "inside `with nbtrack.start():`): nothing recorded.", stacklevel=3)
+        warnings.warn(
+            f"nbtrack.integrations.{framework}: no tracked run (use it in a %%track cell or "
+            "inside `with nbtrack.start():`): nothing recorded.",
+            stacklevel=3,
+        )
     return run
 
 
@@ -49,8 +52,11 @@ def scalars(values: dict[str, Any]) -> dict[str, Any]:
     for key, value in values.items():
         if value is None or isinstance(value, (bool, int, float, str)):
             out[str(key)] = value
-        elif isinstance(value, (list, tuple)) and len(value) <= 16 and all(
-                isinstance(v, (bool, int, float, str)) for v in value):
+        elif (
+            isinstance(value, (list, tuple))
+            and len(value) <= 16
+            and all(isinstance(v, (bool, int, float, str)) for v in value)
+        ):
             out[str(key)] = list(value)
         elif (number := as_metric(value)) is not None:
             out[str(key)] = number

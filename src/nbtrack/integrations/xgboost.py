@@ -16,8 +16,14 @@ from . import active_run, numbers, scalars
 
 __all__ = ["callback", "NbtrackCallback"]
 
-_SECTIONS = ("learner_train_param", "learner_model_param", "tree_train_param", "gbtree_train_param",
-             "train_param", "generic_param")
+_SECTIONS = (
+    "learner_train_param",
+    "learner_model_param",
+    "tree_train_param",
+    "gbtree_train_param",
+    "train_param",
+    "generic_param",
+)
 
 
 def _config_params(booster: Any) -> dict[str, Any]:
@@ -73,9 +79,12 @@ class NbtrackCallback(xgb.callback.TrainingCallback):
         run = active_run("xgboost")
         if run is None:
             return False
-        values = {f"{data}.{metric}": history[-1]
-                  for data, metrics in (evals_log or {}).items()
-                  for metric, history in metrics.items() if len(history)}
+        values = {
+            f"{data}.{metric}": history[-1]
+            for data, metrics in (evals_log or {}).items()
+            for metric, history in metrics.items()
+            if len(history)
+        }
         values = {k: (v[0] if isinstance(v, tuple) else v) for k, v in values.items()}  # cv: (mean, std)
         values = numbers(values)
         if values:

@@ -26,10 +26,20 @@ MAX_INLINE_BYTES = 16 * 1024 * 1024  # one image/table/histogram row
 DEFAULT_MAX_FILES_MB = 500  # files of one logged artifact; NBTRACK_ARTIFACT_MAX_MB overrides
 
 _MIME_BY_EXT = {
-    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-    ".svg": "image/svg+xml", ".webp": "image/webp", ".bmp": "image/bmp",
-    ".json": "application/json", ".txt": "text/plain", ".csv": "text/csv", ".html": "text/html",
-    ".yaml": "application/yaml", ".yml": "application/yaml", ".md": "text/markdown",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+    ".bmp": "image/bmp",
+    ".json": "application/json",
+    ".txt": "text/plain",
+    ".csv": "text/csv",
+    ".html": "text/html",
+    ".yaml": "application/yaml",
+    ".yml": "application/yaml",
+    ".md": "text/markdown",
 }
 
 
@@ -38,6 +48,7 @@ def mime_of(path: str | os.PathLike) -> str:
 
 
 # -- PNG ------------------------------------------------------------------------------------------
+
 
 def png_bytes(array: Any) -> bytes:
     """PNG of an image array: HxW (grey), HxWx1/3/4 or CxHxW (C in 1, 3, 4; torch layout);
@@ -67,8 +78,12 @@ def png_bytes(array: Any) -> bytes:
     def chunk(tag: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, color, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, color, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw, 6))
+        + chunk(b"IEND", b"")
+    )
 
 
 def image_bytes(data: Any) -> tuple[str, bytes]:
@@ -95,6 +110,7 @@ def image_bytes(data: Any) -> tuple[str, bytes]:
 
 
 # -- JSON payloads ------------------------------------------------------------------------------
+
 
 def _json_default(value: Any):
     np = sys.modules.get("numpy")
@@ -132,6 +148,7 @@ def histogram(values: Any = None, np_histogram: Any = None, num_bins: int = 64) 
 
 # -- files ----------------------------------------------------------------------------------------
 
+
 def _safe_name(name: str) -> str:
     name = re.sub(r"[^A-Za-z0-9._=+-]+", "_", str(name)).strip("._") or "artifact"
     return name[:120]
@@ -144,16 +161,22 @@ def max_files_bytes() -> int:
         return DEFAULT_MAX_FILES_MB * 1024 * 1024
 
 
-def store_files(store_dir: Path, run_id: str, name: str, entries: Iterable[tuple[str, Path]],
-                kind: str = "artifact", metadata: dict | None = None,
-                description: str | None = None) -> dict:
+def store_files(
+    store_dir: Path,
+    run_id: str,
+    name: str,
+    entries: Iterable[tuple[str, Path]],
+    kind: str = "artifact",
+    metadata: dict | None = None,
+    description: str | None = None,
+) -> dict:
     """Copy ``(relative name, source path)`` files into ``<store>/artifacts/<run_id>/<name>/``
     and return the artifact row (a JSON manifest: files, sizes, sha256, where they are kept).
 
     Above the size cap (``NBTRACK_ARTIFACT_MAX_MB``, default 500 MB per artifact) nothing is
     copied: the manifest records the original paths and sizes, and a warning says so."""
     entries = [(str(rel).replace(os.sep, "/"), Path(src)) for rel, src in entries]
-    for rel, src in entries:
+    for _rel, src in entries:
         if not src.is_file():
             raise FileNotFoundError(f"nbtrack: artifact file {str(src)!r} does not exist")
     total = sum(src.stat().st_size for _, src in entries)
@@ -165,7 +188,9 @@ def store_files(store_dir: Path, run_id: str, name: str, entries: Iterable[tuple
         warnings.warn(
             f"nbtrack: artifact {name!r} is {total / 1e6:.1f} MB, above the {cap / 1e6:.0f} MB cap "
             "(NBTRACK_ARTIFACT_MAX_MB): its files were not copied into the store, only their paths "
-            "and sizes are recorded.", stacklevel=3)
+            "and sizes are recorded.",
+            stacklevel=3,
+        )
     for rel, src in entries:
         item = {"path": rel, "size": src.stat().st_size, "source": str(src.resolve())}
         if copied:
@@ -181,8 +206,15 @@ def store_files(store_dir: Path, run_id: str, name: str, entries: Iterable[tuple
             item["stored"] = str(folder / Path(*parts)).replace(os.sep, "/")
             item["sha256"] = digest.hexdigest()
         files.append(item)
-    manifest = {"name": name, "type": kind, "files": files, "size": total, "copied": copied,
-                "metadata": metadata or {}, "description": description}
+    manifest = {
+        "name": name,
+        "type": kind,
+        "files": files,
+        "size": total,
+        "copied": copied,
+        "metadata": metadata or {},
+        "description": description,
+    }
     data = json_bytes(manifest)
     return {"name": f"{kind}:{name}", "mime": FILES_MIME, "size": len(data), "data": data}
 
@@ -192,6 +224,5 @@ def expand(path: str | os.PathLike, name: str | None = None) -> list[tuple[str, 
     p = Path(path)
     if p.is_dir():
         base = name.rstrip("/") + "/" if name else ""
-        return [(base + str(f.relative_to(p)).replace(os.sep, "/"), f)
-                for f in sorted(p.rglob("*")) if f.is_file()]
+        return [(base + str(f.relative_to(p)).replace(os.sep, "/"), f) for f in sorted(p.rglob("*")) if f.is_file()]
     return [(name or p.name, p)]

@@ -19,7 +19,6 @@ import json
 import os
 import secrets
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,10 +26,15 @@ from typing import Any, Iterable
 
 from ..store import Store, query
 from . import InteropError, Progress, media
-from .select import select_runs  # noqa: F401 (also part of this module's API)
 from .mlflow_store import (
-    STATUS_FROM_MLFLOW, STATUS_TO_MLFLOW, param_text, param_value, tags_from_nbtrack, tags_to_nbtrack,
+    STATUS_FROM_MLFLOW,
+    STATUS_TO_MLFLOW,
+    param_text,
+    param_value,
+    tags_from_nbtrack,
+    tags_to_nbtrack,
 )
+from .select import select_runs  # noqa: F401 (also part of this module's API)
 
 ID_TAG = "nbtrack.run_id"
 MIMES_FILE = "nbtrack/.mimes.json"  # artifact name -> mime of exported nbtrack artifacts
@@ -45,15 +49,17 @@ def _client(uri: str, must_exist: bool):
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "15")
     if uri.startswith("sqlite:///") and must_exist:
-        path = Path(uri[len("sqlite:///"):])
+        path = Path(uri[len("sqlite:///") :])
         if not path.is_file():
             raise InteropError(f"nbtrack: no MLflow database at {path} (from {uri})")
     try:
         client = MlflowClient(tracking_uri=uri)
         client.search_experiments(max_results=1)
     except Exception as exc:
-        raise InteropError(f"nbtrack: cannot reach the MLflow tracking store {uri!r}: "
-                           f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+        raise InteropError(
+            f"nbtrack: cannot reach the MLflow tracking store {uri!r}: "
+            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        ) from None
     return client
 
 
@@ -81,14 +87,16 @@ def _ms(ts: Any) -> int | None:
 
 # -- export -----------------------------------------------------------------------------------
 
+
 def _valid_key(key: str) -> str:
     import re
 
     return re.sub(r"[^\w\-. :/]", "_", key)
 
 
-def export_to_mlflow(store: Store, uri: str, experiment: str | None = None,
-                     filters: Iterable[Any] = (), progress: bool = False) -> dict:
+def export_to_mlflow(
+    store: Store, uri: str, experiment: str | None = None, filters: Iterable[Any] = (), progress: bool = False
+) -> dict:
     """Copy the store's runs (those matching ``filters``) into the MLflow tracking store at
     ``uri``; ``experiment`` puts them all into that MLflow experiment (default: each run's own)."""
     ids = select_runs(store, filters)
@@ -112,8 +120,7 @@ def _export_one(client, store: Store, uri: str, experiment: str | None, exp_ids:
         exp = client.get_experiment_by_name(name)
         exp_ids[name] = exp.experiment_id if exp is not None else client.create_experiment(name)
     exp_id = exp_ids[name]
-    if client.search_runs([exp_id], f"tags.`{ID_TAG}` = '{run_id}'", run_view_type=ViewType.ACTIVE_ONLY,
-                          max_results=1):
+    if client.search_runs([exp_id], f"tags.`{ID_TAG}` = '{run_id}'", run_view_type=ViewType.ACTIVE_ONLY, max_results=1):
         return "skipped"
     source = rec.context.get("mlflow_import") or {}
     if source.get("uri") == uri and _exists(client, source.get("run_id")):
@@ -132,14 +139,17 @@ def _export_one(client, store: Store, uri: str, experiment: str | None, exp_ids:
     metrics = _metrics_of(store, run_id)
     created = None
     try:
-        created = client.create_run(exp_id, start_time=_ms(rec.started_at),
-                                    tags={k: str(v) for k, v in tags.items() if k != "mlflow.runName"},
-                                    run_name=rec.name)
+        created = client.create_run(
+            exp_id,
+            start_time=_ms(rec.started_at),
+            tags={k: str(v) for k, v in tags.items() if k != "mlflow.runName"},
+            run_name=rec.name,
+        )
         rid = created.info.run_id
         for j in range(0, len(params), 90):
-            client.log_batch(rid, params=params[j:j + 90])
+            client.log_batch(rid, params=params[j : j + 90])
         for j in range(0, len(metrics), BATCH):
-            client.log_batch(rid, metrics=[Metric(*m) for m in metrics[j:j + BATCH]])
+            client.log_batch(rid, metrics=[Metric(*m) for m in metrics[j : j + BATCH]])
         _export_artifacts(client, store, rid, run_id, rec.artifacts)
         status = STATUS_TO_MLFLOW.get(rec.status, "RUNNING")
         if status != "RUNNING":
@@ -150,8 +160,9 @@ def _export_one(client, store: Store, uri: str, experiment: str | None, exp_ids:
                 client.delete_run(created.info.run_id)
             except Exception:
                 pass
-        raise InteropError(f"nbtrack: exporting run {run_id} failed, nothing of it was kept: "
-                           f"{type(exc).__name__}: {exc}") from None
+        raise InteropError(
+            f"nbtrack: exporting run {run_id} failed, nothing of it was kept: {type(exc).__name__}: {exc}"
+        ) from None
     return "exported"
 
 
@@ -166,8 +177,10 @@ def _metrics_of(store: Store, run_id: str) -> list[tuple]:
     """(key, value, timestamp ms, step) of every series point, plus final metrics that have no
     series (scalars a tracked cell computed) at their own step and time."""
     points = query.series_frame(store, run_id)
-    out = [(_valid_key(k), float(v), _ms(t), int(round(s)))
-           for k, s, v, t in zip(points["key"], points["step"], points["value"], points["time"])]
+    out = [
+        (_valid_key(k), float(v), _ms(t), int(round(s)))
+        for k, s, v, t in zip(points["key"], points["step"], points["value"], points["time"])
+    ]
     with_series = set(points["key"])
     finals = query.sql(store, "SELECT key, value, step, time FROM metrics WHERE run_id = ?", [run_id])
     for k, v, s, t in finals.itertuples(index=False, name=None):
@@ -188,7 +201,7 @@ def _export_artifacts(client, store: Store, mlflow_run_id: str, run_id: str, art
             if found is None:
                 continue
             mime, data = found
-            rel = name[len("mlflow/"):] if name.startswith("mlflow/") else f"nbtrack/{name}"
+            rel = name[len("mlflow/") :] if name.startswith("mlflow/") else f"nbtrack/{name}"
             if mime == media.FILES_MIME:  # files kept in the store folder
                 manifest = json.loads(data)
                 for f in manifest.get("files", []):
@@ -217,6 +230,7 @@ def _safe_rel(rel: str) -> Path:
 
 # -- import -----------------------------------------------------------------------------------
 
+
 def _imported(store: Store) -> tuple[set[str], set[str]]:
     """(MLflow run ids already imported, nbtrack run ids in the store)."""
     frame = query.sql(store, "SELECT run_id, context FROM runs")
@@ -237,8 +251,7 @@ def _new_id(start_ms: int | None) -> str:
     return _b32(ms, 9) + _b32(secrets.randbits(35), 7)
 
 
-def import_from_mlflow(store: Store, uri: str, experiment: str | None = None,
-                       progress: bool = False) -> dict:
+def import_from_mlflow(store: Store, uri: str, experiment: str | None = None, progress: bool = False) -> dict:
     """Copy the runs of the MLflow tracking store at ``uri`` (or of its ``experiment``) into
     ``store``. Returns counts: imported, skipped (already here), failed."""
     from mlflow.entities import ViewType
@@ -257,8 +270,9 @@ def import_from_mlflow(store: Store, uri: str, experiment: str | None = None,
     for exp in experiments:
         token = None
         while True:
-            page = client.search_runs([exp.experiment_id], run_view_type=ViewType.ACTIVE_ONLY,
-                                      max_results=1000, page_token=token)
+            page = client.search_runs(
+                [exp.experiment_id], run_view_type=ViewType.ACTIVE_ONLY, max_results=1000, page_token=token
+            )
             for run in page:
                 if run.info.run_id in seen or run.data.tags.get(ID_TAG) in ours:
                     skipped += 1
@@ -286,19 +300,41 @@ def _rows_of(client, store: Store, uri: str, experiment: str, run) -> dict[str, 
     tags = dict(data.tags)
     status = STATUS_FROM_MLFLOW.get(info.status, "running" if info.status in ("RUNNING", "SCHEDULED") else "failed")
     started, ended = _utc(info.start_time), _utc(info.end_time)
-    context = {"mlflow_tags": tags,
-               "mlflow_import": {"uri": uri, "run_id": info.run_id, "experiment_id": info.experiment_id,
-                                 "user_id": info.user_id}}
+    context = {
+        "mlflow_tags": tags,
+        "mlflow_import": {
+            "uri": uri,
+            "run_id": info.run_id,
+            "experiment_id": info.experiment_id,
+            "user_id": info.user_id,
+        },
+    }
     rows: dict[str, list] = {"runs": [], "params": [], "series": [], "metrics": [], "artifacts": []}
-    rows["runs"].append({
-        "run_id": run_id, "seq": 1, "name": info.run_name, "experiment": experiment, "notebook": None,
-        "cell_id": None, "execution_count": None, "source": None, "status": status,
-        "started_at": started, "ended_at": ended,
-        "duration_s": (ended - started).total_seconds() if started and ended else None,
-        "tags": tags_to_nbtrack(tags), "host": None, "pid": None,
-        "git_commit": tags.get("mlflow.source.git.commit"), "git_dirty": None,
-        "error_type": None, "error_message": None, "traceback": None, "context": json.dumps(context),
-    })
+    rows["runs"].append(
+        {
+            "run_id": run_id,
+            "seq": 1,
+            "name": info.run_name,
+            "experiment": experiment,
+            "notebook": None,
+            "cell_id": None,
+            "execution_count": None,
+            "source": None,
+            "status": status,
+            "started_at": started,
+            "ended_at": ended,
+            "duration_s": (ended - started).total_seconds() if started and ended else None,
+            "tags": tags_to_nbtrack(tags),
+            "host": None,
+            "pid": None,
+            "git_commit": tags.get("mlflow.source.git.commit"),
+            "git_dirty": None,
+            "error_type": None,
+            "error_message": None,
+            "traceback": None,
+            "context": json.dumps(context),
+        }
+    )
     for key, text in data.params.items():
         kind, num, txt = param_kind(param_value(text))
         rows["params"].append({"run_id": run_id, "key": key, "kind": kind, "num": num, "text": txt})
@@ -306,12 +342,27 @@ def _rows_of(client, store: Store, uri: str, experiment: str, run) -> dict[str, 
     for key in data.metrics:
         history = client.get_metric_history(info.run_id, key)
         for m in history:
-            rows["series"].append({"run_id": run_id, "key": key, "step": float(m.step), "value": float(m.value),
-                                   "time": _utc(m.timestamp)})
+            rows["series"].append(
+                {
+                    "run_id": run_id,
+                    "key": key,
+                    "step": float(m.step),
+                    "value": float(m.value),
+                    "time": _utc(m.timestamp),
+                }
+            )
         if history:  # MLflow's latest: highest step, then latest time
             last = max(history, key=lambda m: (m.step, m.timestamp))
-            rows["metrics"].append({"run_id": run_id, "key": key, "value": float(last.value),
-                                    "step": float(last.step), "time": _utc(last.timestamp), "seq": seq})
+            rows["metrics"].append(
+                {
+                    "run_id": run_id,
+                    "key": key,
+                    "value": float(last.value),
+                    "step": float(last.step),
+                    "time": _utc(last.timestamp),
+                    "seq": seq,
+                }
+            )
     rows["artifacts"] = _import_artifacts(client, store, info.run_id, run_id)
     return rows
 
@@ -344,16 +395,24 @@ def _import_artifacts(client, store: Store, mlflow_run_id: str, run_id: str) -> 
             if rel == MIMES_FILE:
                 continue
             src = local / rel
-            name = rel[len("nbtrack/"):] if rel.startswith("nbtrack/") else f"mlflow/{rel}"
+            name = rel[len("nbtrack/") :] if rel.startswith("nbtrack/") else f"mlflow/{rel}"
             size = src.stat().st_size
             if size <= 2 * 1024 * 1024:
-                rows.append({"run_id": run_id, "name": name, "mime": mimes.get(name) or media.mime_of(src), "size": size,
-                             "data": src.read_bytes()})
+                rows.append(
+                    {
+                        "run_id": run_id,
+                        "name": name,
+                        "mime": mimes.get(name) or media.mime_of(src),
+                        "size": size,
+                        "data": src.read_bytes(),
+                    }
+                )
             else:
                 dest = dest_root / rel
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src, dest)
-                data = media.json_bytes({"files": [{"path": rel, "size": size,
-                                                    "stored": str(dest.relative_to(store.dir))}]})
+                data = media.json_bytes(
+                    {"files": [{"path": rel, "size": size, "stored": str(dest.relative_to(store.dir))}]}
+                )
                 rows.append({"run_id": run_id, "name": name, "mime": media.FILES_MIME, "size": size, "data": data})
     return rows

@@ -31,7 +31,15 @@ from pathlib import Path
 from typing import Any
 
 from mlflow.entities import (
-    Metric, Param, Run, RunData, RunInfo, RunInputs, RunStatus, RunTag, ViewType,
+    Metric,
+    Param,
+    Run,
+    RunData,
+    RunInfo,
+    RunInputs,
+    RunStatus,
+    RunTag,
+    ViewType,
 )
 from mlflow.entities.lifecycle_stage import LifecycleStage
 from mlflow.exceptions import MlflowException
@@ -44,22 +52,41 @@ from mlflow.utils.search_utils import SearchUtils
 
 from ..capture import context
 from ..capture import run as runmod
-from ..store import get_store
-from ..store import query
+from ..store import get_store, query
 from . import media
 
 SCHEME = "nbtrack"
 INLINE_ARTIFACT_BYTES = 2 * 1024 * 1024  # artifact rows carry the bytes up to this size
 
-STATUS_TO_MLFLOW = {"running": "RUNNING", "finished": "FINISHED", "failed": "FAILED",
-                    "interrupted": "KILLED", "crashed": "FAILED"}
+STATUS_TO_MLFLOW = {
+    "running": "RUNNING",
+    "finished": "FINISHED",
+    "failed": "FAILED",
+    "interrupted": "KILLED",
+    "crashed": "FAILED",
+}
 STATUS_FROM_MLFLOW = {"FINISHED": "finished", "FAILED": "failed", "KILLED": "interrupted"}
 
 SUPPORTED = (
-    "create_run", "get_run", "update_run_info", "log_batch", "log_metric", "log_param", "set_tag",
-    "delete_tag", "get_metric_history", "search_runs", "log_inputs", "log_outputs",
-    "record_logged_model", "search_experiments", "get_experiment", "get_experiment_by_name",
-    "create_experiment", "set_experiment_tag", "logged models (create/get/search/finalize)",
+    "create_run",
+    "get_run",
+    "update_run_info",
+    "log_batch",
+    "log_metric",
+    "log_param",
+    "set_tag",
+    "delete_tag",
+    "get_metric_history",
+    "search_runs",
+    "log_inputs",
+    "log_outputs",
+    "record_logged_model",
+    "search_experiments",
+    "get_experiment",
+    "get_experiment_by_name",
+    "create_experiment",
+    "set_experiment_tag",
+    "logged models (create/get/search/finalize)",
 )
 
 _lock = threading.RLock()
@@ -82,7 +109,7 @@ def store_path(uri: str | None) -> str | None:
     """The store folder of ``nbtrack:``, ``nbtrack:/abs``, ``nbtrack:rel`` or ``nbtrack:///abs``."""
     if not uri:
         return None
-    rest = uri[len(SCHEME) + 1:] if uri.startswith(SCHEME + ":") else uri
+    rest = uri[len(SCHEME) + 1 :] if uri.startswith(SCHEME + ":") else uri
     if rest.startswith("//"):
         rest = rest[2:]
     return rest or None
@@ -141,8 +168,9 @@ def _ms(ts: Any) -> int | None:
 
 
 def _notebook() -> str | None:
-    import __main__
     import sys
+
+    import __main__
 
     ip = sys.modules.get("IPython")
     shell = ip.get_ipython() if ip is not None else None
@@ -200,19 +228,27 @@ class NbtrackStore(FileStore):
         finally:
             _syncing.on = False
 
-    def search_experiments(self, view_type=ViewType.ACTIVE_ONLY, max_results=None, filter_string=None,
-                           order_by=None, page_token=None):
+    def search_experiments(
+        self, view_type=ViewType.ACTIVE_ONLY, max_results=None, filter_string=None, order_by=None, page_token=None
+    ):
         self._sync_experiments()
-        kwargs = {"view_type": view_type, "filter_string": filter_string, "order_by": order_by,
-                  "page_token": page_token}
+        kwargs = {
+            "view_type": view_type,
+            "filter_string": filter_string,
+            "order_by": order_by,
+            "page_token": page_token,
+        }
         if max_results is not None:
             kwargs["max_results"] = max_results
         return super().search_experiments(**kwargs)
 
     def get_experiment_by_name(self, experiment_name):
         exp = super().get_experiment_by_name(experiment_name)
-        if exp is None and not getattr(_syncing, "on", False) and \
-                experiment_name in set(query.experiments(self.nb_store)["experiment"]):
+        if (
+            exp is None
+            and not getattr(_syncing, "on", False)
+            and experiment_name in set(query.experiments(self.nb_store)["experiment"])
+        ):
             return self.get_experiment(self._experiment_id(experiment_name))
         return exp
 
@@ -326,15 +362,21 @@ class NbtrackStore(FileStore):
             cond.append("list_contains(?, experiment)")
             args.append(list(experiments))
         where = (" WHERE " + " AND ".join(cond)) if cond else ""
-        base = query.sql(store, "SELECT run_id, name, experiment, notebook, cell_id, status, started_at, "
-                                f"ended_at, tags, context FROM runs{where} ORDER BY run_id DESC", args)
+        base = query.sql(
+            store,
+            "SELECT run_id, name, experiment, notebook, cell_id, status, started_at, "
+            f"ended_at, tags, context FROM runs{where} ORDER BY run_id DESC",
+            args,
+        )
         if not len(base):
             return []
         ids = list(base["run_id"])
-        params = query.sql(store, "SELECT run_id, key, kind, num, text FROM params "
-                                  "WHERE list_contains(?, run_id)", [ids])
-        metrics = query.sql(store, "SELECT run_id, key, value, step, time FROM metrics "
-                                   "WHERE list_contains(?, run_id)", [ids])
+        params = query.sql(
+            store, "SELECT run_id, key, kind, num, text FROM params WHERE list_contains(?, run_id)", [ids]
+        )
+        metrics = query.sql(
+            store, "SELECT run_id, key, value, step, time FROM metrics WHERE list_contains(?, run_id)", [ids]
+        )
         by_run_params: dict[str, dict] = {}
         for rid, key, kind, num, text in params.itertuples(index=False, name=None):
             by_run_params.setdefault(rid, {}).setdefault(key, param_text(query._param_value(kind, num, text)))
@@ -345,15 +387,39 @@ class NbtrackStore(FileStore):
         out = []
         for row in base.itertuples(index=False):
             ctx = json.loads(row.context) if row.context else {}
-            out.append(self._entity(
-                row.run_id, row.name if isinstance(row.name, str) else None, row.experiment, row.notebook,
-                row.cell_id, row.status, _ms(row.started_at), _ms(row.ended_at),
-                list(row.tags) if row.tags is not None else [], ctx.get("mlflow_tags") or {},
-                by_run_params.get(row.run_id, {}), by_run_metrics.get(row.run_id, [])))
+            out.append(
+                self._entity(
+                    row.run_id,
+                    row.name if isinstance(row.name, str) else None,
+                    row.experiment,
+                    row.notebook,
+                    row.cell_id,
+                    row.status,
+                    _ms(row.started_at),
+                    _ms(row.ended_at),
+                    list(row.tags) if row.tags is not None else [],
+                    ctx.get("mlflow_tags") or {},
+                    by_run_params.get(row.run_id, {}),
+                    by_run_metrics.get(row.run_id, []),
+                )
+            )
         return out
 
-    def _entity(self, run_id, name, experiment, notebook, cell_id, status, start_ms, end_ms,
-                nb_tags, mlflow_tags, params: dict, metrics: list) -> Run:
+    def _entity(
+        self,
+        run_id,
+        name,
+        experiment,
+        notebook,
+        cell_id,
+        status,
+        start_ms,
+        end_ms,
+        nb_tags,
+        mlflow_tags,
+        params: dict,
+        metrics: list,
+    ) -> Run:
         tags = tags_from_nbtrack(nb_tags)
         if notebook:
             tags["mlflow.source.name"] = notebook
@@ -364,13 +430,21 @@ class NbtrackStore(FileStore):
         if name:
             tags["mlflow.runName"] = name
         info = RunInfo(
-            run_id=run_id, experiment_id=self._experiment_id(experiment),
-            user_id=tags.get("mlflow.user", ""), status=STATUS_TO_MLFLOW.get(status, "RUNNING"),
-            start_time=start_ms, end_time=end_ms, lifecycle_stage=LifecycleStage.ACTIVE,
-            artifact_uri=artifact_uri_for(self.nb_store.dir, run_id), run_name=name,
+            run_id=run_id,
+            experiment_id=self._experiment_id(experiment),
+            user_id=tags.get("mlflow.user", ""),
+            status=STATUS_TO_MLFLOW.get(status, "RUNNING"),
+            start_time=start_ms,
+            end_time=end_ms,
+            lifecycle_stage=LifecycleStage.ACTIVE,
+            artifact_uri=artifact_uri_for(self.nb_store.dir, run_id),
+            run_name=name,
         )
-        data = RunData(metrics=metrics, params=[Param(k, v) for k, v in params.items()],
-                       tags=[RunTag(k, str(v)) for k, v in tags.items()])
+        data = RunData(
+            metrics=metrics,
+            params=[Param(k, v) for k, v in params.items()],
+            tags=[RunTag(k, str(v)) for k, v in tags.items()],
+        )
         return Run(info, data, RunInputs(dataset_inputs=[]))
 
     def _live_entity(self, nb: "runmod.Run") -> Run:
@@ -383,10 +457,20 @@ class NbtrackStore(FileStore):
         for k, v in nb.metrics.items():
             metrics.setdefault(k, Metric(k, float(v), int((nb.ended or now / 1000) * 1000), 0))
         extra = nb.extra_context
-        return self._entity(nb.run_id, nb.name, nb.experiment, nb.notebook, nb.cell_id, nb.status,
-                            int(nb.started * 1000), int(nb.ended * 1000) if nb.ended else None,
-                            list(nb.tags), extra.get("mlflow_tags") or {},
-                            {k: param_text(v) for k, v in nb.params.items()}, list(metrics.values()))
+        return self._entity(
+            nb.run_id,
+            nb.name,
+            nb.experiment,
+            nb.notebook,
+            nb.cell_id,
+            nb.status,
+            int(nb.started * 1000),
+            int(nb.ended * 1000) if nb.ended else None,
+            list(nb.tags),
+            extra.get("mlflow_tags") or {},
+            {k: param_text(v) for k, v in nb.params.items()},
+            list(metrics.values()),
+        )
 
     def _search_runs(self, experiment_ids, filter_string, run_view_type, max_results, order_by, page_token):
         if run_view_type == ViewType.DELETED_ONLY:
@@ -400,8 +484,10 @@ class NbtrackStore(FileStore):
     def get_metric_history(self, run_id, metric_key, max_results=None, page_token=None):
         self.get_run(run_id)
         points = query.series_frame(self.nb_store, [run_id], [metric_key])
-        history = [Metric(metric_key, float(v), _ms(t) or 0, int(s))
-                   for s, v, t in zip(points["step"], points["value"], points["time"])]
+        history = [
+            Metric(metric_key, float(v), _ms(t) or 0, int(s))
+            for s, v, t in zip(points["step"], points["value"], points["time"])
+        ]
         if not history:  # a final metric with no series (a computed scalar of a tracked cell)
             history = [m for m in self.get_run(run_id).data._metric_objs if m.key == metric_key]
         if max_results is not None:
@@ -442,7 +528,9 @@ class NbtrackStore(FileStore):
                     raise MlflowException(
                         f"Changing param values is not allowed. Param with key='{key}' was already logged "
                         f"with value='{param_text(nb.params[key])}' for run ID='{run_id}'. Attempted logging "
-                        f"new value '{param_text(value)}'.", INVALID_PARAMETER_VALUE)
+                        f"new value '{param_text(value)}'.",
+                        INVALID_PARAMETER_VALUE,
+                    )
             nb.log_params(values, source="mlflow")
         if metrics:
             append = nb._points.append
@@ -461,8 +549,9 @@ class NbtrackStore(FileStore):
                 value = param_value(p.value)
                 if p.key in record.params:
                     if param_text(record.params[p.key]) != param_text(value):
-                        raise MlflowException(f"Changing param values is not allowed (key='{p.key}').",
-                                              INVALID_PARAMETER_VALUE)
+                        raise MlflowException(
+                            f"Changing param values is not allowed (key='{p.key}').", INVALID_PARAMETER_VALUE
+                        )
                     continue
                 kind, num, text = _param_kind(value)
                 rows.append({"run_id": run_id, "key": p.key, "kind": kind, "num": num, "text": text})
@@ -472,16 +561,44 @@ class NbtrackStore(FileStore):
             from ..capture.run import _utc
 
             seq = time.time_ns()
-            w.put("series", [{"run_id": run_id, "key": m.key, "step": float(m.step or 0),
-                              "value": float(m.value), "time": _utc(m.timestamp / 1000)} for m in metrics])
-            w.put("metrics", [{"run_id": run_id, "key": m.key, "value": float(m.value),
-                               "step": float(m.step or 0), "time": _utc(m.timestamp / 1000), "seq": seq + i}
-                              for i, m in enumerate(metrics)])
+            w.put(
+                "series",
+                [
+                    {
+                        "run_id": run_id,
+                        "key": m.key,
+                        "step": float(m.step or 0),
+                        "value": float(m.value),
+                        "time": _utc(m.timestamp / 1000),
+                    }
+                    for m in metrics
+                ],
+            )
+            w.put(
+                "metrics",
+                [
+                    {
+                        "run_id": run_id,
+                        "key": m.key,
+                        "value": float(m.value),
+                        "step": float(m.step or 0),
+                        "time": _utc(m.timestamp / 1000),
+                        "seq": seq + i,
+                    }
+                    for i, m in enumerate(metrics)
+                ],
+            )
         if tags:
             self._rewrite(run_id, tags={t.key: t.value for t in tags})
 
-    def _rewrite(self, run_id: str, name: str | None = None, status: str | None = None,
-                 ended: float | None = None, tags: dict | None = None) -> None:
+    def _rewrite(
+        self,
+        run_id: str,
+        name: str | None = None,
+        status: str | None = None,
+        ended: float | None = None,
+        tags: dict | None = None,
+    ) -> None:
         """A new version of a finished run's row (name, status, tags); see ``interop.rows``."""
         from ..capture.run import _utc
         from .rows import RunningRunError, rewrite_run
@@ -498,8 +615,15 @@ class NbtrackStore(FileStore):
             if tags.get("mlflow.runName"):
                 name = tags["mlflow.runName"]
         try:
-            rewrite_run(self.nb_store, run_id, name=name, status=status,
-                        ended_at=_utc(ended) if ended is not None else None, tags=nb_tags, context_update=ctx)
+            rewrite_run(
+                self.nb_store,
+                run_id,
+                name=name,
+                status=status,
+                ended_at=_utc(ended) if ended is not None else None,
+                tags=nb_tags,
+                context_update=ctx,
+            )
         except RunningRunError as exc:
             raise MlflowException(str(exc), INVALID_PARAMETER_VALUE) from None
 
@@ -507,9 +631,16 @@ class NbtrackStore(FileStore):
         rows = []
         for item in datasets or []:
             ds = item.dataset
-            rows.append({"run_id": run_id, "name": f"mlflow.dataset:{ds.name}",
-                         "type": f"mlflow.dataset/{ds.source_type}", "shape": _shape(ds.profile),
-                         "fingerprint": ds.digest, "value": str(ds.source)[:2000]})
+            rows.append(
+                {
+                    "run_id": run_id,
+                    "name": f"mlflow.dataset:{ds.name}",
+                    "type": f"mlflow.dataset/{ds.source_type}",
+                    "shape": _shape(ds.profile),
+                    "fingerprint": ds.digest,
+                    "value": str(ds.source)[:2000],
+                }
+            )
         if rows:
             self.nb_store.writer.put("inputs", rows)
 
@@ -517,8 +648,15 @@ class NbtrackStore(FileStore):
         rows = []
         for out in models or []:
             data = media.json_bytes({"model_id": out.model_id, "step": out.step})
-            rows.append({"run_id": run_id, "name": f"mlflow-model:{out.model_id}",
-                         "mime": "application/vnd.nbtrack.mlflow-model+json", "size": len(data), "data": data})
+            rows.append(
+                {
+                    "run_id": run_id,
+                    "name": f"mlflow-model:{out.model_id}",
+                    "mime": "application/vnd.nbtrack.mlflow-model+json",
+                    "size": len(data),
+                    "data": data,
+                }
+            )
         if rows:
             self.nb_store.writer.put("artifacts", rows)
 
@@ -527,7 +665,6 @@ class NbtrackStore(FileStore):
         history = json.loads(run.data.tags.get("mlflow.log-model.history", "[]"))
         history.append(mlflow_model.get_tags_dict())
         self.set_tag(run_id, RunTag("mlflow.log-model.history", json.dumps(history)))
-
 
 
 def _shape(profile: Any) -> str | None:
@@ -547,8 +684,7 @@ def _param_kind(value: Any):
 
 
 def _unsupported(call: str) -> NotImplementedError:
-    return NotImplementedError(
-        f"nbtrack's MLflow store: {call} is not supported. Supported: {', '.join(SUPPORTED)}.")
+    return NotImplementedError(f"nbtrack's MLflow store: {call} is not supported. Supported: {', '.join(SUPPORTED)}.")
 
 
 class NbtrackArtifactRepository(LocalArtifactRepository):
@@ -589,12 +725,21 @@ class NbtrackArtifactRepository(LocalArtifactRepository):
         for rel, path in entries:
             size = path.stat().st_size
             if size <= INLINE_ARTIFACT_BYTES:
-                rows.append({"run_id": run_id, "name": f"mlflow/{rel}", "mime": media.mime_of(path),
-                             "size": size, "data": path.read_bytes()})
+                rows.append(
+                    {
+                        "run_id": run_id,
+                        "name": f"mlflow/{rel}",
+                        "mime": media.mime_of(path),
+                        "size": size,
+                        "data": path.read_bytes(),
+                    }
+                )
             else:
-                data = media.json_bytes({"files": [{"path": rel, "size": size,
-                                                    "stored": str(path.relative_to(store_dir))}]})
-                rows.append({"run_id": run_id, "name": f"mlflow/{rel}", "mime": media.FILES_MIME,
-                             "size": size, "data": data})
+                data = media.json_bytes(
+                    {"files": [{"path": rel, "size": size, "stored": str(path.relative_to(store_dir))}]}
+                )
+                rows.append(
+                    {"run_id": run_id, "name": f"mlflow/{rel}", "mime": media.FILES_MIME, "size": size, "data": data}
+                )
         if rows:
             get_store(store_dir).writer.put("artifacts", rows)

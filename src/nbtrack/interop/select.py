@@ -12,6 +12,7 @@ def select_runs(store: Store, filters: Iterable[Any] = ()) -> list[str]:
     read model's query (``runs_view.read``), as in the table, the sidebar and ``runs()``."""
     from ..store.runs_view import RunSpec, read
 
-    res = read(store, RunSpec(filters=list(filters or []) or None, sort="run_id"), lead=["run_id"],
-               wide=False, flags=False)
+    res = read(
+        store, RunSpec(filters=list(filters or []) or None, sort="run_id"), lead=["run_id"], wide=False, flags=False
+    )
     return res.table.column("run_id").to_pylist()

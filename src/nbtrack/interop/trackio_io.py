@@ -27,8 +27,10 @@ from typing import Any
 from ..store import Store, query
 from . import InteropError, Progress
 
-REQUIRED = {"configs": {"run_id", "run_name", "config"},
-            "metrics": {"run_id", "timestamp", "run_name", "step", "metrics"}}
+REQUIRED = {
+    "configs": {"run_id", "run_name", "config"},
+    "metrics": {"run_id", "timestamp", "run_name", "step", "metrics"},
+}
 
 
 def _databases(path: str | Path) -> list[Path]:
@@ -51,13 +53,16 @@ def _open(db: Path) -> sqlite3.Connection:
         raise InteropError(f"nbtrack: {db} is not a trackio database ({exc})") from None
     for table, cols in REQUIRED.items():
         if table not in tables:
-            raise InteropError(f"nbtrack: {db} has an unknown trackio schema: no table {table!r} "
-                               f"(known: trackio 0.4x databases with tables configs and metrics)")
+            raise InteropError(
+                f"nbtrack: {db} has an unknown trackio schema: no table {table!r} "
+                f"(known: trackio 0.4x databases with tables configs and metrics)"
+            )
         have = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
         missing = cols - have
         if missing:
-            raise InteropError(f"nbtrack: {db} has an unknown trackio schema: table {table!r} lacks "
-                               f"{', '.join(sorted(missing))}")
+            raise InteropError(
+                f"nbtrack: {db} has an unknown trackio schema: table {table!r} lacks {', '.join(sorted(missing))}"
+            )
     return con
 
 
@@ -109,19 +114,25 @@ def import_from_trackio(store: Store, path: str | Path, progress: bool = False) 
     for db, con in cons:
         project = db.stem
         try:
-            configs = {rid: (name, cfg) for rid, name, cfg in
-                       con.execute("SELECT run_id, run_name, config FROM configs")}
-            run_ids = [r[0] for r in con.execute(
-                "SELECT run_id FROM (SELECT run_id, min(id) AS first FROM metrics GROUP BY run_id "
-                "UNION ALL SELECT run_id, id FROM configs) GROUP BY run_id ORDER BY min(first)")]
+            configs = {
+                rid: (name, cfg) for rid, name, cfg in con.execute("SELECT run_id, run_name, config FROM configs")
+            }
+            run_ids = [
+                r[0]
+                for r in con.execute(
+                    "SELECT run_id FROM (SELECT run_id, min(id) AS first FROM metrics GROUP BY run_id "
+                    "UNION ALL SELECT run_id, id FROM configs) GROUP BY run_id ORDER BY min(first)"
+                )
+            ]
             for rid in run_ids:
                 if (project, rid) in seen:
                     skipped += 1
                     continue
                 name, raw_cfg = configs.get(rid, (None, None))
                 cfg = json.loads(raw_cfg) if raw_cfg else {}
-                points = con.execute("SELECT timestamp, run_name, step, metrics FROM metrics "
-                                     "WHERE run_id = ? ORDER BY id", [rid]).fetchall()
+                points = con.execute(
+                    "SELECT timestamp, run_name, step, metrics FROM metrics WHERE run_id = ? ORDER BY id", [rid]
+                ).fetchall()
                 name = name or (points[0][1] if points else None)
                 series, last = [], {}
                 for ts, _name, step, payload in points:
@@ -139,25 +150,53 @@ def import_from_trackio(store: Store, path: str | Path, progress: bool = False) 
                 started = _time(created) if created else (series[0][3] if series else dt.datetime.utcnow())
                 ended = max((p[3] for p in series), default=started)
                 run_id = _new_id(started)
-                params = {k: v for k, v in _flat({k: v for k, v in cfg.items() if not k.startswith("_")}).items()}
+                params = dict(_flat({k: v for k, v in cfg.items() if not k.startswith("_")}))
                 if cfg.get("_Group") is not None:
                     params["trackio.group"] = cfg["_Group"]
-                context = {"trackio_import": {"path": str(db.resolve()), "project": project, "run_id": rid,
-                                              "username": cfg.get("_Username")}}
+                context = {
+                    "trackio_import": {
+                        "path": str(db.resolve()),
+                        "project": project,
+                        "run_id": rid,
+                        "username": cfg.get("_Username"),
+                    }
+                }
                 seq = time.time_ns()
                 rows = {
-                    "runs": [{"run_id": run_id, "seq": 1, "name": name, "experiment": project, "notebook": None,
-                              "cell_id": None, "execution_count": None, "source": None, "status": "finished",
-                              "started_at": started, "ended_at": ended,
-                              "duration_s": (ended - started).total_seconds(), "tags": [], "host": None,
-                              "pid": None, "git_commit": None, "git_dirty": None, "error_type": None,
-                              "error_message": None, "traceback": None, "context": json.dumps(context)}],
-                    "params": [dict(zip(("kind", "num", "text"), param_kind(v)), run_id=run_id, key=k)
-                               for k, v in params.items()],
-                    "series": [{"run_id": run_id, "key": k, "step": s, "value": v, "time": t}
-                               for k, s, v, t in series],
-                    "metrics": [{"run_id": run_id, "key": k, "value": v, "step": s, "time": t, "seq": seq}
-                                for k, (s, v, t) in last.items()],
+                    "runs": [
+                        {
+                            "run_id": run_id,
+                            "seq": 1,
+                            "name": name,
+                            "experiment": project,
+                            "notebook": None,
+                            "cell_id": None,
+                            "execution_count": None,
+                            "source": None,
+                            "status": "finished",
+                            "started_at": started,
+                            "ended_at": ended,
+                            "duration_s": (ended - started).total_seconds(),
+                            "tags": [],
+                            "host": None,
+                            "pid": None,
+                            "git_commit": None,
+                            "git_dirty": None,
+                            "error_type": None,
+                            "error_message": None,
+                            "traceback": None,
+                            "context": json.dumps(context),
+                        }
+                    ],
+                    "params": [
+                        dict(zip(("kind", "num", "text"), param_kind(v)), run_id=run_id, key=k)
+                        for k, v in params.items()
+                    ],
+                    "series": [{"run_id": run_id, "key": k, "step": s, "value": v, "time": t} for k, s, v, t in series],
+                    "metrics": [
+                        {"run_id": run_id, "key": k, "value": v, "step": s, "time": t, "seq": seq}
+                        for k, (s, v, t) in last.items()
+                    ],
                 }
                 for table, table_rows in rows.items():
                     if table_rows:

@@ -37,20 +37,77 @@ from ..store import get_store
 from . import media
 
 __all__ = [
-    "init", "log", "finish", "config", "summary", "run", "define_metric", "log_artifact", "save",
-    "Table", "Image", "Histogram", "Artifact", "login", "Settings", "watch", "alert", "Error",
+    "init",
+    "log",
+    "finish",
+    "config",
+    "summary",
+    "run",
+    "define_metric",
+    "log_artifact",
+    "save",
+    "Table",
+    "Image",
+    "Histogram",
+    "Artifact",
+    "login",
+    "Settings",
+    "watch",
+    "alert",
+    "Error",
 ]
 
 SUPPORTED = (
-    "init", "log", "finish", "config", "summary", "run", "define_metric", "log_artifact", "save",
-    "Table", "Image", "Histogram", "Artifact", "login", "Settings", "watch", "alert", "log_code",
+    "init",
+    "log",
+    "finish",
+    "config",
+    "summary",
+    "run",
+    "define_metric",
+    "log_artifact",
+    "save",
+    "Table",
+    "Image",
+    "Histogram",
+    "Artifact",
+    "login",
+    "Settings",
+    "watch",
+    "alert",
+    "log_code",
     "Error",
 )
 RUN_SUPPORTED = (
-    "log", "finish", "config", "summary", "define_metric", "log_artifact", "save", "watch", "alert",
-    "log_code", "name", "id", "url", "path", "project", "entity", "tags", "notes", "group",
-    "job_type", "dir", "mode", "step", "start_time", "resumed", "offline", "disabled",
-    "nbtrack_run", "mark_preempting",
+    "log",
+    "finish",
+    "config",
+    "summary",
+    "define_metric",
+    "log_artifact",
+    "save",
+    "watch",
+    "alert",
+    "log_code",
+    "name",
+    "id",
+    "url",
+    "path",
+    "project",
+    "entity",
+    "tags",
+    "notes",
+    "group",
+    "job_type",
+    "dir",
+    "mode",
+    "step",
+    "start_time",
+    "resumed",
+    "offline",
+    "disabled",
+    "nbtrack_run",
+    "mark_preempting",
 )
 
 _time = time.time
@@ -79,17 +136,22 @@ def _say_once(what: str, message: str) -> None:
 
 
 def _noop_note(call: str) -> None:
-    _say_once(call, f"nbtrack.wandb: {call}() does nothing here (runs are recorded locally by nbtrack); "
-                    "it is accepted so existing code runs unchanged.")
+    _say_once(
+        call,
+        f"nbtrack.wandb: {call}() does nothing here (runs are recorded locally by nbtrack); "
+        "it is accepted so existing code runs unchanged.",
+    )
 
 
 def _unsupported(what: str, supported: Iterable[str]) -> UnsupportedCall:
     return UnsupportedCall(
         f"nbtrack.wandb: {what} is not supported. Supported: {', '.join(sorted(supported))}. "
-        "See README 'Already logging with W&B or MLflow?'.")
+        "See README 'Already logging with W&B or MLflow?'."
+    )
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
 
 def flatten(data: Mapping, prefix: str = "") -> dict[str, Any]:
     """Nested dicts to dotted keys: {"optim": {"lr": 0.1}} -> {"optim.lr": 0.1}."""
@@ -122,8 +184,9 @@ def _as_config_dict(value: Any) -> dict:
         return dataclasses.asdict(value)
     if hasattr(value, "__dict__"):  # argparse.Namespace, SimpleNamespace, absl-like objects
         return {k: v for k, v in vars(value).items() if not k.startswith("_")}
-    raise TypeError(f"nbtrack.wandb: config must be a dict, argparse.Namespace, dataclass or YAML "
-                    f"path, got {type(value).__name__}")
+    raise TypeError(
+        f"nbtrack.wandb: config must be a dict, argparse.Namespace, dataclass or YAML path, got {type(value).__name__}"
+    )
 
 
 def _number(value: Any) -> float | None:
@@ -135,6 +198,7 @@ def _number(value: Any) -> float | None:
 
 
 # -- config and summary -------------------------------------------------------------------------
+
 
 class Config:
     """``run.config``: attribute and item access, ``update``, ``setdefaults``, ``as_dict``.
@@ -150,10 +214,14 @@ class Config:
         for key, value in flatten(values).items():
             if key in known and not _same(known[key], value):
                 if not allow_val_change:
-                    _say_once(f"config-change:{key}", (
-                        f"nbtrack.wandb: config[{key!r}] changed from {safe_repr(known[key], 60)} "
-                        f"to {safe_repr(value, 60)}; the run keeps the first value (parameters are "
-                        "recorded once per run)."))
+                    _say_once(
+                        f"config-change:{key}",
+                        (
+                            f"nbtrack.wandb: config[{key!r}] changed from {safe_repr(known[key], 60)} "
+                            f"to {safe_repr(value, 60)}; the run keeps the first value (parameters are "
+                            "recorded once per run)."
+                        ),
+                    )
         for key, value in values.items():
             items[str(key)] = value
         owner = self._owner
@@ -286,6 +354,7 @@ class Summary:
 
 # -- media --------------------------------------------------------------------------------------
 
+
 class _Media:
     """Something ``log`` stores as an artifact row instead of a series point."""
 
@@ -301,17 +370,27 @@ class Image(_Media):
     """``wandb.Image(data, caption=None, mode=None)``: an array (HxW, HxWxC, CxHxW), a PIL image,
     a matplotlib figure or an image file path. Stored as a PNG artifact ``<key>/step-<n>.png``."""
 
-    def __init__(self, data_or_path: Any, mode: str | None = None, caption: str | None = None,
-                 grouping: int | None = None, classes: Any = None, boxes: Any = None,
-                 masks: Any = None, file_type: str | None = None, normalize: bool = True):
+    def __init__(
+        self,
+        data_or_path: Any,
+        mode: str | None = None,
+        caption: str | None = None,
+        grouping: int | None = None,
+        classes: Any = None,
+        boxes: Any = None,
+        masks: Any = None,
+        file_type: str | None = None,
+        normalize: bool = True,
+    ):
         self.caption = caption
         self.mime, self.data = media.image_bytes(data_or_path)
         if boxes is not None or masks is not None:
             _say_once("image-overlays", "nbtrack.wandb: Image boxes/masks are not stored; the image is.")
 
     def _rows(self, key: str, step: Any) -> list[dict]:
-        ext = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif",
-               "image/svg+xml": "svg"}.get(self.mime, "bin")
+        ext = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/svg+xml": "svg"}.get(
+            self.mime, "bin"
+        )
         name = f"{key}/step-{_step_text(step)}"
         rows = [{"name": f"{name}.{ext}", "mime": self.mime, "size": len(self.data), "data": self.data}]
         if self.caption is not None:
@@ -333,8 +412,14 @@ class Histogram(_Media):
 
     def _rows(self, key: str, step: Any) -> list[dict]:
         data = media.json_bytes({"bins": self.bins, "counts": self.histogram, "key": key, "step": step})
-        return [{"name": f"{key}/step-{_step_text(step)}.histogram.json", "mime": media.HISTOGRAM_MIME,
-                 "size": len(data), "data": data}]
+        return [
+            {
+                "name": f"{key}/step-{_step_text(step)}.histogram.json",
+                "mime": media.HISTOGRAM_MIME,
+                "size": len(data),
+                "data": data,
+            }
+        ]
 
 
 class Table(_Media):
@@ -342,9 +427,16 @@ class Table(_Media):
     ``get_column``, ``get_dataframe``. Stored as a JSON artifact ``<key>/step-<n>.table.json``
     (``{"columns": [...], "data": [[...], ...]}``); media in cells are kept as their repr."""
 
-    def __init__(self, columns: list | None = None, data: list | None = None, rows: list | None = None,
-                 dataframe: Any = None, dtype: Any = None, optional: Any = True,
-                 allow_mixed_types: bool = False):
+    def __init__(
+        self,
+        columns: list | None = None,
+        data: list | None = None,
+        rows: list | None = None,
+        dataframe: Any = None,
+        dtype: Any = None,
+        optional: Any = True,
+        allow_mixed_types: bool = False,
+    ):
         if dataframe is not None:
             self.columns = [str(c) for c in dataframe.columns]
             self.data = dataframe.values.tolist()
@@ -356,8 +448,7 @@ class Table(_Media):
             self.columns = list(columns)
         for i, row in enumerate(self.data):
             if len(row) != len(self.columns):
-                raise ValueError(f"nbtrack.wandb.Table: row {i} has {len(row)} values for "
-                                 f"{len(self.columns)} columns")
+                raise ValueError(f"nbtrack.wandb.Table: row {i} has {len(row)} values for {len(self.columns)} columns")
 
     def add_data(self, *values: Any) -> None:
         if len(values) != len(self.columns):
@@ -390,8 +481,14 @@ class Table(_Media):
     def _rows(self, key: str, step: Any) -> list[dict]:
         cells = [[repr(v) if isinstance(v, _Media) else v for v in row] for row in self.data]
         data = media.json_bytes({"columns": self.columns, "data": cells})
-        return [{"name": f"{key}/step-{_step_text(step)}.table.json", "mime": media.TABLE_MIME,
-                 "size": len(data), "data": data}]
+        return [
+            {
+                "name": f"{key}/step-{_step_text(step)}.table.json",
+                "mime": media.TABLE_MIME,
+                "size": len(data),
+                "data": data,
+            }
+        ]
 
     def __repr__(self) -> str:
         return f"<nbtrack.wandb.Table {len(self.data)} rows x {len(self.columns)} columns>"
@@ -402,8 +499,15 @@ class Artifact:
     ``add_dir``, ``new_file``; ``run.log_artifact(artifact)`` copies the files into the store
     folder (``<store>/artifacts/<run_id>/<name>/``, capped by ``NBTRACK_ARTIFACT_MAX_MB``)."""
 
-    def __init__(self, name: str, type: str, description: str | None = None,
-                 metadata: dict | None = None, incremental: bool = False, use_as: str | None = None):
+    def __init__(
+        self,
+        name: str,
+        type: str,
+        description: str | None = None,
+        metadata: dict | None = None,
+        incremental: bool = False,
+        use_as: str | None = None,
+    ):
         self.name, self.type, self.description = str(name), str(type), description
         self.metadata = dict(metadata or {})
         self._entries: list[tuple[str, Path]] = []
@@ -428,8 +532,11 @@ class Artifact:
         path = folder / Path(name).name
         self._tmp.append(folder)
         self._entries.append((name, path))
-        return open(path, mode.replace("x", "w") if "b" in mode else mode.replace("x", "w"),
-                    encoding=None if "b" in mode else (encoding or "utf-8"))
+        return open(
+            path,
+            mode.replace("x", "w") if "b" in mode else mode.replace("x", "w"),
+            encoding=None if "b" in mode else (encoding or "utf-8"),
+        )
 
     def add_reference(self, *args: Any, **kwargs: Any):
         raise _unsupported("Artifact.add_reference", ("add_file", "add_dir", "new_file"))
@@ -453,9 +560,19 @@ def _set_current() -> None:
 class Run:
     """What ``wandb.init`` returns (``wandb.run``). ``run.nbtrack_run`` is the nbtrack ``Run``."""
 
-    def __init__(self, nb: "runmod.Run | None", attached: bool, project: str | None, mode: str,
-                 notes: str | None = None, group: str | None = None, job_type: str | None = None,
-                 dir: str | None = None, resumed: bool = False, start_step: int = 0):
+    def __init__(
+        self,
+        nb: "runmod.Run | None",
+        attached: bool,
+        project: str | None,
+        mode: str,
+        notes: str | None = None,
+        group: str | None = None,
+        job_type: str | None = None,
+        dir: str | None = None,
+        resumed: bool = False,
+        start_step: int = 0,
+    ):
         self._nb = nb
         self._attached = attached
         self._project = project
@@ -568,8 +685,9 @@ class Run:
 
     # -- logging ------------------------------------------------------------------------------
 
-    def log(self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None,
-            sync: bool | None = None) -> None:
+    def log(
+        self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None, sync: bool | None = None
+    ) -> None:
         """Numbers become series points at the run's step (W&B's rules: each call is a step
         unless ``commit=False``; an explicit ``step`` commits when the step moves on; a step
         lower than the current one is ignored with a warning). Images, tables and histograms
@@ -595,8 +713,10 @@ class Run:
                 raise Error("nbtrack.wandb: this run has finished; call wandb.init() to start another.")
             return  # mode="disabled"
         if self._closed:
-            raise Error("nbtrack.wandb: this run has finished (wandb.finish(), or the %%track cell that "
-                        "ran it ended); call wandb.init() to start another.")
+            raise Error(
+                "nbtrack.wandb: this run has finished (wandb.finish(), or the %%track cell that "
+                "ran it ended); call wandb.init() to start another."
+            )
         if not isinstance(data, Mapping):
             raise TypeError(f"nbtrack.wandb.log expects a dict, got {type(data).__name__}")
         if step is not None:
@@ -605,10 +725,14 @@ class Run:
                 raise TypeError(f"nbtrack.wandb.log: step must be a number, got {safe_repr(step, 40)}")
             step = int(number) if float(number).is_integer() else number
             if step < self._step:
-                _say_once(f"step-back:{id(self)}", (
-                    f"nbtrack.wandb.log: step {step} is lower than the run's current step {self._step}: "
-                    "those values are ignored (as W&B does). Use define_metric(step_metric=...) for "
-                    "a custom x axis."))
+                _say_once(
+                    f"step-back:{id(self)}",
+                    (
+                        f"nbtrack.wandb.log: step {step} is lower than the run's current step {self._step}: "
+                        "those values are ignored (as W&B does). Use define_metric(step_metric=...) for "
+                        "a custom x axis."
+                    ),
+                )
                 return
             if step > self._step:
                 self._commit()
@@ -653,9 +777,13 @@ class Run:
                     for row in item._rows(f"{key}/{i}", s):
                         rows.append(row)
             else:
-                _say_once(f"log-type:{key}", (
-                    f"nbtrack.wandb.log: {key!r} is a {type(value).__name__}; nbtrack records numbers "
-                    "(as series) and Image/Table/Histogram (as artifacts): this value was not stored."))
+                _say_once(
+                    f"log-type:{key}",
+                    (
+                        f"nbtrack.wandb.log: {key!r} is a {type(value).__name__}; nbtrack records numbers "
+                        "(as series) and Image/Table/Histogram (as artifacts): this value was not stored."
+                    ),
+                )
         if rows:
             self._nb.add_artifacts(rows)
 
@@ -666,9 +794,16 @@ class Run:
                 return value
         return None
 
-    def define_metric(self, name: str, step_metric: str | None = None, step_sync: bool | None = None,
-                      hidden: bool | None = None, summary: str | None = None, goal: str | None = None,
-                      overwrite: bool | None = None) -> None:
+    def define_metric(
+        self,
+        name: str,
+        step_metric: str | None = None,
+        step_sync: bool | None = None,
+        hidden: bool | None = None,
+        summary: str | None = None,
+        goal: str | None = None,
+        overwrite: bool | None = None,
+    ) -> None:
         """``step_metric``: the series of ``name`` (a key or a ``"val/*"`` glob) use that
         metric's value in the same ``log`` call as their step. ``summary``: ``min``, ``max``,
         ``mean``, ``first``, ``last``, ``best`` (with ``goal="minimize"|"maximize"``), comma
@@ -681,8 +816,10 @@ class Run:
             aggs = tuple(a.strip() for a in str(summary).split(",") if a.strip())
             bad = [a for a in aggs if a not in ("min", "max", "mean", "first", "last", "best", "none", "copy")]
             if bad:
-                raise ValueError(f"nbtrack.wandb.define_metric: unknown summary {bad[0]!r}; use min, max, "
-                                 "mean, first, last, best or none")
+                raise ValueError(
+                    f"nbtrack.wandb.define_metric: unknown summary {bad[0]!r}; use min, max, "
+                    "mean, first, last, best or none"
+                )
             if goal is not None and goal not in ("minimize", "maximize"):
                 raise ValueError(f"nbtrack.wandb.define_metric: goal must be 'minimize' or 'maximize', got {goal!r}")
             self._summaries.append((str(name), aggs, goal))
@@ -694,8 +831,15 @@ class Run:
             return
         a = self._agg.get(key)
         if a is None:
-            self._agg[key] = a = {"rule": rule, "min": value, "max": value, "sum": 0.0, "n": 0,
-                                  "first": value, "last": value}
+            self._agg[key] = a = {
+                "rule": rule,
+                "min": value,
+                "max": value,
+                "sum": 0.0,
+                "n": 0,
+                "first": value,
+                "last": value,
+            }
         a["min"] = min(a["min"], value)
         a["max"] = max(a["max"], value)
         a["sum"] += value
@@ -720,9 +864,13 @@ class Run:
             return
         number = _number(value)
         if number is None:
-            _say_once(f"summary-type:{key}", (
-                f"nbtrack.wandb: summary[{key!r}] is a {type(value).__name__}; nbtrack stores numbers as "
-                "final metrics: kept in run.summary, not stored."))
+            _say_once(
+                f"summary-type:{key}",
+                (
+                    f"nbtrack.wandb: summary[{key!r}] is a {type(value).__name__}; nbtrack stores numbers as "
+                    "final metrics: kept in run.summary, not stored."
+                ),
+            )
             return
         self._nb.log_metrics({key: number})
 
@@ -732,8 +880,14 @@ class Run:
 
     # -- files ----------------------------------------------------------------------------------
 
-    def log_artifact(self, artifact_or_path: Any, name: str | None = None, type: str | None = None,
-                     aliases: list | None = None, tags: list | None = None) -> Any:
+    def log_artifact(
+        self,
+        artifact_or_path: Any,
+        name: str | None = None,
+        type: str | None = None,
+        aliases: list | None = None,
+        tags: list | None = None,
+    ) -> Any:
         """Store an ``Artifact`` (or a file/folder path) with the run: files copied into the
         store folder, one ``artifact:<name>`` row listing them (sizes, sha256)."""
         if isinstance(artifact_or_path, Artifact):
@@ -747,8 +901,15 @@ class Run:
                 art.add_file(str(path))
         if self._nb is None or self._closed:
             return art
-        row = media.store_files(self._nb.store.dir, self._nb.run_id, art.name, art._entries,
-                                kind=art.type, metadata=art.metadata, description=art.description)
+        row = media.store_files(
+            self._nb.store.dir,
+            self._nb.run_id,
+            art.name,
+            art._entries,
+            kind=art.type,
+            metadata=art.metadata,
+            description=art.description,
+        )
         self._nb.add_artifacts([row])
         return art
 
@@ -818,9 +979,13 @@ class Run:
         nb = self._nb
         if self._attached:
             if exit_code:
-                _say_once("attached-exit-code", (
-                    "nbtrack.wandb.finish(exit_code=...) inside a %%track cell: the cell's run ends "
-                    "with the cell (failed only if the cell raises)."))
+                _say_once(
+                    "attached-exit-code",
+                    (
+                        "nbtrack.wandb.finish(exit_code=...) inside a %%track cell: the cell's run ends "
+                        "with the cell (failed only if the cell raises)."
+                    ),
+                )
             self._close()
             return
         self._close()
@@ -866,16 +1031,33 @@ _REINIT = ("finish_previous", "return_previous", "create_new", "default")
 _MODES = ("online", "offline", "disabled", "shared", "dryrun", "run")
 
 
-def init(project: str | None = None, entity: str | None = None, name: str | None = None,
-         config: Any = None, tags: Iterable[str] | None = None, notes: str | None = None,
-         group: str | None = None, job_type: str | None = None, reinit: Any = None,
-         mode: str | None = None, dir: str | None = None, id: str | None = None,
-         resume: Any = None, settings: Any = None, save_code: bool | None = None,
-         anonymous: str | None = None, config_exclude_keys: list | None = None,
-         config_include_keys: list | None = None, allow_val_change: bool | None = None,
-         force: bool | None = None, sync_tensorboard: bool | None = None,
-         monitor_gym: bool | None = None, tensorboard: bool | None = None,
-         resume_from: str | None = None, fork_from: str | None = None) -> Run:
+def init(
+    project: str | None = None,
+    entity: str | None = None,
+    name: str | None = None,
+    config: Any = None,
+    tags: Iterable[str] | None = None,
+    notes: str | None = None,
+    group: str | None = None,
+    job_type: str | None = None,
+    reinit: Any = None,
+    mode: str | None = None,
+    dir: str | None = None,
+    id: str | None = None,
+    resume: Any = None,
+    settings: Any = None,
+    save_code: bool | None = None,
+    anonymous: str | None = None,
+    config_exclude_keys: list | None = None,
+    config_include_keys: list | None = None,
+    allow_val_change: bool | None = None,
+    force: bool | None = None,
+    sync_tensorboard: bool | None = None,
+    monitor_gym: bool | None = None,
+    tensorboard: bool | None = None,
+    resume_from: str | None = None,
+    fork_from: str | None = None,
+) -> Run:
     """Start (or attach to) a run; see the module docstring. ``project`` -> experiment,
     ``name``/``tags`` -> the run's name and tags, ``group``/``job_type``/``notes``/``id`` ->
     params ``wandb.group``, ``wandb.job_type``, ``wandb.notes``, ``wandb.id``. ``resume``
@@ -940,13 +1122,16 @@ def init(project: str | None = None, entity: str | None = None, name: str | None
             else:  # create_new: a second own run
                 current = None
         if current is not None and current not in ours:
-            attached = Run(current, attached=True, project=project, mode=mode, notes=notes,
-                           group=group, job_type=job_type, dir=dir)
+            attached = Run(
+                current, attached=True, project=project, mode=mode, notes=notes, group=group, job_type=job_type, dir=dir
+            )
             if project and current.experiment == context.experiment_default(current.notebook):
                 current.experiment = str(project)  # %%track -e / nbtrack.start(experiment=) win
             if resume:
-                _say_once("resume-attached", "nbtrack.wandb.init(resume=...) inside a tracked cell: "
-                                             "the cell's own run is used.")
+                _say_once(
+                    "resume-attached",
+                    "nbtrack.wandb.init(resume=...) inside a tracked cell: the cell's own run is used.",
+                )
             _apply(attached, values, name, tags, notes, group, job_type, id_=id, tags_extend=True)
             _runs.append(attached)
             _set_current()
@@ -963,8 +1148,11 @@ def _apply(r: Run, values: dict, name, tags, notes, group, job_type, id_=None, t
         nb.name = str(name)
     if tags and nb is not None:
         nb.tags = list(dict.fromkeys([*(nb.tags if tags_extend else nb.tags), *map(str, tags)]))
-    extra = {f"wandb.{k}": v for k, v in (("group", group), ("job_type", job_type), ("notes", notes),
-                                          ("id", id_)) if v is not None}
+    extra = {
+        f"wandb.{k}": v
+        for k, v in (("group", group), ("job_type", job_type), ("notes", notes), ("id", id_))
+        if v is not None
+    }
     if extra and nb is not None:
         nb.log_params(extra, source="wandb.init")
     if values:
@@ -998,7 +1186,9 @@ def _start_own(project, name, values, tags, notes, group, job_type, mode, dir, i
     record = None
     if resume_mode and resume_mode is not False:
         if resume_mode not in ("allow", "must", "auto", "never"):
-            raise ValueError(f"nbtrack.wandb.init: resume must be 'allow', 'must', 'auto', 'never' or a bool, got {resume!r}")
+            raise ValueError(
+                f"nbtrack.wandb.init: resume must be 'allow', 'must', 'auto', 'never' or a bool, got {resume!r}"
+            )
         if resume_mode != "never":
             if not id_ and resume_mode == "must":
                 raise Error("nbtrack.wandb.init(resume='must') needs id=")
@@ -1006,8 +1196,15 @@ def _start_own(project, name, values, tags, notes, group, job_type, mode, dir, i
             if record is None and resume_mode == "must":
                 raise Error(f"nbtrack.wandb.init(resume='must'): no run with id {id_!r} in {store.dir}")
     if record is not None:
-        nb = runmod.Run(store, name=record.name, experiment=record.experiment, tags=record.tags,
-                        notebook=record.notebook, cell_id=record.cell_id, source=record.source)
+        nb = runmod.Run(
+            store,
+            name=record.name,
+            experiment=record.experiment,
+            tags=record.tags,
+            notebook=record.notebook,
+            cell_id=record.cell_id,
+            source=record.source,
+        )
         nb.run_id = record.run_id
         import datetime as dt
 
@@ -1020,23 +1217,36 @@ def _start_own(project, name, values, tags, notes, group, job_type, mode, dir, i
         nb.begin()
         nb.params.update(record.params)
         nb._next_step = start_step
-        r = Run(nb, attached=False, project=project, mode=mode, notes=notes, group=group,
-                job_type=job_type, dir=dir, resumed=True, start_step=start_step)
+        r = Run(
+            nb,
+            attached=False,
+            project=project,
+            mode=mode,
+            notes=notes,
+            group=group,
+            job_type=job_type,
+            dir=dir,
+            resumed=True,
+            start_step=start_step,
+        )
         for k, v in record.params.items():
             r.config._items.setdefault(k, v)
         _apply(r, values, name, tags, None, None, None)
     else:
-        extra = {f"wandb.{k}": v for k, v in (("group", group), ("job_type", job_type), ("notes", notes),
-                                              ("id", id_)) if v is not None}
-        nb = runmod.Run(store, name=name, experiment=experiment, tags=list(tags or []),
-                        params={**flat, **extra}, notebook=notebook)
+        extra = {
+            f"wandb.{k}": v
+            for k, v in (("group", group), ("job_type", job_type), ("notes", notes), ("id", id_))
+            if v is not None
+        }
+        nb = runmod.Run(
+            store, name=name, experiment=experiment, tags=list(tags or []), params={**flat, **extra}, notebook=notebook
+        )
         for k in flat:
             nb.param_sources[k] = "wandb.config"
         for k in extra:
             nb.param_sources[k] = "wandb.init"
         nb.begin()
-        r = Run(nb, attached=False, project=project, mode=mode, notes=notes, group=group,
-                job_type=job_type, dir=dir)
+        r = Run(nb, attached=False, project=project, mode=mode, notes=notes, group=group, job_type=job_type, dir=dir)
         r.config._items.update(values)
     runmod._stack.append(nb)
     if shell is not None and _in_cell():
@@ -1122,8 +1332,7 @@ def _require_run(call: str) -> Run:
     raise Error(f"nbtrack.wandb: you must call wandb.init() before wandb.{call}()")
 
 
-def log(data: Mapping[str, Any], step: int | None = None, commit: bool | None = None,
-        sync: bool | None = None) -> None:
+def log(data: Mapping[str, Any], step: int | None = None, commit: bool | None = None, sync: bool | None = None) -> None:
     """``wandb.log({...})`` on the current run (see ``Run.log``)."""
     r = run
     if r is None:
@@ -1138,15 +1347,27 @@ def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
         r.finish(exit_code=exit_code)
 
 
-def define_metric(name: str, step_metric: str | None = None, step_sync: bool | None = None,
-                  hidden: bool | None = None, summary: str | None = None, goal: str | None = None,
-                  overwrite: bool | None = None) -> None:
+def define_metric(
+    name: str,
+    step_metric: str | None = None,
+    step_sync: bool | None = None,
+    hidden: bool | None = None,
+    summary: str | None = None,
+    goal: str | None = None,
+    overwrite: bool | None = None,
+) -> None:
     return _require_run("define_metric").define_metric(
-        name, step_metric=step_metric, step_sync=step_sync, hidden=hidden, summary=summary, goal=goal)
+        name, step_metric=step_metric, step_sync=step_sync, hidden=hidden, summary=summary, goal=goal
+    )
 
 
-def log_artifact(artifact_or_path: Any, name: str | None = None, type: str | None = None,
-                 aliases: list | None = None, tags: list | None = None) -> Any:
+def log_artifact(
+    artifact_or_path: Any,
+    name: str | None = None,
+    type: str | None = None,
+    aliases: list | None = None,
+    tags: list | None = None,
+) -> Any:
     return _require_run("log_artifact").log_artifact(artifact_or_path, name=name, type=type)
 
 
@@ -1154,9 +1375,15 @@ def save(glob_str: str | None = None, base_path: str | None = None, policy: str 
     return _require_run("save").save(glob_str, base_path=base_path, policy=policy)
 
 
-def login(key: str | None = None, relogin: bool | None = None, host: str | None = None,
-          anonymous: str | None = None, timeout: int | None = None, verify: bool = False,
-          **kwargs: Any) -> bool:
+def login(
+    key: str | None = None,
+    relogin: bool | None = None,
+    host: str | None = None,
+    anonymous: str | None = None,
+    timeout: int | None = None,
+    verify: bool = False,
+    **kwargs: Any,
+) -> bool:
     _noop_note("login")
     return True
 
@@ -1252,6 +1479,7 @@ class _SummaryProxy:
 
 config = _ConfigProxy()
 summary = _SummaryProxy()
+
 
 def __getattr__(name: str):
     if name.startswith("__"):

@@ -39,6 +39,7 @@ FULL, FIRST, MIDDLE, LAST = 1, 2, 3, 4
 
 # -- the .wandb file ----------------------------------------------------------------------------
 
+
 def records(path: Path) -> list[bytes]:
     """The payloads of a ``.wandb`` file; raises InteropError on a bad magic or checksum.
     A record cut off at the end (a process killed mid-write) ends the list."""
@@ -53,11 +54,11 @@ def records(path: Path) -> list[bytes]:
             continue
         if pos + HEADER > len(data):
             break
-        crc, length, kind = struct.unpack("<IHB", data[pos:pos + HEADER])
+        crc, length, kind = struct.unpack("<IHB", data[pos : pos + HEADER])
         if length == 0 and kind == 0:  # zero padding up to the block's end
             pos += left
             continue
-        payload = data[pos + HEADER:pos + HEADER + length]
+        payload = data[pos + HEADER : pos + HEADER + length]
         if len(payload) < length:
             break  # cut off at the end
         if zlib.crc32(bytes([kind]) + payload) & 0xFFFFFFFF != crc:
@@ -117,10 +118,16 @@ def read_records(path: Path) -> dict:
         kind = rec.WhichOneof("record_type")
         if kind == "run":
             r = rec.run
-            run.update(id=r.run_id, name=r.display_name or None, project=r.project or None,
-                       tags=list(r.tags), notes=r.notes or None, group=r.run_group or None,
-                       job_type=r.job_type or None,
-                       start=r.start_time.seconds + r.start_time.nanos / 1e9 if r.HasField("start_time") else None)
+            run.update(
+                id=r.run_id,
+                name=r.display_name or None,
+                project=r.project or None,
+                tags=list(r.tags),
+                notes=r.notes or None,
+                group=r.run_group or None,
+                job_type=r.job_type or None,
+                start=r.start_time.seconds + r.start_time.nanos / 1e9 if r.HasField("start_time") else None,
+            )
             for item in r.config.update:
                 run["config"][_key(item)] = _json(item.value_json)
         elif kind == "config":
@@ -152,8 +159,10 @@ def read_files(folder: Path) -> dict:
     files = folder / "files"
     summary_file, config_file = files / "wandb-summary.json", files / "config.yaml"
     if not summary_file.is_file() and not config_file.is_file():
-        raise InteropError(f"nbtrack: {folder} has no files/wandb-summary.json or files/config.yaml, and the "
-                           "'wandb' package (needed to read the .wandb file) is not installed")
+        raise InteropError(
+            f"nbtrack: {folder} has no files/wandb-summary.json or files/config.yaml, and the "
+            "'wandb' package (needed to read the .wandb file) is not installed"
+        )
     import yaml
 
     try:
@@ -168,12 +177,26 @@ def read_files(folder: Path) -> dict:
     start = None
     if meta.get("startedAt"):
         start = dt.datetime.fromisoformat(meta["startedAt"].replace("Z", "+00:00")).timestamp()
-    return {"id": run_id, "name": None, "project": meta.get("project"), "tags": [], "notes": None,
-            "group": None, "job_type": None, "start": start, "config": config, "summary": summary,
-            "points": [], "exit_code": None, "runtime": summary.get("_runtime"), "reader": "files"}
+    return {
+        "id": run_id,
+        "name": None,
+        "project": meta.get("project"),
+        "tags": [],
+        "notes": None,
+        "group": None,
+        "job_type": None,
+        "start": start,
+        "config": config,
+        "summary": summary,
+        "points": [],
+        "exit_code": None,
+        "runtime": summary.get("_runtime"),
+        "reader": "files",
+    }
 
 
 # -- into the store -----------------------------------------------------------------------------
+
 
 def _run_sources(path: Path) -> list[tuple[Path, Path | None]]:
     """(run folder, .wandb file or None) for every run under ``path``."""
@@ -182,9 +205,15 @@ def _run_sources(path: Path) -> list[tuple[Path, Path | None]]:
         return [(p.parent, p)]
     if not p.is_dir():
         raise InteropError(f"nbtrack: no W&B run folder at {p}")
-    folders = [p] if list(p.glob("run-*.wandb")) or (p / "files").is_dir() else sorted(
-        d for d in p.iterdir() if d.is_dir() and (d.name.startswith(("offline-run-", "run-")))
-        and not d.is_symlink())
+    folders = (
+        [p]
+        if list(p.glob("run-*.wandb")) or (p / "files").is_dir()
+        else sorted(
+            d
+            for d in p.iterdir()
+            if d.is_dir() and (d.name.startswith(("offline-run-", "run-"))) and not d.is_symlink()
+        )
+    )
     if not folders:
         raise InteropError(f"nbtrack: no W&B runs (offline-run-*/ or run-*/ folders) in {p}")
     return [(f, next(iter(sorted(f.glob("run-*.wandb"))), None)) for f in folders]
@@ -214,6 +243,7 @@ def import_from_wandb(store: Store, path: str | Path, progress: bool = False) ->
 
     try:
         import wandb.proto.wandb_internal_pb2  # noqa: F401  (wandb's own record format)
+
         have_pb = True
     except ImportError:
         have_pb = False
@@ -235,12 +265,14 @@ def import_from_wandb(store: Store, path: str | Path, progress: bool = False) ->
             end_ts = max(end_ts or 0, start + float(run["runtime"]))
         started, ended = _utc(start), _utc(end_ts or start)
         code = run["exit_code"]
-        status = "crashed" if code is None and run["reader"] == "records" else (
-            "finished" if not code else "failed")
+        status = "crashed" if code is None and run["reader"] == "records" else ("finished" if not code else "failed")
         run_id = _b32(int(start * 1000), 9) + _b32(secrets.randbits(35), 7)
         config = _flat({k: v for k, v in run["config"].items() if not k.startswith("_")})
-        params = {**config, **{f"wandb.{k}": run[k] for k in ("group", "job_type", "notes") if run[k]},
-                  "wandb.id": run["id"]}
+        params = {
+            **config,
+            **{f"wandb.{k}": run[k] for k in ("group", "job_type", "notes") if run[k]},
+            "wandb.id": run["id"],
+        }
         last: dict[str, tuple] = {}
         for key, step, value, t in points:
             if key not in last or (step, t or 0) >= (last[key][0], last[key][2] or 0):
@@ -251,24 +283,45 @@ def import_from_wandb(store: Store, path: str | Path, progress: bool = False) ->
             if number is not None:  # the summary is W&B's final value: explicit ones win
                 prev = finals.get(key)
                 finals[key] = (prev[0] if prev else None, number, prev[2] if prev else end_ts)
-        context = {"wandb_import": {"path": str(Path(path).resolve()), "run_id": run["id"],
-                                    "reader": run["reader"]}}
+        context = {"wandb_import": {"path": str(Path(path).resolve()), "run_id": run["id"], "reader": run["reader"]}}
         seq = time.time_ns()
         rows = {
-            "runs": [{"run_id": run_id, "seq": 1, "name": run["name"], "experiment": run["project"] or "wandb",
-                      "notebook": None, "cell_id": None, "execution_count": None, "source": None,
-                      "status": status, "started_at": started, "ended_at": ended,
-                      "duration_s": (ended - started).total_seconds() if ended and started else None,
-                      "tags": list(run["tags"]), "host": None, "pid": None, "git_commit": None,
-                      "git_dirty": None, "error_type": None if not code else "ExitCode",
-                      "error_message": None if not code else f"exit code {code}", "traceback": None,
-                      "context": json.dumps(context)}],
-            "params": [{"run_id": run_id, "key": k, **dict(zip(("kind", "num", "text"), param_kind(v)))}
-                       for k, v in params.items()],
-            "series": [{"run_id": run_id, "key": k, "step": s, "value": v, "time": _utc(t) or started}
-                       for k, s, v, t in points],
-            "metrics": [{"run_id": run_id, "key": k, "value": v, "step": s, "time": _utc(t) or ended, "seq": seq}
-                        for k, (s, v, t) in finals.items()],
+            "runs": [
+                {
+                    "run_id": run_id,
+                    "seq": 1,
+                    "name": run["name"],
+                    "experiment": run["project"] or "wandb",
+                    "notebook": None,
+                    "cell_id": None,
+                    "execution_count": None,
+                    "source": None,
+                    "status": status,
+                    "started_at": started,
+                    "ended_at": ended,
+                    "duration_s": (ended - started).total_seconds() if ended and started else None,
+                    "tags": list(run["tags"]),
+                    "host": None,
+                    "pid": None,
+                    "git_commit": None,
+                    "git_dirty": None,
+                    "error_type": None if not code else "ExitCode",
+                    "error_message": None if not code else f"exit code {code}",
+                    "traceback": None,
+                    "context": json.dumps(context),
+                }
+            ],
+            "params": [
+                {"run_id": run_id, "key": k, **dict(zip(("kind", "num", "text"), param_kind(v)))}
+                for k, v in params.items()
+            ],
+            "series": [
+                {"run_id": run_id, "key": k, "step": s, "value": v, "time": _utc(t) or started} for k, s, v, t in points
+            ],
+            "metrics": [
+                {"run_id": run_id, "key": k, "value": v, "step": s, "time": _utc(t) or ended, "seq": seq}
+                for k, (s, v, t) in finals.items()
+            ],
         }
         for table, table_rows in rows.items():
             if table_rows:

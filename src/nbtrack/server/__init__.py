@@ -25,7 +25,7 @@ class NBTrack(Configurable):
         allow_none=True,
         config=True,
         help="The nbtrack store folder the sidebar shows (default: the store found from the "
-             "server's root folder, as a kernel there would find it).",
+        "server's root folder, as a kernel there would find it).",
     )
 
 
@@ -88,8 +88,7 @@ def _load_jupyter_server_extension(server_app):
     root_dir = getattr(server_app.contents_manager, "root_dir", None) or server_app.root_dir
     locator = StoreLocator(os.path.expanduser(str(root_dir)), config.store)
     setup_handlers(server_app.web_app, locator)
-    server_app.log.info("nbtrack: serving the store %s at %snbtrack/api/",
-                        locator.store_dir(), server_app.base_url)
+    server_app.log.info("nbtrack: serving the store %s at %snbtrack/api/", locator.store_dir(), server_app.base_url)
 
 
 # Older jupyter_server versions look for the un-prefixed name.

@@ -42,8 +42,7 @@ import tornado.web
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
-from ..store import StoreError, get_store
-from ..store import api_queries, query
+from ..store import StoreError, api_queries, get_store, query
 from ..store.api_queries import QueryError
 from ..store.query import UnknownRunError
 
@@ -122,8 +121,8 @@ class NBTrackHandler(APIHandler):
         except Exception as exc:  # DuckDB or OS trouble reading the store: say so, no traceback
             self.log.exception("nbtrack: reading the store failed")
             raise tornado.web.HTTPError(
-                503, f"nbtrack: the store {self.store().dir} could not be read "
-                     f"({type(exc).__name__}: {exc})") from None
+                503, f"nbtrack: the store {self.store().dir} could not be read ({type(exc).__name__}: {exc})"
+            ) from None
 
     def reply(self, value: Any) -> None:
         self.set_header("Content-Type", "application/json")
@@ -193,10 +192,10 @@ class RunsHandler(NBTrackHandler):
                 filters = json.loads(raw_filter)
             except ValueError:
                 raise tornado.web.HTTPError(
-                    400, "nbtrack: filter must be a JSON list of [column, operator, value].") from None
+                    400, "nbtrack: filter must be a JSON list of [column, operator, value]."
+                ) from None
             if not isinstance(filters, list):
-                raise tornado.web.HTTPError(
-                    400, "nbtrack: filter must be a JSON list of [column, operator, value].")
+                raise tornado.web.HTTPError(400, "nbtrack: filter must be a JSON list of [column, operator, value].")
         page = await self.read(
             api_queries.list_runs,
             self.store(),
@@ -212,8 +211,15 @@ class RunsHandler(NBTrackHandler):
         )
         for run in page.runs:
             run["notebook_path"] = self.relative_notebook(run.get("notebook"))
-        self.reply({"runs": page.runs, "total": page.total, "limit": page.limit,
-                    "offset": page.offset, "now": dt.datetime.now(dt.timezone.utc)})
+        self.reply(
+            {
+                "runs": page.runs,
+                "total": page.total,
+                "limit": page.limit,
+                "offset": page.offset,
+                "now": dt.datetime.now(dt.timezone.utc),
+            }
+        )
 
 
 def _run_detail(store, id_or_prefix: str) -> dict:
@@ -238,8 +244,9 @@ def _series(store, id_or_prefix: str, keys: list[str] | None, points: int) -> di
     run_id = query.resolve_run_id(store, id_or_prefix)
     table = query.downsampled_series(store, [run_id], keys, points)
     series: dict[str, dict[str, list]] = {}
-    for key, step, value in zip(table.column("key").to_pylist(), table.column("step").to_pylist(),
-                                table.column("value").to_pylist()):
+    for key, step, value in zip(
+        table.column("key").to_pylist(), table.column("step").to_pylist(), table.column("value").to_pylist()
+    ):
         s = series.setdefault(key, {"steps": [], "values": []})
         s["steps"].append(step)
         s["values"].append(value)
@@ -350,15 +357,35 @@ async def _replay(store_dir, run_id: str) -> dict:
     import sys
 
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "nbtrack.cli", "--store", str(store_dir), "replay", run_id, "--json",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "nbtrack.cli",
+        "--store",
+        str(store_dir),
+        "replay",
+        run_id,
+        "--json",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await proc.communicate()
     if proc.returncode not in (0, 3):  # 3: replayed, different
-        raise tornado.web.HTTPError(409, (err.decode("utf-8", "replace").strip().splitlines() or
-                                          [f"nbtrack: replay of {run_id} failed (exit {proc.returncode})"])[-1])
+        raise tornado.web.HTTPError(
+            409,
+            (
+                err.decode("utf-8", "replace").strip().splitlines()
+                or [f"nbtrack: replay of {run_id} failed (exit {proc.returncode})"]
+            )[-1],
+        )
     res = json.loads(out.decode("utf-8").strip().splitlines()[-1])
-    return {"original": res["replay_of"], "run_id": res["run_id"], "same": res["same"],
-            "differences": res["differences"], "unreproducible": res["unreproducible"], "errors": res["errors"]}
+    return {
+        "original": res["replay_of"],
+        "run_id": res["run_id"],
+        "same": res["same"],
+        "differences": res["differences"],
+        "unreproducible": res["unreproducible"],
+        "errors": res["errors"],
+    }
 
 
 def _export(store, id_or_prefix: str, folder: str, root: str) -> dict:
@@ -377,8 +404,9 @@ def _export(store, id_or_prefix: str, folder: str, root: str) -> dict:
     import nbformat
 
     # the kernel this server would start for Python (else Lab asks which kernel to use)
-    nb.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                                          "language": "python"})
+    nb.metadata.setdefault(
+        "kernelspec", {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    )
     nbformat.write(nb, path)
     return {"path": os.path.relpath(path, root).replace(os.sep, "/")}
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 import atexit
 import os
 import threading
-import weakref
 import time
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from .errors import StoreBusyError, StoreCorruptError, StoreError, StoreVersionError
@@ -125,8 +124,7 @@ class Store:
                         database.detach(con)
             except LockTimeout as exc:
                 raise StoreBusyError(
-                    f"nbtrack: the store {self.dir} stayed locked for {timeout:.0f} s "
-                    "(a long compaction?). Try again."
+                    f"nbtrack: the store {self.dir} stayed locked for {timeout:.0f} s (a long compaction?). Try again."
                 ) from exc
 
     def _attach_for_read(self, con: "duckdb.DuckDBPyConnection", busy_timeout: float) -> None:
@@ -161,8 +159,6 @@ class Store:
             raise
 
     def _connection(self) -> "duckdb.DuckDBPyConnection":
-        import duckdb
-
         from . import database
 
         if self._con is None:
@@ -204,7 +200,8 @@ def _warn_pending(store: Store, writer) -> None:
     warnings.warn(
         f"nbtrack: this read of {store.dir} does not include runs of this process that are not "
         f"written yet ({why.removeprefix('nbtrack: ')})",
-        RuntimeWarning, stacklevel=4,
+        RuntimeWarning,
+        stacklevel=4,
     )
 
 
@@ -220,7 +217,10 @@ def _warn_unreadable(store: Store, names: list[str]) -> None:
     warnings.warn(
         f"nbtrack: this read of {store.dir} leaves out {len(new)} spool file"
         f"{'s' * (len(new) != 1)} it cannot read ({new[0]}{', ...' if len(new) > 1 else ''}); "
-        "their rows are missing from the result.", RuntimeWarning, stacklevel=4)
+        "their rows are missing from the result.",
+        RuntimeWarning,
+        stacklevel=4,
+    )
 
 
 _stores: dict[Path, Store] = {}

@@ -38,8 +38,8 @@ def running(store, run_ids: Iterable[str]) -> list[str]:
         return []
     with store.snapshot() as con:
         rows = con.execute(
-            "SELECT run_id FROM runs WHERE status = 'running' AND run_id IN (SELECT unnest(?::VARCHAR[]))",
-            [ids]).fetchall()
+            "SELECT run_id FROM runs WHERE status = 'running' AND run_id IN (SELECT unnest(?::VARCHAR[]))", [ids]
+        ).fetchall()
     return sorted(r[0] for r in rows)
 
 
@@ -76,8 +76,9 @@ def delete_runs(store, run_ids: Iterable[str], timeout: float = 30.0) -> dict:
                 con.execute("BEGIN")
                 try:
                     for table in TABLES:
-                        n = con.execute(f"DELETE FROM s.{table} WHERE run_id IN (SELECT unnest(?::VARCHAR[]))",
-                                        [ids]).fetchone()[0]
+                        n = con.execute(
+                            f"DELETE FROM s.{table} WHERE run_id IN (SELECT unnest(?::VARCHAR[]))", [ids]
+                        ).fetchone()[0]
                         counts["rows"][table] = int(n)
                     con.execute("COMMIT")
                 except BaseException:
@@ -90,8 +91,9 @@ def delete_runs(store, run_ids: Iterable[str], timeout: float = 30.0) -> dict:
             finally:
                 database.detach(con)
     except LockTimeout as exc:
-        raise StoreBusyError(f"nbtrack: the store {store.dir} stayed locked for {timeout:.0f} s; "
-                             "nothing deleted. Try again.") from exc
+        raise StoreBusyError(
+            f"nbtrack: the store {store.dir} stayed locked for {timeout:.0f} s; nothing deleted. Try again."
+        ) from exc
     finally:
         con.close()
     counts["runs"] = counts["rows"].get("runs", 0)
@@ -203,8 +205,13 @@ def garbage(store, grace_s: float = GRACE_S) -> list[tuple[Path, int, str]]:
                     continue  # MLflow's artifact repository reads every file of its folder
                 size = old(path)
                 if size is not None:
-                    found.append((path, size, "artifact file of a deleted run" if not known
-                                  else "artifact file no manifest names"))
+                    found.append(
+                        (
+                            path,
+                            size,
+                            "artifact file of a deleted run" if not known else "artifact file no manifest names",
+                        )
+                    )
     return found
 
 

@@ -105,16 +105,16 @@ def migrate(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
 def _latest(table: str, source: str) -> str:
     keys, order = LATEST_BY[table]
     return (
-        f"SELECT * FROM {source} QUALIFY row_number() OVER "
-        f"(PARTITION BY {', '.join(keys)} ORDER BY {order} DESC) = 1"
+        f"SELECT * FROM {source} QUALIFY row_number() OVER (PARTITION BY {', '.join(keys)} ORDER BY {order} DESC) = 1"
     )
 
 
 MAX_BATCH_BYTES = 8 << 20  # ~0.5 s of compaction here (10,000 short runs are ~11 MB of spool)
 
 
-def compact(con: duckdb.DuckDBPyConnection, store_dir: Path, max_files: int = 500,
-            max_bytes: int = MAX_BATCH_BYTES) -> int:
+def compact(
+    con: duckdb.DuckDBPyConnection, store_dir: Path, max_files: int = 500, max_bytes: int = MAX_BATCH_BYTES
+) -> int:
     """Move spool files into the DuckDB file, exactly once. Returns how many files moved,
     0 when another process holds the lock. Raises StoreError when the file cannot be used.
     At most ``max_files`` files and about ``max_bytes`` (oldest first, at least one file) per
@@ -126,8 +126,9 @@ def compact(con: duckdb.DuckDBPyConnection, store_dir: Path, max_files: int = 50
         return compact_locked(con, store_dir, spool.listing(spool_dir)[:max_files], max_bytes)
 
 
-def compact_locked(con: duckdb.DuckDBPyConnection, store_dir: Path, names: list[str],
-                   max_bytes: int = MAX_BATCH_BYTES) -> int:
+def compact_locked(
+    con: duckdb.DuckDBPyConnection, store_dir: Path, names: list[str], max_bytes: int = MAX_BATCH_BYTES
+) -> int:
     """``compact`` for a caller that holds the store lock exclusively: move the named spool
     files (oldest first, about ``max_bytes``) into the file. Returns how many moved."""
     db_path = store_dir / "nbtrack.duckdb"
@@ -147,9 +148,7 @@ def compact_locked(con: duckdb.DuckDBPyConnection, store_dir: Path, names: list[
                 if data.num_rows:
                     _fold(con, table, data)
             con.execute("DELETE FROM s.ingested")
-            con.execute(
-                "INSERT INTO s.ingested SELECT unnest(?)", [[n for n in todo if n not in bad]]
-            )
+            con.execute("INSERT INTO s.ingested SELECT unnest(?)", [[n for n in todo if n not in bad]])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -220,9 +219,7 @@ def define_views(con: duckdb.DuckDBPyConnection, spooled: frozenset[str] = froze
             union = f"SELECT * FROM s.{table}"
         elif table in LATEST_BY:
             keys, _ = LATEST_BY[table]
-            con.execute(
-                f"CREATE OR REPLACE VIEW spool_latest_{table} AS {_latest(table, f'spool_{table}')}"
-            )
+            con.execute(f"CREATE OR REPLACE VIEW spool_latest_{table} AS {_latest(table, f'spool_{table}')}")
             union = (
                 f"SELECT * FROM s.{table} ANTI JOIN spool_latest_{table} USING ({', '.join(keys)}) "
                 f"UNION ALL BY NAME SELECT * FROM spool_latest_{table}"
@@ -245,7 +242,9 @@ def define_views(con: duckdb.DuckDBPyConnection, spooled: frozenset[str] = froze
 
 
 def register_snapshot(
-    con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], live: pa.Table,
+    con: duckdb.DuckDBPyConnection,
+    tables: dict[str, pa.Table],
+    live: pa.Table,
     registered: dict | None = None,
 ) -> None:
     """Register the snapshot's Arrow tables. ``registered`` (name -> table last registered on
@@ -255,8 +254,10 @@ def register_snapshot(
     for name, data in wanted.items():
         if registered is not None:
             old = registered.get(name)
-            if old is data or (old is not None and old.num_rows == 0 == data.num_rows) or (
-                name == "live_status" and old is not None and old.equals(data)
+            if (
+                old is data
+                or (old is not None and old.num_rows == 0 == data.num_rows)
+                or (name == "live_status" and old is not None and old.equals(data))
             ):
                 continue
             registered[name] = data

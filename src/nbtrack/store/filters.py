@@ -27,18 +27,52 @@ from typing import Any, Iterable, Mapping
 
 from ..errors import FilterError  # noqa: F401  (re-exported: defined in nbtrack.errors)
 
-__all__ = ["FilterError", "OPERATORS", "compile_filters", "filter_columns", "parse_filter",
-           "search_clause", "quote_ident"]
+__all__ = [
+    "FilterError",
+    "OPERATORS",
+    "compile_filters",
+    "filter_columns",
+    "parse_filter",
+    "search_clause",
+    "quote_ident",
+]
 
 # Column kinds: what a column holds. Unknown columns kinds default to "text".
 KINDS = ("number", "text", "time", "list", "bool")
 
-OPERATORS = ("==", "!=", ">", ">=", "<", "<=", "contains", "not contains", "startswith",
-             "in", "not in", "is null", "is not null")
-_ALIASES = {"=": "==", "eq": "==", "ne": "!=", "<>": "!=", "gt": ">", "ge": ">=", "lt": "<",
-            "le": "<=", "~": "contains", "has": "contains", "!~": "not contains",
-            "starts with": "startswith", "isnull": "is null", "notnull": "is not null",
-            "is not none": "is not null", "is none": "is null"}
+OPERATORS = (
+    "==",
+    "!=",
+    ">",
+    ">=",
+    "<",
+    "<=",
+    "contains",
+    "not contains",
+    "startswith",
+    "in",
+    "not in",
+    "is null",
+    "is not null",
+)
+_ALIASES = {
+    "=": "==",
+    "eq": "==",
+    "ne": "!=",
+    "<>": "!=",
+    "gt": ">",
+    "ge": ">=",
+    "lt": "<",
+    "le": "<=",
+    "~": "contains",
+    "has": "contains",
+    "!~": "not contains",
+    "starts with": "startswith",
+    "isnull": "is null",
+    "notnull": "is not null",
+    "is not none": "is not null",
+    "is none": "is null",
+}
 _NO_VALUE = ("is null", "is not null")
 _TEXT_RE = re.compile(
     r"^\s*(?P<col>[^\s=!<>~]+)\s*(?P<op>is\s+not\s+null|is\s+null|not\s+contains|not\s+in|"
@@ -100,13 +134,15 @@ def _as_triple(f: Any) -> tuple[str, str, Any]:
         return parse_filter(f)
     if isinstance(f, Mapping):
         if "column" not in f or "op" not in f:
-            raise FilterError("nbtrack: a filter needs 'column' and 'op' (and 'value'), got "
-                              f"the keys {sorted(map(str, f))}")
+            raise FilterError(
+                f"nbtrack: a filter needs 'column' and 'op' (and 'value'), got the keys {sorted(map(str, f))}"
+            )
         return f["column"], _normalize_op(f["op"]), f.get("value")
     if isinstance(f, (tuple, list)) and len(f) in (2, 3):
         return f[0], _normalize_op(f[1]), (f[2] if len(f) == 3 else None)
-    raise FilterError(f"nbtrack: a filter is a (column, operator, value) triple, a dict or a string, "
-                      f"got {type(f).__name__}")
+    raise FilterError(
+        f"nbtrack: a filter is a (column, operator, value) triple, a dict or a string, got {type(f).__name__}"
+    )
 
 
 def _kinds(columns: Mapping[str, str] | Iterable[str]) -> dict[str, str]:
@@ -144,8 +180,9 @@ def _time(col: str, value: Any) -> dt.datetime:
     try:
         return dt.datetime.fromisoformat(str(value).strip())
     except ValueError:
-        raise FilterError(f"nbtrack: {col} holds times; write a date like 2026-01-31 or "
-                          f"2026-01-31 14:00, not {str(value)[:40]!r}") from None
+        raise FilterError(
+            f"nbtrack: {col} holds times; write a date like 2026-01-31 or 2026-01-31 14:00, not {str(value)[:40]!r}"
+        ) from None
 
 
 def _scalar(col: str, kind: str, value: Any) -> Any:
@@ -219,9 +256,7 @@ def filter_columns(filters: Iterable[Any] | None) -> list[str]:
     return [str(_as_triple(f)[0]) for f in list(filters or [])[:MAX_FILTERS]]
 
 
-def compile_filters(
-    filters: Iterable[Any] | None, columns: Mapping[str, str] | Iterable[str]
-) -> tuple[str, list]:
+def compile_filters(filters: Iterable[Any] | None, columns: Mapping[str, str] | Iterable[str]) -> tuple[str, list]:
     """Compile filters to ``(where_sql, params)``; ``where_sql`` is ``""`` when there are none.
 
     ``filters``: items that are ``(column, op, value)`` tuples, ``{"column", "op", "value"}``
@@ -243,8 +278,9 @@ def compile_filters(
     return " AND ".join(parts), params
 
 
-def search_clause(text: str | None, columns: Mapping[str, str] | Iterable[str] = ("name", "tags", "run_id")
-                  ) -> tuple[str, list]:
+def search_clause(
+    text: str | None, columns: Mapping[str, str] | Iterable[str] = ("name", "tags", "run_id")
+) -> tuple[str, list]:
     """Free-text search (case-insensitive substring) over name, tags and run id: every
     whitespace-separated word must match one of them. ``("", [])`` for empty text."""
     words = (text or "").split()[:20]

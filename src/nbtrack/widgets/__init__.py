@@ -8,8 +8,15 @@ from __future__ import annotations
 
 __all__ = ["RunCard", "RunTable", "CompareWidget", "DiffWidget", "table", "compare", "diff"]
 
-_WHERE = {"RunCard": "card", "RunTable": "run_table", "table": "run_table", "CompareWidget": "comparison",
-          "DiffWidget": "comparison", "compare": "comparison", "diff": "comparison"}
+_WHERE = {
+    "RunCard": "card",
+    "RunTable": "run_table",
+    "table": "run_table",
+    "CompareWidget": "comparison",
+    "DiffWidget": "comparison",
+    "compare": "comparison",
+    "diff": "comparison",
+}
 
 
 def __getattr__(name: str):

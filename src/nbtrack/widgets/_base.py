@@ -11,9 +11,9 @@ import traitlets
 from . import protocol
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
-BUNDLE = STATIC / "widget.js"       # table, compare, diff (bundles vega-embed: ~0.9 MB)
-CARD_BUNDLE = STATIC / "card.js"    # the run card alone, no vega (a few tens of KB): every
-                                    # %%track cell sends its widget's ESM to the browser
+BUNDLE = STATIC / "widget.js"  # table, compare, diff (bundles vega-embed: ~0.9 MB)
+CARD_BUNDLE = STATIC / "card.js"  # the run card alone, no vega (a few tens of KB): every
+# %%track cell sends its widget's ESM to the browser
 
 
 def check_bundle() -> Path:

@@ -23,12 +23,12 @@ from . import protocol
 from ._base import CARD_BUNDLE, NbtrackWidget
 
 PUSH_HZ = 2.0
-MAX_POINTS = 2000      # per key, sent to the browser
-KEEP_POINTS = 4000     # per key, kept before downsampling again
-MAX_KEYS = 12          # keys drawn live (the rest are counted)
-END_WAIT_S = 60        # after the run ends, wait this long at most for its last points
-DEFER_S = 0.03         # a spare card is made at least this long after a cell's end asked for it
-IDLE_POLL_S = 0.1      # the card thread looks for work this often: a cell never wakes it
+MAX_POINTS = 2000  # per key, sent to the browser
+KEEP_POINTS = 4000  # per key, kept before downsampling again
+MAX_KEYS = 12  # keys drawn live (the rest are counted)
+END_WAIT_S = 60  # after the run ends, wait this long at most for its last points
+DEFER_S = 0.03  # a spare card is made at least this long after a cell's end asked for it
+IDLE_POLL_S = 0.1  # the card thread looks for work this often: a cell never wakes it
 
 
 def downsample(steps: np.ndarray, values: np.ndarray, points: int = MAX_POINTS):
@@ -120,11 +120,20 @@ class LiveFeed:
             steps.append(s2)
             values.append(v2)
         if not keys:
-            return pa.table({"key": pa.array([], pa.string()), "step": pa.array([], pa.float64()),
-                             "value": pa.array([], pa.float64())})
-        return pa.table({"key": pa.array(np.concatenate(keys), pa.string()),
-                         "step": pa.array(np.concatenate(steps), pa.float64()),
-                         "value": pa.array(np.concatenate(values), pa.float64())})
+            return pa.table(
+                {
+                    "key": pa.array([], pa.string()),
+                    "step": pa.array([], pa.float64()),
+                    "value": pa.array([], pa.float64()),
+                }
+            )
+        return pa.table(
+            {
+                "key": pa.array(np.concatenate(keys), pa.string()),
+                "step": pa.array(np.concatenate(steps), pa.float64()),
+                "value": pa.array(np.concatenate(values), pa.float64()),
+            }
+        )
 
     def last(self) -> dict[str, float]:
         return {k: float(v[-1]) for k, (s, v) in self.series.items() if len(v)}
@@ -268,8 +277,10 @@ class RunCard(NbtrackWidget):
         table = feed.table()
         last = feed.last()
         series = protocol.arrow_bytes(table)
-        live = {"keys": {k: {"points": feed.counts.get(k, 0), "last": format_value(v)} for k, v in last.items()},
-                "more_keys": max(0, len(feed.counts) - len(feed.series))}
+        live = {
+            "keys": {k: {"points": feed.counts.get(k, 0), "last": format_value(v)} for k, v in last.items()},
+            "more_keys": max(0, len(feed.counts) - len(feed.series)),
+        }
         with self._state_lock, self.hold_sync():  # one message per push
             self.series = series
             self.live = live
@@ -374,8 +385,12 @@ def _publish(data: dict, metadata: dict, display_id: str, update: bool) -> None:
     transient = {"display_id": display_id}
     pub = InteractiveShell.instance().display_pub if InteractiveShell.initialized() else None
     idle = all(getattr(s, "_flush_pending", None) is False for s in (sys.stdout, sys.stderr))
-    if idle and pub is not None and callable(getattr(pub, "_flush_streams", None)) \
-            and "_flush_streams" not in vars(pub):
+    if (
+        idle
+        and pub is not None
+        and callable(getattr(pub, "_flush_streams", None))
+        and "_flush_streams" not in vars(pub)
+    ):
         pub._flush_streams = _no_flush  # this one call only (an instance attribute)
         try:
             publish_display_data(data, metadata, transient=transient, update=update)

@@ -77,8 +77,13 @@ def dispatch(widget, handlers: dict[str, Callable[[Any, dict], Any]], content: A
         return
     except Exception as exc:  # a bug or a store problem: say so where the user looks
         log.debug("nbtrack widget request %s failed", kind, exc_info=True)
-        widget.send({"uuid": uuid, "error": f"nbtrack: {kind} failed: {type(exc).__name__}: {exc}",
-                     "traceback": traceback.format_exc()[-4000:]})
+        widget.send(
+            {
+                "uuid": uuid,
+                "error": f"nbtrack: {kind} failed: {type(exc).__name__}: {exc}",
+                "traceback": traceback.format_exc()[-4000:],
+            }
+        )
         return
     message["uuid"] = uuid
     widget.send(message, buffers)
