@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import nbformat
 import pytest
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 
 import nbtrack
@@ -167,7 +168,8 @@ def _execute(scenario: Scenario, tmp_path, store_dir):
                 elif step[0] == "delete":
                     nb.cells = [c for c in nb.cells if c.id != ids[step[1]]]
                     nbformat.write(nb, path)
-            client.kc.execute_interactive("nbtrack.store().flush()", timeout=60)
+            # nbclient's client is async: run_sync, or the flush is a coroutine never awaited.
+            run_sync(client.kc.execute_interactive)("nbtrack.store().flush()", timeout=60)
     finally:
         for k, v in old.items():
             if v is None:
