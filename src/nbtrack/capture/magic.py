@@ -268,6 +268,8 @@ class Tracker:
 
     def log_pre(self, info) -> None:
         self._depth += 1
+        if self._depth == 1:
+            views.set_busy(True)
 
     def log_post(self, result) -> None:
         self._depth = max(0, self._depth - 1)
@@ -294,6 +296,7 @@ class Tracker:
             )
         except Exception:
             pass  # the log is for replay and stale flags; it never costs the user the cell
+        views.set_busy(False)
 
     # -- lifecycle --------------------------------------------------------------------------
 

@@ -9,10 +9,12 @@ summary at its end instead.
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable
 
 _factory: Callable[[Any], Any] | None = None
 _on_cell_end: Callable[[], None] | None = None
+_busy_since: float | None = None  # monotonic start of the cell running now (any cell), else None
 
 
 def register(factory: Callable[[Any], Any], on_cell_end: Callable[[], None] | None = None) -> None:
@@ -34,3 +36,16 @@ def open_view(run: Any) -> Any:
 def cell_ended() -> None:
     if _on_cell_end is not None:
         _on_cell_end()
+
+
+def set_busy(busy: bool) -> None:
+    """The kernel started (True) or ended (False) a top-level cell, tracked or not: a view's
+    background work waits for the end, so that it does not compete with the cell for the GIL."""
+    global _busy_since
+    _busy_since = time.monotonic() if busy else None
+
+
+def busy_for() -> float:
+    """Seconds the running cell has been running; 0.0 when the kernel is idle."""
+    since = _busy_since
+    return 0.0 if since is None else max(1e-9, time.monotonic() - since)

@@ -28,7 +28,10 @@ KEEP_POINTS = 4000  # per key, kept before downsampling again
 MAX_KEYS = 12  # keys drawn live (the rest are counted)
 END_WAIT_S = 60  # after the run ends, wait this long at most for its last points
 DEFER_S = 0.03  # a spare card is made at least this long after a cell's end asked for it
+SPARES = 2  # cards opened ahead: cells sent back to back come faster than one per DEFER_S
 IDLE_POLL_S = 0.1  # the card thread looks for work this often: a cell never wakes it
+BUSY_POLL_S = 0.01  # ... this often while work waits for the running cell to end
+MAX_WAIT_S = 0.3  # work waits for an idle kernel at most this long (cells sent back to back)
 
 
 def downsample(steps: np.ndarray, values: np.ndarray, points: int = MAX_POINTS):
@@ -207,7 +210,7 @@ class RunCard(NbtrackWidget):
             return cls(run_obj)
         card._run = run_obj
         card._first_state = state = cls._run_state(run_obj)
-        if not _PUSHER.later(card._set_first_state, state):
+        if not _PUSHER.later(card._set_first_state, state, when_idle=False):  # the running cell's own
             card.run = state
         return card
 
@@ -409,47 +412,63 @@ class _Pusher:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
-        self._spare: RunCard | None = None
+        self._spares: list[RunCard] = []  # cards opened ahead, for the next cells (SPARES)
         self._spare_cls: type | None = None  # set: make a spare card on the next wake-up
         self._deferred_at = 0.0
-        self._queue: list[tuple] = []  # (fn, args) for this thread, in order (see later)
+        self._queue: list[tuple] = []  # (fn, args, when queued) for this thread, in order (see later)
 
     def want_spare(self, cls: type) -> None:
         with self._lock:
-            if self._spare is not None:
-                return
+            if len(self._spares) >= SPARES or self._spare_cls is not None:
+                return  # full, or asked already: a later cell's end does not push it back
             self._spare_cls = cls
             self._deferred_at = time.monotonic()
         self._ensure_thread()  # no wake-up: the thread polls (IDLE_POLL_S)
 
-    def later(self, fn, *args) -> bool:
+    def later(self, fn, *args, when_idle: bool = True) -> bool:
         """Have the card thread call ``fn(*args)`` at its next tick (<= IDLE_POLL_S), in the
-        order asked, without waking it; False if the thread is not running."""
+        order asked, without waking it; False if the thread is not running. ``when_idle``: not
+        while a cell runs (it waits at most MAX_WAIT_S), for work of a cell that has ended."""
         if self._thread is None or not self._thread.is_alive():
             return False
         with self._lock:
-            self._queue.append((fn, args))
+            self._queue.append((fn, args, time.monotonic() if when_idle else None))
         return True
+
+    def _next_ready(self) -> tuple | None:
+        """Pop the first queued call that may run now (see later), or None."""
+        with self._lock:
+            for i, item in enumerate(self._queue):
+                if item[2] is None or self._may_run(item[2]):
+                    return self._queue.pop(i)
+        return None
 
     def take_spare(self) -> "RunCard | None":
         with self._lock:
-            card, self._spare = self._spare, None
-        if card is not None and getattr(card, "comm", None) is None:  # closed meanwhile
-            return None
-        return card
+            while self._spares:
+                card = self._spares.pop(0)
+                if getattr(card, "comm", None) is not None:  # else closed meanwhile
+                    return card
+        return None
 
     def _make_spare(self) -> None:
+        """One spare card; the request stays while the pool is not full (one card a tick)."""
         with self._lock:
-            cls, self._spare_cls = self._spare_cls, None
+            cls = self._spare_cls
         if cls is None:
             return
         try:
             card = cls()
         except Exception:
+            with self._lock:
+                self._spare_cls = None
             return
         with self._lock:
-            if self._spare is None:
-                self._spare, card = card, None
+            if len(self._spares) < SPARES:
+                self._spares.append(card)
+                card = None
+            if len(self._spares) >= SPARES:
+                self._spare_cls = None
         if card is not None:
             card.close()
 
@@ -480,21 +499,28 @@ class _Pusher:
         finally:
             card._done.set()
 
+    @staticmethod
+    def _may_run(queued_at: float) -> bool:
+        """Background work queued at ``queued_at`` may run now: no cell runs, or it waited long."""
+        return views.busy_for() == 0.0 or time.monotonic() - queued_at >= MAX_WAIT_S
+
     def _loop(self) -> None:
         period = 1.0 / PUSH_HZ
         while True:
             # Widget messages the cell left to this thread (a spare card's run, a run's final
             # traits): sent here, so that the cell does not pay for them (each message costs the
             # sender ~0.3 ms in a kernel: serialisation and a wake-up of the IOPub thread).
-            while self._queue:
-                with self._lock:
-                    fn, args = self._queue.pop(0)
+            # A past cell's messages wait for the kernel to be idle (or MAX_WAIT_S): a cell sent
+            # right after a tracked one would otherwise wait for the GIL while they are serialised.
+            while (item := self._next_ready()) is not None:
+                fn, args, _ = item
                 try:
                     fn(*args)
                 except Exception:
                     pass
             # A spare card is made a moment after the cell that asked for it ended (DEFER_S),
-            # so that it does not compete with the end of the cell for the GIL.
+            # so that it does not compete with the end of the cell for the GIL. Not held back
+            # for an idle kernel: a cell that finds no spare opens its card itself (~1 ms).
             if self._spare_cls is not None and time.monotonic() - self._deferred_at >= DEFER_S:
                 self._make_spare()
             with self._lock:
@@ -519,6 +545,8 @@ class _Pusher:
                     timeout = min(timeout, max(0.0, min(c._due for c in self._cards) - time.monotonic()))
                 if self._spare_cls is not None:
                     timeout = min(timeout, max(0.0, self._deferred_at + DEFER_S - time.monotonic()))
+                if self._queue:
+                    timeout = min(timeout, BUSY_POLL_S)
             self._wake.wait(timeout)
             self._wake.clear()
 
