@@ -6,8 +6,9 @@ drains them in the background at least every 0.5 s. Nothing here blocks on the s
 
 from __future__ import annotations
 
-import datetime as dt
+import itertools
 import json
+import math
 import os
 import socket
 import sys
@@ -15,6 +16,7 @@ import threading
 import time
 import traceback as tb
 import warnings
+from array import array
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -32,8 +34,41 @@ _time = time.time
 _HOST = socket.gethostname()
 
 
-def _utc(ts: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).replace(tzinfo=None)
+class Points:
+    """A run's logged points not yet drained, column by column: the writer takes them as
+    arrays (no tuple per point). One thread appends; the writer only reads a prefix and deletes
+    it. ``keys`` is appended last, so its length is the number of complete points."""
+
+    __slots__ = ("keys", "steps", "values", "times")
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self.steps = array("d")
+        self.values = array("d")
+        self.times = array("d")
+
+    def append(self, point: tuple) -> None:
+        """Add one ``(key, step, value, time)`` point (integrations' path)."""
+        key, step, value, t = point
+        self.values.append(value)  # first: a value that is no float raises before any append
+        self.steps.append(step)
+        self.times.append(t)
+        self.keys.append(key)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __bool__(self) -> bool:
+        return bool(self.keys)
+
+    def __iter__(self):
+        """``(key, step, value, time)`` of each complete point (a copy: safe while appending)."""
+        n = len(self.keys)
+        return zip(self.keys[:n], self.steps[:n], self.values[:n], self.times[:n])
+
+    def take(self, n: int) -> None:
+        """Forget the first ``n`` points (drained)."""
+        del self.values[:n], self.steps[:n], self.times[:n], self.keys[:n]
 
 
 class Run:
@@ -66,7 +101,7 @@ class Run:
         self.ended: float | None = None
         self.metrics: dict[str, float] = {}
         self.error: dict[str, str] | None = None
-        self._points: list[tuple] = []
+        self._points = Points()
         self._next_step: float = 0
         self._last: dict[str, tuple] = {}  # key -> (value, step, time): drained so far
         self._cwd = os.getcwd()  # once per run: where the run started
@@ -96,12 +131,7 @@ class Run:
         elif type(step) is not int and type(step) is not float:
             step = _check_number("step", step)
         self._next_step = step + 1
-        t = _time()
-        append = self._points.append
-        for key, value in values.items():
-            if type(value) is not float and type(value) is not int:
-                value = _check_number(key, value)
-            append((key, step, value, t))
+        _append_points(self._points, step if type(step) is float else _step_float(step), values)
 
     def log_params(self, params: dict[str, Any], source: str | None = None) -> None:
         """Add parameters while the run is running (a key already set keeps its first value:
@@ -115,7 +145,7 @@ class Run:
             for k in new:
                 self.param_sources[k] = source
         if self._begun:
-            self.store.writer.put("params", [self._param_row(k, v) for k, v in new.items()])
+            self.store.writer.put_tuples("params", self._param_rows(new))
 
     def log_metrics(self, metrics: dict[str, Any]) -> None:
         """Set final metric values (not series points); written when the run ends."""
@@ -138,9 +168,9 @@ class Run:
     def begin(self) -> "Run":
         context.import_on_main_thread()  # before the writer thread can import pandas (issue 14)
         w = self.store.writer
-        w.put("runs", [self._row()])
+        w.put_tuples("runs", [self._row()])
         if self.params:
-            w.put("params", [self._param_row(k, v) for k, v in self.params.items()])
+            w.put_tuples("params", self._param_rows(self.params))
         self._begun = True
         w.run_started(self.run_id, self)
         _active.add(self)
@@ -176,17 +206,12 @@ class Run:
             metrics = {**(metrics or {}), **self.pending_metrics}
         if metrics:
             self.metrics.update(metrics)
-            w.put(
-                "metrics",
-                [
-                    {"run_id": self.run_id, "key": k, "value": v, "step": None, "time": _utc(self.ended), "seq": seq}
-                    for k, v in metrics.items()
-                ],
-            )
+            rid, ended = self.run_id, self.ended
+            w.put_tuples("metrics", [(rid, k, v, None, ended, seq) for k, v in metrics.items()])
         for table, rows in (("inputs", inputs), ("outputs", outputs), ("artifacts", artifacts)):
             if rows:
                 w.put(table, [{"run_id": self.run_id, **r} for r in rows])
-        w.put("runs", [self._row()])
+        w.put_tuples("runs", [self._row()])
         w.run_ended(self.run_id)
         _active.discard(self)
 
@@ -202,65 +227,74 @@ class Run:
         """Take the points logged so far (called by the writer thread)."""
         return Run.drain_many([self])
 
+    def has_points(self) -> bool:
+        """Points logged and not drained yet (the writer asks before it says it is idle)."""
+        return bool(self._points)
+
     @staticmethod
     def drain_many(runs: "list[Run]") -> "dict[str, pa.Table]":
         """``drain`` for many runs at once: one series and one metrics table for all of them
-        (the writer drains a burst of short runs this way: tables per run cost ~250 us each)."""
+        (the writer drains a burst of short runs this way: tables per run cost ~250 us each).
+        Columns go to Arrow as they are buffered: no Python per point."""
         import numpy as np
         import pyarrow as pa
+        import pyarrow.compute as pc
 
         from ..store.schema import TABLES, TS
 
-        # Appends made meanwhile sit after index n and stay.
-        if len(runs) == 1:  # one long run (the card's path): no second copy of its points
-            n = len(runs[0]._points)
-            taken, chunk = ([(runs[0], n)] if n else []), runs[0]._points[:n]
-        else:
-            taken, chunk = [], []
-            for run in runs:
-                n = len(run._points)
-                if n:
-                    taken.append((run, n))
-                    chunk.extend(run._points[:n])
-        total = len(chunk)
-        if not total:
+        # Appends made meanwhile sit after index n and stay (keys is appended last).
+        taken = [(run, n) for run in runs if (n := len(run._points.keys))]
+        if not taken:
             return {}
-        # Column by column (zip(*chunk) with a million arguments cost 0.7 s per 1M points);
-        # keys and run ids as dictionary codes (encoding each str cost 0.4 s per 1M).
-        codes_of: dict[str, int] = {}
-        codes = np.fromiter((codes_of.setdefault(p[0], len(codes_of)) for p in chunk), np.int32, total)
-        steps = np.fromiter((p[1] for p in chunk), np.float64, total)
-        values = np.fromiter((p[2] for p in chunk), np.float64, total)
-        times = np.fromiter((p[3] for p in chunk), np.float64, total)
+        # Slices first: a slice is a copy made in one C call, and numpy views only those. A
+        # view of a live buffer would make the cell's next append fail (BufferError).
+        if len(taken) == 1:  # one long run (the card's path): no second copy of its keys
+            run, n = taken[0]
+            bufs = run._points
+            keys = bufs.keys[:n]
+            steps, values, times = (np.frombuffer(b[:n], np.float64) for b in (bufs.steps, bufs.values, bufs.times))
+        else:
+            keys = list(itertools.chain.from_iterable(run._points.keys[:n] for run, n in taken))
+            steps, values, times = (
+                np.frombuffer(b"".join([getattr(run._points, col)[:n].tobytes() for run, n in taken]), np.float64)
+                for col in ("steps", "values", "times")
+            )
+        total = len(keys)
+        # Keys as dictionary codes, encoded in C (encoding each str apart cost 0.4 s per 1M).
+        key_strings = pa.array(keys, pa.string())
+        encoded = key_strings.dictionary_encode()
+        key_dict = encoded.dictionary
+        codes = encoded.indices.to_numpy().astype(np.int32)
+        n_keys = len(key_dict)
         counts = np.fromiter((n for _, n in taken), np.int64, len(taken))
         run_codes = np.repeat(np.arange(len(taken), dtype=np.int32), counts)
         run_ids = pa.array([run.run_id for run, _ in taken], pa.string())
-        key_names = list(codes_of)
         # The last point of each (run, key). One run: scan back until every key is seen (a
-        # few points). Many runs: first occurrence in reversed order, vectorised.
+        # few points; sorting a million cost 0.13 s). Many runs: first occurrence in reversed
+        # order, vectorised.
         if len(taken) == 1:
             found: dict[int, int] = {}
             for i in range(total - 1, -1, -1):
                 found.setdefault(int(codes[i]), i)
-                if len(found) == len(key_names):
+                if len(found) == n_keys:
                     break
             m_key = np.fromiter(sorted(found), np.int32, len(found))
             last_at = np.fromiter((found[k] for k in sorted(found)), np.int64, len(found))
             m_run = np.zeros(len(found), np.int32)
         else:
-            combo = run_codes.astype(np.int64) * len(key_names) + codes
+            combo = run_codes.astype(np.int64) * n_keys + codes
             uniq, first_rev = np.unique(combo[::-1], return_index=True)
             last_at = total - 1 - first_rev
-            m_run = (uniq // len(key_names)).astype(np.int32)
-            m_key = (uniq % len(key_names)).astype(np.int32)
-        key_dict = pa.array(key_names, pa.string())
+            m_run = (uniq // n_keys).astype(np.int32)
+            m_key = (uniq % n_keys).astype(np.int32)
+        us = pc.round(pa.array(times * 1e6)).cast(pa.int64())  # microseconds, as datetime rounds
         series = pa.table(
             {
                 "run_id": pa.DictionaryArray.from_arrays(run_codes, run_ids),
-                "key": pa.DictionaryArray.from_arrays(codes, key_dict),
+                "key": key_strings,  # as the schema has it: no cast of a million codes
                 "step": steps,
                 "value": values,
-                "time": pa.array((times * 1e6).astype(np.int64)).cast(TS),
+                "time": us.cast(TS),
             }
         ).cast(TABLES["series"])
         m_times = times[last_at]
@@ -270,62 +304,67 @@ class Run:
                 "key": pa.DictionaryArray.from_arrays(m_key, key_dict),
                 "value": values[last_at],
                 "step": steps[last_at],
-                "time": pa.array((m_times * 1e6).astype(np.int64)).cast(TS),
+                "time": us.take(pa.array(last_at)).cast(TS),
                 "seq": (m_times * 1e9).astype(np.int64),
             }
         ).cast(TABLES["metrics"])
         # Only now that the tables exist do the points leave the buffers (a failure above
         # keeps them for the next pass). _last first, so last_values() never misses a point.
+        # One entry per (run, key) drained: a few per run, not one per point.
+        names = key_dict.to_pylist()
         for r, k, v, st, t in zip(
             m_run.tolist(), m_key.tolist(), values[last_at].tolist(), steps[last_at].tolist(), m_times.tolist()
         ):
-            taken[r][0]._last[key_names[k]] = (v, st, t)
+            taken[r][0]._last[names[k]] = (v, st, t)
         for run, n in taken:
-            del run._points[:n]
+            run._points.take(n)
         return {"series": series, "metrics": metric_rows}
 
     def last_values(self) -> dict[str, float]:
         """The latest point of each series (drained or still buffered)."""
         out = {k: v for k, (v, _, _) in self._last.items()}
-        for key, _step, value, _t in list(self._points):
+        for key, _step, value, _t in self._points:
             out[key] = value
         return out
 
     def last_points(self) -> dict[str, tuple]:
         """``key -> (value, step, time)`` of each series' latest point (drained or buffered)."""
         out = dict(self._last)
-        for key, step, value, t in list(self._points):
+        for key, step, value, t in self._points:
             out[key] = (value, step, t)
         return out
 
     # -- rows ---------------------------------------------------------------------------------
 
-    def _row(self) -> dict:
+    def _row(self) -> tuple:
+        """The runs row, in schema order, times as epoch seconds (``Writer.put_tuples``)."""
         self._seq += 1
         git = self._git.get(0) if self.status != "running" else {}
-        return {
-            "run_id": self.run_id,
-            "seq": self._seq,
-            "name": self.name,
-            "experiment": self.experiment,
-            "notebook": self.notebook,
-            "cell_id": self.cell_id,
-            "execution_count": self.execution_count,
-            "source": self.source,
-            "status": self.status,
-            "started_at": _utc(self.started),
-            "ended_at": _utc(self.ended) if self.ended else None,
-            "duration_s": (self.ended - self.started) if self.ended else None,
-            "tags": self.tags,
-            "host": _HOST,
-            "pid": os.getpid(),
-            "git_commit": git.get("git_commit"),
-            "git_dirty": git.get("git_dirty"),
-            "error_type": (self.error or {}).get("type"),
-            "error_message": (self.error or {}).get("message"),
-            "traceback": (self.error or {}).get("traceback"),
-            "context": self._context_json(),
-        }
+        error = self.error or {}
+        ended = self.ended
+        return (
+            self.run_id,
+            self._seq,
+            self.name,
+            self.experiment,
+            self.notebook,
+            self.cell_id,
+            self.execution_count,
+            self.source,
+            self.status,
+            self.started,
+            ended,
+            (ended - self.started) if ended else None,
+            tuple(self.tags),
+            _HOST,
+            os.getpid(),
+            git.get("git_commit"),
+            git.get("git_dirty"),
+            error.get("type"),
+            error.get("message"),
+            error.get("traceback"),
+            self._context_json(),
+        )
 
     def _context_json(self) -> str:
         """The run's context column: Python, platform, cwd, package versions (the same for every
@@ -340,9 +379,9 @@ class Run:
             return base[:-1] + ", " + json.dumps(extra)[1:]
         return json.dumps({**json.loads(base), **extra})  # an extra field overrides a base one
 
-    def _param_row(self, key: str, value: Any) -> dict:
-        kind, num, text = param_kind(value)
-        return {"run_id": self.run_id, "key": str(key), "kind": kind, "num": num, "text": text}
+    def _param_rows(self, params: Mapping[str, Any]) -> list[tuple]:
+        rid = self.run_id
+        return [(rid, str(k), *param_kind(v)) for k, v in params.items()]
 
     # -- scripts: ``with nbtrack.start(...) as run`` ------------------------------------------
 
@@ -403,6 +442,36 @@ def _text(exc: BaseException) -> str:
         return safe_repr(exc)
 
 
+def _append_points(points: Points, step: Any, values: Mapping[str, Any]) -> None:
+    t = _time()
+    for key, value in values.items():
+        if type(value) is not float:
+            value = _as_float(key, value)
+        points.values.append(value)
+        points.steps.append(step)
+        points.times.append(t)
+        points.keys.append(str(key))
+
+
+def _as_float(name: str, value: Any) -> float:
+    """A logged value as a float: ints too (one too large for a float is an error here, in
+    the cell, not a buffer the writer can never convert)."""
+    if type(value) is int:
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
+    return _check_number(name, value)
+
+
+def _step_float(step: Any) -> float:
+    """A step as stored (float64); an int too large for a float clips to ±inf, never raises."""
+    try:
+        return float(step)
+    except OverflowError:
+        return math.inf if step > 0 else -math.inf
+
+
 def _check_number(name: str, value: Any) -> float:
     if isinstance(value, bool):
         return float(value)
@@ -439,12 +508,18 @@ def log(step: Any = None, **metrics: Any) -> None:
         elif type(step) is not int and type(step) is not float:
             step = _check_number("step", step)
         run._next_step = step + 1
+        if type(step) is not float:
+            step = _step_float(step)
         t = _time()
-        append = run._points.append
+        points = run._points
         for key, value in metrics.items():
-            if type(value) is not float and type(value) is not int:
-                value = _check_number(key, value)
-            append((key, step, value, t))
+            if type(value) is not float:
+                value = _as_float(key, value)
+            # Value first (the only append that can fail), keys last (see Points).
+            points.values.append(value)
+            points.steps.append(step)
+            points.times.append(t)
+            points.keys.append(key)
     else:
         if not _warned_outside.is_set():
             _warned_outside.set()

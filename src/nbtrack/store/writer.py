@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from . import database, live, spool
 from .errors import StoreError
-from .schema import LATEST_BY, TABLES
+from .schema import LATEST_BY, TABLES, TS
 
 FLUSH_EVERY_S = 0.5
 COMPACT_FILES = 64
@@ -33,6 +33,8 @@ class PointSource(Protocol):
     run_id: str
 
     def drain(self) -> dict[str, pa.Table]: ...
+
+    def has_points(self) -> bool: ...
 
     @property
     def finished(self) -> bool: ...
@@ -49,6 +51,7 @@ class Writer:
         self.spool_dir = store_dir / "spool"
         self.live_dir = store_dir / "live"
         self._pending: list[tuple[str, list[dict]]] = []
+        self._columns = {name: _Columns() for name in TABLES}  # put_tuples
         self._sources: dict[str, PointSource] = {}
         self._listeners: dict[str, list[DrainListener]] = {}  # run id -> on_drain listeners
         self._no_heartbeat: set[str] = set()  # started and ended in one pass: no live file
@@ -79,6 +82,13 @@ class Writer:
         self._pending.append((table, rows))  # list.append is atomic under the GIL
         if wake:
             self.wake()
+
+    def put_tuples(self, table: str, rows: list[tuple]) -> None:
+        """``put`` for the hot path: each row a tuple of the table's columns in schema order,
+        timestamps as epoch seconds (float). Rows are kept column by column (lists of plain
+        values, which the garbage collector does not traverse: a burst's row dicts made each
+        collection walk all of them) and become Arrow arrays in C, with no Python per row."""
+        self._columns[table].extend(rows)
 
     # No lock on the caller's side: the writer holds its lock for a whole pass (file writes,
     # compaction), and a cell must not wait for that. Appends and dict stores are atomic.
@@ -113,9 +123,10 @@ class Writer:
     def has_pending(self) -> bool:
         return bool(
             self._pending
+            or any(self._columns.values())
             or self._starting
             or self._ending
-            or any(getattr(s, "_points", None) for s in list(self._sources.values()))
+            or any(s.has_points() for s in list(self._sources.values()))
         )
 
     def write_now(self) -> bool:
@@ -308,6 +319,14 @@ class Writer:
 
     def _write_pending(self) -> bool:
         """One spool file per table for everything pending (rows of many runs together)."""
+        # Runs rows first: a run's other rows are put before its final runs row, so every
+        # final row taken here comes with its metrics and params (taken after it).
+        for table in ("runs", *(t for t in self._columns if t != "runs")):
+            rows = self._columns[table].rows
+            n = len(rows)
+            if n:
+                self._pending.append((table, _from_columns(table, zip(*rows[:n]))))
+                del rows[:n]  # now pending as a table (kept there until its file exists)
         n = len(self._pending)
         if not n:
             return True
@@ -345,7 +364,7 @@ class Writer:
         return True
 
     def _drop_if_too_much(self) -> None:
-        rows = sum(len(r) if isinstance(r, list) else r.num_rows for _, r in self._pending)
+        rows = sum(r.num_rows if isinstance(r, pa.Table) else len(r) for _, r in self._pending)
         if rows > MAX_PENDING_ROWS:
             del self._pending[: len(self._pending) // 2]
             self._problem("nbtrack: the store has been unwritable for long; oldest pending rows dropped.")
@@ -414,6 +433,48 @@ class Writer:
         self.problems.append(message)
         if self.on_problem is not None:
             self.on_problem(message)
+
+
+class _Columns:
+    """One table's ``put_tuples`` rows. Callers extend it (one C call; tuples of plain values
+    that the garbage collector stops tracking, unlike row dicts) and a pass takes a prefix:
+    rows appended meanwhile stay."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple] = []
+        self.extend = self.rows.extend
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+
+def _from_columns(table: str, columns) -> pa.Table:
+    """An Arrow table from columns (sequences in schema order), converted per column in C."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    schema = TABLES[table]
+    arrays = []
+    for field, column in zip(schema, columns):
+        if field.type == TS:  # epoch seconds -> microseconds, rounded as datetime does
+            seconds = pa.array(column, pa.float64())
+            arrays.append(pc.round(pc.multiply(seconds, 1e6)).cast(pa.int64()).cast(TS))
+        else:
+            arrays.append(pa.array(column, field.type))
+    data = pa.Table.from_arrays(arrays, schema=schema)
+    if table in LATEST_BY and data.num_rows > 1:
+        # A run started and ended since the last pass: its newest row only (older ones would
+        # be folded away on reading anyway). Rows of one key are put in seq order by one
+        # thread, so the last occurrence is the newest: found vectorised.
+        keys, _order = LATEST_BY[table]
+        codes = np.zeros(data.num_rows, np.int64)
+        for k in keys:
+            enc = data.column(k).combine_chunks().dictionary_encode()
+            codes = codes * len(enc.dictionary) + enc.indices.to_numpy(zero_copy_only=False)
+        _, first_rev = np.unique(codes[::-1], return_index=True)
+        if len(first_rev) < data.num_rows:
+            data = data.take(pa.array(np.sort(data.num_rows - 1 - first_rev)))
+    return data
 
 
 def _rows_of(run_id: str, drained: list[dict[str, pa.Table]]) -> dict[str, pa.Table]:
