@@ -6,6 +6,7 @@ drains them in the background at least every 0.5 s. Nothing here blocks on the s
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import math
@@ -32,6 +33,11 @@ if TYPE_CHECKING:  # numpy/pyarrow load on the writer thread's first drain, not 
 
 _time = time.time
 _HOST = socket.gethostname()
+
+
+def _utc(ts: float) -> dt.datetime:
+    """Epoch seconds as the store's naive UTC timestamp (the MLflow plugin store uses it)."""
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).replace(tzinfo=None)
 
 
 class Points:
