@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import time
 
 import nbtrack
 
@@ -17,6 +18,7 @@ def test_json_filters_and_exit_codes(store):
     for lr in (0.1, 0.01):
         with nbtrack.start(name=f"lr-{lr}", params={"lr": lr}, tags=["t"], store_path=str(store.dir)):
             nbtrack.log(loss=lr * 10)
+        time.sleep(0.002)  # distinct milliseconds: ids made in one share their first 9 characters
     store.flush()
     out = cli("runs", "--json", store_dir=store.dir)
     assert out.returncode == 0, out.stderr
@@ -55,6 +57,7 @@ def test_diff(store):
         with nbtrack.start(name=f"lr-{lr}", params={"lr": lr, "model": model}, store_path=str(store.dir)) as run:
             nbtrack.log(loss=lr)
         ids.append(run.run_id)
+        time.sleep(0.002)  # distinct milliseconds, so a 10-character prefix is unique
     store.flush()
     out = cli("diff", ids[0][:10], ids[1][:10], "--json", store_dir=store.dir)
     assert out.returncode == 0, out.stderr

@@ -27,6 +27,7 @@ def make_runs(store, lrs):
             for step in range(5):
                 nbtrack.log(step=step, loss=lr * step)
         ids.append(run.run_id)
+        time.sleep(0.002)  # distinct milliseconds: ids made in one differ only at the end
     store.flush()
     return ids
 

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import duckdb
 import pytest
@@ -103,6 +104,7 @@ def test_running_run_of_a_dead_process_reads_as_crashed(store):
 
 def test_prefixes_resolve_and_ambiguity_is_explained(store):
     a = make_run(store, "a")
+    time.sleep(0.002)  # another millisecond: same-millisecond ids differ only in their last characters
     make_run(store, "b")
     store.flush()
     assert query.resolve_run_id(store, a.run_id[:14]) == a.run_id

@@ -175,12 +175,27 @@ def wait_kernel_idle(page, timeout_ms: int = 60_000) -> None:
     page.wait_for_timeout(500)
 
 
+_STARTED = """() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputArea-prompt')]
+    .some(p => /[*\\d]/.test(p.textContent))"""
+
+
 def run_all_cells(page) -> None:
-    """Run every cell (Run > Run All Cells) without waiting for them to finish."""
-    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first.click()
-    page.keyboard.press("Escape")
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    """Run every cell (Run > Run All Cells) without waiting for them to finish. On a loaded
+    machine Lab can report the kernel idle before its session accepts requests, and then Run All
+    does nothing (every prompt stays `[ ]`); a prompt turns `[*]` the moment a cell is sent, so
+    when none has after 15 s nothing was sent and asking again runs no cell twice."""
+    for attempt in range(2):
+        page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first.click()
+        page.keyboard.press("Escape")
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        try:
+            page.wait_for_function(_STARTED, timeout=15_000)
+            return
+        except Exception:
+            if attempt:
+                raise
+            wait_kernel_idle(page)
 
 
 def wait_cells_done(page, timeout_ms: int = 120_000) -> None:
