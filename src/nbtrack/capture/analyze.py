@@ -391,7 +391,7 @@ def metric_name(node: ast.AST) -> str | None:
         if name in reducers:
             if isinstance(func, ast.Attribute) and not isinstance(func.value, ast.Name) and name in ("item", "round"):
                 return metric_name(func.value)
-            receiver = None
+            receiver: ast.expr | None = None
             if isinstance(func, ast.Attribute) and isinstance(func.value, (ast.Name, ast.Call, ast.Attribute)):
                 receiver = func.value
                 # np.mean(scores): the module is not the subject, the argument is.
@@ -595,11 +595,12 @@ def analyze(source: str) -> Analysis:
         for key in [k for k in params if k == name]:
             del params[key], rules[key]
     literal_names = set(first_literal) - mutated
-    last_expr, last_names = None, ()
+    last_expr: str | None = None
+    last_names: tuple[str, ...] = ()
     if tree.body and isinstance(tree.body[-1], ast.Expr):
         expr = tree.body[-1].value
         if isinstance(expr, ast.Tuple) and all(isinstance(e, ast.Name) for e in expr.elts):
-            last_names = tuple(e.id for e in expr.elts)
+            last_names = tuple(e.id for e in expr.elts if isinstance(e, ast.Name))
         elif not isinstance(expr, ast.Await):
             last_expr = metric_name(expr)
     return Analysis(

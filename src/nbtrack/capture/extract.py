@@ -65,13 +65,13 @@ def is_estimator(value: Any) -> bool:
     if isinstance(value, type):
         return False
     try:
-        return _sklearn_get_params(type(value))
+        return _sklearn_get_params(type(value))  # type: ignore[arg-type]  # mypy: "type[Any]" is not Hashable
     except Exception:
         return False
 
 
 @lru_cache(maxsize=512)
-def _sklearn_get_params(cls: type) -> bool:
+def _sklearn_get_params(cls: Any) -> bool:
     fn = getattr(cls, "get_params", None)
     if not callable(fn):
         return False
@@ -95,7 +95,7 @@ def _is_predictor_class(cls: type) -> bool:
 
 
 @lru_cache(maxsize=512)
-def _defaults(cls: type) -> dict[str, Any]:
+def _defaults(cls: Any) -> dict[str, Any]:
     """Constructor defaults, through the bases too: XGBClassifier(**kwargs) takes its
     defaults from XGBModel.__init__."""
     out: dict[str, Any] = {}
@@ -172,7 +172,7 @@ def estimator_params(
     if depth > 6 or len(out) >= MAX_ESTIMATOR_PARAMS:
         return out
     params = _shallow_params(est)
-    defaults = _defaults(type(est))
+    defaults = _defaults(type(est))  # type: ignore[arg-type]
     for key, value in params.items():
         name = f"{prefix}{key}"
         if is_estimator(value):
@@ -218,7 +218,7 @@ def estimator_params(
 def _shallow_params(est: Any) -> dict[str, Any]:
     """``get_params(deep=False)``; for scikit-learn's own implementation, the same dict from
     the class's parameter names cached once (sklearn re-reads the signature every call)."""
-    names = _sklearn_param_names(type(est))
+    names = _sklearn_param_names(type(est))  # type: ignore[arg-type]
     if names is not None:
         try:
             return {n: getattr(est, n) for n in names}
@@ -228,7 +228,7 @@ def _shallow_params(est: Any) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=512)
-def _sklearn_param_names(cls: type) -> tuple[str, ...] | None:
+def _sklearn_param_names(cls: Any) -> tuple[str, ...] | None:
     base = sys.modules.get("sklearn.base")
     if base is None or getattr(cls, "get_params", None) is not base.BaseEstimator.get_params:
         return None
@@ -411,7 +411,7 @@ def extract(
             name = key if len(values) == 1 else f"{call.target or call.callee.split('.')[-1].rstrip('()')}.{key}"
             if isinstance(value, dict):
                 if is_config_dict(value):
-                    flat: dict[str, Any] = {}
+                    flat = {}
                     flatten_config(name, value, flat)
                     for k, v in flat.items():
                         out.param(k, v, f"keyword argument of {call.callee}(...)")
@@ -567,10 +567,11 @@ def _metrics(
             kind = a.value_kind.get(name)
             if kind == "clock" or BOOKKEEPING_NAME.search(name):
                 continue
+            number = as_metric(value)
             if (
                 kind in ("size", "derived")
-                and isinstance(as_metric(value), float)
-                and float(as_metric(value)).is_integer()
+                and isinstance(number, float)
+                and number.is_integer()
                 and not isinstance(value, float)
             ):
                 continue  # an integer computed from sizes is a count, not a result
@@ -646,7 +647,7 @@ def _numbers(value: Any) -> list[float] | None:
             return [float(x) for x in value]
         if isinstance(value, (list, tuple)) and 0 < len(value) <= MAX_SCORE_ARRAY:
             nums = [as_metric(x) for x in value]
-            return None if any(n is None for n in nums) else nums
+            return None if any(n is None for n in nums) else [n for n in nums if n is not None]
     except Exception:
         return None
     return None

@@ -134,7 +134,8 @@ def import_from_trackio(store: Store, path: str | Path, progress: bool = False) 
                     "SELECT timestamp, run_name, step, metrics FROM metrics WHERE run_id = ? ORDER BY id", [rid]
                 ).fetchall()
                 name = name or (points[0][1] if points else None)
-                series, last = [], {}
+                series: list[tuple] = []
+                last: dict[str, tuple] = {}
                 for ts, _name, step, payload in points:
                     t = _time(ts)
                     values = _flat(json.loads(payload))
@@ -162,7 +163,7 @@ def import_from_trackio(store: Store, path: str | Path, progress: bool = False) 
                     }
                 }
                 seq = time.time_ns()
-                rows = {
+                rows: dict[str, list[dict]] = {
                     "runs": [
                         {
                             "run_id": run_id,

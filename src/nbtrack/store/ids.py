@@ -26,7 +26,7 @@ _PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]  # 10 bits -> 2 character
 # 20,000 runs a second makes 20,000 ids).
 _random = random.Random(secrets.randbits(128))
 os.register_at_fork(after_in_child=lambda: _random.seed(secrets.randbits(128)))
-_prefix = [-1, ""]  # (ms, its 9 characters)
+_prefix: list = [-1, ""]  # (ms, its 9 characters)
 
 
 def new_run_id() -> str:

@@ -160,18 +160,19 @@ class RunsCache:
         select = ", ".join(display_sql(c, kinds[c]) for c in wanted)
         with self._con_lock:
             con = self._con
-            total = con.execute(f"SELECT count(*) FROM wide{where}", params).fetchone()[0]
+            total = con.execute(f"SELECT count(*) FROM wide{where}", params).fetchone()[0]  # type: ignore[index]
             rows = con.execute(
                 f"SELECT {select} FROM wide{where} ORDER BY {order} LIMIT ? OFFSET ?",
                 params + [limit, offset],
             ).fetch_arrow_table()
-            hidden = []
+            hidden: list[str] = []
             if diff_only:
                 key = (version, where, repr(params), tuple(wanted))
-                hidden = self._hidden_cache.get(key)
-                if hidden is None:
-                    hidden = self._same_everywhere(con, where, params, wanted, kinds)
-                    self._hidden_cache = {key: hidden}
+                cached = self._hidden_cache.get(key)
+                if cached is None:
+                    cached = self._same_everywhere(con, where, params, wanted, kinds)
+                    self._hidden_cache = {key: cached}
+                hidden = cached
         return Page(rows, int(total), self._columns(kinds), hidden, version, True)
 
     def _quick_page(self, offset: int, limit: int, columns) -> Page:

@@ -4,6 +4,7 @@ request/response protocol (see ``protocol.py``)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Callable
 
 import anywidget
 import traitlets
@@ -43,19 +44,22 @@ class NbtrackWidget(anywidget.AnyWidget):
         self.on_msg(self._on_custom_message)
 
     def _on_custom_message(self, _widget, content, buffers) -> None:
-        handlers = {name: (lambda w, req, m=method: getattr(w, m)(req)) for name, method in self._handlers.items()}
-        protocol.dispatch(self, handlers, content)
+        protocol.dispatch(self, {name: _call(method) for name, method in self._handlers.items()}, content)
 
     def handle_request(self, request: dict) -> tuple[dict, list[bytes]]:
         """Answer ``request`` as if the front end had sent it; return what would be sent back
         (content, buffers). For tests and debugging."""
         sent: list = []
-        original = self.send
+        # an instance attribute over the class's method for this one call
         self.send = lambda content, buffers=None: sent.append((content, list(buffers or [])))
         try:
             self._on_custom_message(self, request, [])
         finally:
             del self.send
         assert len(sent) == 1, sent
-        assert self.send == original
         return sent[0]
+
+
+def _call(method: str) -> Callable[[Any, dict], Any]:
+    """A handler that calls the widget's method of that name with the request."""
+    return lambda widget, request: getattr(widget, method)(request)
