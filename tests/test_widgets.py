@@ -666,3 +666,41 @@ def test_public_table_takes_condition_strings(store):
     store.flush()
     widget = nbtrack.table("metrics.acc > 0.9")
     assert widget.page()["metrics.acc"].tolist() == [0.95]
+
+
+def test_a_card_gets_the_stale_badge_when_a_later_cell_redefines_what_its_run_read(ip, monkeypatch):
+    """Issue 12: the live card shows the read model's stale flag and reason once a later cell
+    gives a name its run read another value; a run that read nothing changed gets no badge."""
+    import time
+
+    from nbtrack.widgets import card as cardmod
+
+    pub = ip.display_pub
+    original = pub.publish
+    pub.publish = lambda *a, **kw: None
+    monkeypatch.setattr(type(ip), "kernel", object(), raising=False)
+    try:
+        ip.cell("X_train = [1.0, 2.0, 3.0]\nY_other = [4.0, 5.0]")
+        ip.cell("%%track --name reads-x\nacc = sum(X_train) / 10")
+        ip.cell("%%track --name reads-y\nscore = sum(Y_other) / 10")
+        deadline = time.monotonic() + 10  # a card's final state is sent by the card thread
+        cards: dict = {}
+        while not {"reads-x", "reads-y"} <= set(cards) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            cards = {c.run.get("name"): c for c in cardmod._PUSHER._watched}
+        assert {"reads-x", "reads-y"} <= set(cards), list(cards)
+        time.sleep(0.5)  # the card thread has had its chance: nothing has changed yet
+        assert not cards["reads-x"].run.get("stale") and not cards["reads-y"].run.get("stale")
+        ip.cell("X_train = [9.0, 9.0]")
+    finally:
+        pub.publish = original
+    deadline = time.monotonic() + 10
+    while not cards["reads-x"].run.get("stale") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    run = cards["reads-x"].run
+    assert run.get("stale") is True, run
+    assert "X_train" in run["stale_reason"], run
+    assert run["name"] == "reads-x" and run["status"] == "finished"  # the rest of the card stays
+    assert not cards["reads-y"].run.get("stale"), cards["reads-y"].run  # no false flag
+    row = nbtrack.runs().set_index("name").loc["reads-x"]
+    assert row["stale_reason"] == run["stale_reason"]  # the same reason the table and sidebar show

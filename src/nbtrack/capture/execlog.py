@@ -37,6 +37,11 @@ def source_hash(source: str) -> str:
     return hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=10).hexdigest()
 
 
+# Cells so far (all logs of this process) that changed a name a tracked run read: the card
+# thread re-checks its cards' stale flags when this moves, so no cell computes a flag.
+CHANGES = 0
+
+
 class ExecLog:
     def __init__(self):
         self.session = uuid.uuid4().hex[:16]
@@ -90,6 +95,8 @@ class ExecLog:
                     self.watched[name] = now
         if changed:
             entry["changed"] = changed
+            global CHANGES
+            CHANGES += 1
         if run is not None:
             entry["run"] = run.run_id
             for item in inputs:

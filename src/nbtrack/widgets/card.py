@@ -32,6 +32,7 @@ SPARES = 2  # cards opened ahead: cells sent back to back come faster than one p
 IDLE_POLL_S = 0.1  # the card thread looks for work this often: a cell never wakes it
 BUSY_POLL_S = 0.01  # ... this often while work waits for the running cell to end
 MAX_WAIT_S = 0.3  # work waits for an idle kernel at most this long (cells sent back to back)
+STALE_WATCH = 200  # ended cards whose run's stale flag is kept current (the newest)
 
 
 def downsample(steps: np.ndarray, values: np.ndarray, points: int = MAX_POINTS):
@@ -195,6 +196,7 @@ class RunCard(NbtrackWidget):
         self._compared: RunSummary | None = None
         self._display_id: str | None = None
         self._first_state: dict | None = None  # a spare card's run until the card thread sends it
+        self._stale: dict = {}  # {"stale": True, "stale_reason": ...} once the run is stale
         # Held while the traits change (the live thread and finish), so that changes batched by
         # hold_sync in one thread never mix with the other's.
         self._state_lock = threading.RLock()
@@ -324,7 +326,18 @@ class RunCard(NbtrackWidget):
             self._summary = summary
             self.summary_text = repr(summary)
             self.metrics = summary.metric_rows()
-            self.run = self._run_state(summary.run)
+            self.run = {**self._run_state(summary.run), **self._stale}
+        _PUSHER.watch_stale(self)
+
+    def set_stale(self, reason: str | None) -> None:
+        """The read model's stale flag for this run (repro.stale_flags), shown as a badge."""
+        stale = {"stale": True, "stale_reason": reason} if reason else {}
+        with self._state_lock:
+            if stale == self._stale:
+                return
+            self._stale = stale
+            state = {k: v for k, v in self.run.items() if k not in ("stale", "stale_reason")}
+            self.run = {**state, **stale}
 
     def compare(self, summary: RunSummary) -> None:
         """The cell's history came in after the run ended (it loads on a thread): show the
@@ -416,6 +429,8 @@ class _Pusher:
         self._spare_cls: type | None = None  # set: make a spare card on the next wake-up
         self._deferred_at = 0.0
         self._queue: list[tuple] = []  # (fn, args, when queued) for this thread, in order (see later)
+        self._watched: list[RunCard] = []  # ended cards whose stale flag is kept current
+        self._changes_seen = 0  # execlog.CHANGES when the flags were last checked
 
     def want_spare(self, cls: type) -> None:
         with self._lock:
@@ -472,6 +487,39 @@ class _Pusher:
         if card is not None:
             card.close()
 
+    def watch_stale(self, card: RunCard) -> None:
+        """Keep ``card``'s stale badge current: when a later cell changes a name a tracked run
+        read (the execution log counts them), the card thread asks the read model's flags."""
+        with self._lock:
+            if card not in self._watched:
+                self._watched.append(card)
+                del self._watched[:-STALE_WATCH]
+
+    def _check_stale(self) -> None:
+        """On this thread, with the kernel idle: the watched runs' flags from repro.stale_flags
+        (the execution log, the saved notebook), as the table and the sidebar get them."""
+        from ..capture import execlog
+
+        changes = execlog.CHANGES
+        if changes == self._changes_seen or views.busy_for() != 0.0:
+            return
+        self._changes_seen = changes
+        with self._lock:
+            cards = [c for c in self._watched if getattr(c, "comm", None) is not None and c._run is not None]
+            self._watched = cards
+        by_store: dict = {}
+        for card in cards:
+            by_store.setdefault(card._run.store, []).append(card)
+        from ..repro import stale_flags
+
+        for store, group in by_store.items():
+            try:
+                flags = stale_flags(store, [c._run.run_id for c in group])
+            except Exception:
+                continue  # the badge is a view: a store it cannot read leaves the cards as they are
+            for card in group:
+                card.set_stale(flags.get(card._run.run_id))
+
     def _ensure_thread(self) -> None:
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
@@ -523,6 +571,8 @@ class _Pusher:
             # for an idle kernel: a cell that finds no spare opens its card itself (~1 ms).
             if self._spare_cls is not None and time.monotonic() - self._deferred_at >= DEFER_S:
                 self._make_spare()
+            if self._watched:
+                self._check_stale()
             with self._lock:
                 cards = list(self._cards)
             now = time.monotonic()
