@@ -78,19 +78,27 @@ def test_card_table_compare_and_xss_in_lab(lab, page):
     table.locator("tr[data-run]").first.wait_for(timeout=30_000)
     assert table.locator("tr[data-run]").count() == 4
     header = table.locator('th[data-col="metrics.score"]')
-    header.scroll_into_view_if_needed()
-    header.click()  # numbers sort high to low first
-    page.wait_for_function(
-        f"""() => {{
-        const t = document.querySelector('{NB} .nbt-table table');
-        if (!t) return false;
-        const heads = [...t.querySelectorAll('thead th')];
-        const i = heads.findIndex(h => h.getAttribute('data-col') === 'metrics.score');
-        const vals = [...t.querySelectorAll('tbody tr')].map(r => r.children[i].textContent);
-        return vals.join(',') === '0.9,0.6,0.3,0.1';
-    }}""",
-        timeout=15_000,
-    )
+    # The table redraws when the store's change token moves (the execution log's lines arrive up
+    # to 1 s after a cell), which can detach the header between finding it and clicking: a
+    # locator's click finds it again, and a click lost to a redraw is made once more.
+    for attempt in range(2):
+        header.click()  # numbers sort high to low first
+        try:
+            page.wait_for_function(
+                f"""() => {{
+                const t = document.querySelector('{NB} .nbt-table table');
+                if (!t) return false;
+                const heads = [...t.querySelectorAll('thead th')];
+                const i = heads.findIndex(h => h.getAttribute('data-col') === 'metrics.score');
+                const vals = [...t.querySelectorAll('tbody tr')].map(r => r.children[i].textContent);
+                return vals.join(',') === '0.9,0.6,0.3,0.1';
+            }}""",
+                timeout=15_000,
+            )
+            break
+        except Exception:
+            if attempt:
+                raise
     header.click()
     page.wait_for_function(
         f"""() => {{
