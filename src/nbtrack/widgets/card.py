@@ -330,7 +330,7 @@ class RunCard(NbtrackWidget):
         _PUSHER.watch_stale(self)
 
     def set_stale(self, reason: str | None) -> None:
-        """The read model's stale flag for this run (repro.stale_flags), shown as a badge."""
+        """The read model's stale flag for this run, shown as a badge (None: not stale)."""
         stale = {"stale": True, "stale_reason": reason} if reason else {}
         with self._state_lock:
             if stale == self._stale:
@@ -496,9 +496,10 @@ class _Pusher:
                 del self._watched[:-STALE_WATCH]
 
     def _check_stale(self) -> None:
-        """On this thread, with the kernel idle: the watched runs' flags from repro.stale_flags
-        (the execution log, the saved notebook), as the table and the sidebar get them."""
+        """On this thread, with the kernel idle: the watched runs' flags from the read model's
+        source (the execution log, the saved notebook), as the table and the sidebar get them."""
         from ..capture import execlog
+        from ..store.runs_view import as_source
 
         changes = execlog.CHANGES
         if changes == self._changes_seen or views.busy_for() != 0.0:
@@ -510,11 +511,12 @@ class _Pusher:
         by_store: dict = {}
         for card in cards:
             by_store.setdefault(card._run.store, []).append(card)
-        from ..repro import stale_flags
-
         for store, group in by_store.items():
+            stale_flags = as_source(store).stale_flags
+            if stale_flags is None:
+                continue
             try:
-                flags = stale_flags(store, [c._run.run_id for c in group])
+                flags = stale_flags([c._run.run_id for c in group])
             except Exception:
                 continue  # the badge is a view: a store it cannot read leaves the cards as they are
             for card in group:
