@@ -1,4 +1,4 @@
-"""Capture quality over tests/corpus/cells.py (cells in the styles of public notebooks), and the
+"""Capture quality over tests/capture/corpus/cells.py (cells in the styles of public notebooks), and the
 rule above all on the same cells: tracked and untracked cells give the same outputs, exception
 and namespace.
 

@@ -14,7 +14,7 @@ mlflow = pytest.importorskip("mlflow")
 import nbtrack  # noqa: E402
 from nbtrack.store import query  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

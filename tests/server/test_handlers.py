@@ -301,7 +301,7 @@ async def test_every_route_requires_a_token(jp_serverapp, jp_fetch):
         tail = pattern.split("nbtrack/api/", 1)[1].replace("/?$", "").rstrip("$")
         path = re.sub(r"\(\?P<run_id>[^)]*\)", run_id, tail)
         path = re.sub(r"\(\?P<name>[^)]*\)", "stdout", path)
-        post = "post" in handler.__dict__  # replay / export (tests/test_server_repro.py runs them)
+        post = "post" in handler.__dict__  # replay / export (tests/server/test_handlers_repro.py runs them)
         for auth in ("", "token wrong"):
             with pytest.raises(HTTPClientError) as info:
                 await jp_fetch(

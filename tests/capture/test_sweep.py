@@ -11,7 +11,7 @@ from IPython.core.error import UsageError
 
 import nbtrack
 
-sys.path.insert(0, str(Path(__file__).parent / "reliability"))
+sys.path.insert(0, str(Path(__file__).parents[1] / "reliability"))
 from kernels import execute, kernel  # noqa: E402
 
 CELL = """lr = 0.1

@@ -569,7 +569,7 @@ def test_unexpected_kernel_errors_reach_the_widget_with_a_traceback(store, runs,
     assert "Traceback" in content["traceback"]
 
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 
 
 def test_js_arrow_reader_decodes_what_the_kernel_sends(tmp_path):
