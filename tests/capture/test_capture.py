@@ -91,6 +91,30 @@ def test_resource_cost_of_the_cell(ip, store):
     ip.user_ns.pop("block", None)
 
 
+def _lifetime_peak_kb() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def test_measuring_a_cell_leaves_the_processs_peak_memory_as_it_was(ip, store):
+    # The user's own getrusage()/VmHWM reading must not change because a cell was tracked.
+    ip.cell("spike = bytearray(400 * 2**20)\nspike[::4096] = b'x' * len(spike[::4096])\ndel spike")
+    before = _lifetime_peak_kb()
+    ip.cell("%%track -q\nsmall = 1 + 1")
+    assert _lifetime_peak_kb() >= before
+    assert "sys.peak_rss_mb" in _last(ip).metrics
+
+
+def test_a_cell_below_the_earlier_peak_still_gets_its_own_peak(ip, store):
+    ip.cell("spike = bytearray(400 * 2**20)\nspike[::4096] = b'x' * len(spike[::4096])\ndel spike")
+    ip.cell(
+        "%%track -q\nimport time\nblock = bytearray(150 * 2**20)\nblock[::4096] = b'x' * len(block[::4096])\n"
+        "time.sleep(0.1)\ndel block"
+    )
+    assert _last(ip).metrics["sys.peak_rss_mb"] >= 100  # freed before the end: seen by the sampler
+
+
 class _Hostile:
     def get_params(self, deep=True):
         raise RuntimeError("no params for you")

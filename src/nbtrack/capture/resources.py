@@ -1,16 +1,19 @@
 """What a cell cost: CPU time, peak RSS growth of the kernel and, with a GPU, peak GPU memory.
 
-Peak RSS is the kernel's own high-water mark, not a sample: on Linux the cell's start resets
-it (``/proc/self/clear_refs``) and its end reads it (``VmHWM`` in ``/proc/self/status``), so a
-spike between two samples is not missed and no thread wakes up (about 30 us a cell). Where
-that is not possible the lifetime peak (``getrusage``) is used, which sees growth only above
-the process's earlier peak. GPU figures come from ``torch.cuda`` when the user's code already
-imported torch and a GPU is there; nbtrack never imports torch for the user.
+Measuring changes nothing in the user's process: no reset of the kernel's high-water marks
+(``/proc/self/clear_refs`` would lower ``getrusage``'s ``ru_maxrss`` and ``VmHWM`` for the
+user's own code; ``torch.cuda.reset_peak_memory_stats`` would do the same to
+``max_memory_allocated``). The peak is the highest of: the lifetime peak when the cell raised
+it (exact), samples taken every ``SAMPLE_S`` by one sleeping thread while a cell runs, and the
+RSS at the cell's end. A spike shorter than ``SAMPLE_S`` that stays below the process's earlier
+peak can be missed. GPU figures come from ``torch.cuda`` when the user's code already imported
+torch and a GPU is there; nbtrack never imports torch for the user.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 import time
 
 _PROC = "/proc/self"
@@ -43,20 +46,8 @@ class _ProcFiles:
     def read(self, name: str, size: int) -> bytes:
         return _os.pread(self.fd(name, _os.O_RDONLY), size, 0)
 
-    def write(self, name: str, data: bytes) -> None:
-        _os.write(self.fd(name, _os.O_WRONLY), data)
-
 
 _FILES = _ProcFiles()
-
-
-def _status_kb(field: bytes) -> int | None:
-    try:
-        text = _FILES.read("status", 8192)
-        at = text.index(field)
-        return int(text[at + len(field) : text.index(b"\n", at)].split()[0])
-    except (OSError, ValueError, IndexError, AttributeError):
-        return None
 
 
 def _rss_kb() -> int | None:
@@ -64,14 +55,6 @@ def _rss_kb() -> int | None:
         return int(_FILES.read("statm", 256).split()[1]) * _PAGE_KB
     except (OSError, ValueError, IndexError, AttributeError):
         return None
-
-
-def _reset_peak() -> bool:
-    try:
-        _FILES.write("clear_refs", b"5")  # 5: reset the peak RSS to the current RSS (Linux >= 4.0)
-        return True
-    except (OSError, AttributeError):
-        return False
 
 
 def _lifetime_peak_kb() -> int | None:
@@ -84,28 +67,80 @@ def _lifetime_peak_kb() -> int | None:
         return None
 
 
+SAMPLE_S = 0.01
+
+
+class _Sampler:
+    """One daemon thread, asleep (``Event.wait``) between cells; while a cell runs it reads RSS
+    (and GPU memory in use) every ``SAMPLE_S`` and keeps the highest. A read is one ``pread``."""
+
+    def __init__(self) -> None:
+        self.running = threading.Event()
+        self.lock = threading.Lock()  # a sample of the last cell never lands in the next one
+        self.rss_kb = 0
+        self.gpu = 0
+        self.torch = None
+        self.thread: threading.Thread | None = None
+        self.pid = 0
+
+    def start(self, rss_kb: int, torch) -> None:
+        with self.lock:
+            self.rss_kb, self.torch, self.gpu = rss_kb, torch, 0
+        if self.thread is None or self.pid != _os.getpid():  # a forked child has no thread
+            self.pid = _os.getpid()
+            self.thread = threading.Thread(target=self._loop, name="nbtrack-meter", daemon=True)
+            self.thread.start()
+        self.running.set()
+
+    def stop(self) -> None:
+        with self.lock:
+            self.running.clear()
+
+    def _loop(self) -> None:
+        while True:
+            self.running.wait()
+            time.sleep(SAMPLE_S)
+            with self.lock:
+                if not self.running.is_set():
+                    continue
+                rss = _rss_kb()
+                if rss is not None and rss > self.rss_kb:
+                    self.rss_kb = rss
+                if self.torch is not None:
+                    try:
+                        self.gpu = max(self.gpu, self.torch.cuda.memory_allocated())
+                    except Exception:
+                        self.torch = None
+
+
+_SAMPLER = _Sampler()
+
+
 class Meter:
-    """``m = Meter(); ...cell...; m.stop()`` -> {"sys.cpu_s": ..., "sys.peak_rss_mb": ...}."""
+    """``m = Meter(); ...cell...; m.stop()`` -> {"sys.cpu_s": ..., "sys.peak_rss_mb": ...}.
+    One cell at a time (the magic's); a nested one is measured by the outer cell's sampler."""
 
     def __init__(self):
         self.cpu0 = time.process_time()
-        self.exact = _reset_peak()
-        self.rss0 = _rss_kb() if self.exact else _lifetime_peak_kb()
-        # After the reset getrusage's peak is the reset one (~10 us), unless threads that
-        # exited earlier left a higher peak in it: then read VmHWM (~0.3 ms in a kernel).
-        start_peak = _lifetime_peak_kb() if self.exact else None
-        self.fast = self.exact and start_peak is not None and self.rss0 is not None and start_peak <= self.rss0 + 1024
+        self.rss0 = _rss_kb()
+        self.life0 = _lifetime_peak_kb()
         self.gpu = _gpu_begin()
+        self.sampling = self.rss0 is not None and not _SAMPLER.running.is_set()
+        if self.sampling:
+            _SAMPLER.start(self.rss0, self.gpu[0] if self.gpu else None)
 
     def stop(self) -> dict[str, float]:
         out = {"sys.cpu_s": round(time.process_time() - self.cpu0, 6)}
-        if self.fast:
-            peak = _lifetime_peak_kb()
-        else:
-            peak = _status_kb(b"VmHWM:") if self.exact else _lifetime_peak_kb()
-        if peak is not None and self.rss0 is not None:
+        if self.sampling:
+            _SAMPLER.stop()
+        rss = _rss_kb()
+        if rss is not None and self.rss0 is not None:
+            peak = max(rss, _SAMPLER.rss_kb if self.sampling else rss)
+            life = _lifetime_peak_kb()
+            if life is not None and self.life0 is not None and life > self.life0:
+                peak = max(peak, life)  # the cell set a new lifetime peak: that is its peak
             out["sys.peak_rss_mb"] = round(max(0, peak - self.rss0) / 1024, 3)
-        out.update(_gpu_end(self.gpu))
+        out.update(_gpu_end(self.gpu, _SAMPLER.gpu if self.sampling else 0))
         return out
 
 
@@ -113,18 +148,22 @@ def _gpu_begin():
     torch = sys.modules.get("torch")
     try:
         if torch is not None and torch.cuda.is_available():
-            torch.cuda.reset_peak_memory_stats()
-            return torch
+            return torch, torch.cuda.max_memory_allocated()
     except Exception:
         pass
     return None
 
 
-def _gpu_end(torch) -> dict[str, float]:
-    if torch is None:
+def _gpu_end(gpu, sampled: int) -> dict[str, float]:
+    if gpu is None:
         return {}
+    torch, max0 = gpu
     try:
-        out = {"sys.gpu_mem_mb": round(torch.cuda.max_memory_allocated() / 2**20, 3)}
+        peak = max(sampled, torch.cuda.memory_allocated())
+        max1 = torch.cuda.max_memory_allocated()
+        if max1 > max0:
+            peak = max(peak, max1)  # the cell set a new peak: exact
+        out = {"sys.gpu_mem_mb": round(peak / 2**20, 3)}
         util = getattr(torch.cuda, "utilization", None)
         if callable(util):
             out["sys.gpu_util"] = float(util())
