@@ -156,6 +156,8 @@ def measure(
                 if gap_s:
                     time.sleep(gap_s)
         card_outputs = sum(1 for o in raw["track"][-1]["outputs"] if o["msg_type"] == "display_data")
+        if not card_outputs:  # the figure would be the text summary's cost, not the card's
+            raise RuntimeError("the tracked cell showed no live card (widget bundle not built?): `make install`")
         check = execute(
             kc, "import nbtrack; _r = nbtrack.runs(); print(len(_r), (_r.status == 'finished').sum())", None
         )
