@@ -19,7 +19,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from html import escape
-from typing import Any
+from typing import Any, Literal
 
 from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
@@ -98,7 +98,10 @@ def _dim(name: str, node: ast.AST, expr: str) -> Dim:
     raise UsageError(f"%%track --sweep: {name}: unknown space {fn}(...)")
 
 
-def parse_objective(text: str | None) -> tuple[str | None, str]:
+Direction = Literal["minimize", "maximize"]
+
+
+def parse_objective(text: str | None) -> tuple[str | None, Direction]:
     """``"metrics.acc max"`` -> ("acc", "maximize")."""
     if not text:
         return None, "maximize"
@@ -137,7 +140,9 @@ def substitute(body: str, values: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 class Sweep:
-    def __init__(self, dims: list[Dim], trials: int | None, objective: str | None, direction: str, seed: int | None):
+    def __init__(
+        self, dims: list[Dim], trials: int | None, objective: str | None, direction: Direction, seed: int | None
+    ):
         self.dims, self.objective, self.direction, self.seed = dims, objective, direction, seed
         grid = all(d.kind == "grid" for d in dims)
         self.grid = list(itertools.product(*(d.values for d in dims))) if grid else None
@@ -160,6 +165,7 @@ class Sweep:
 
     def ask(self, i: int):
         if self.study is None:
+            assert self.grid is not None  # no study means a grid was enumerated
             return None, dict(zip((d.name for d in self.dims), self.grid[i]))
         trial = self.study.ask(self._distributions())
         return trial, dict(trial.params)
@@ -342,23 +348,24 @@ def _parallel_svg(rows, names, axes, objective, direction, width=460, height=220
     def column(axis):
         return [r["values"].get(axis) if axis in names else r["metrics"].get(axis) for r in rows]
 
-    scales = []
+    # per axis: (low, high) when every value is a finite number, else the categories in order;
+    # a trial without the value (failed, or no objective) draws no line, so it does not count
+    scales: list[tuple[float, float] | list[str]] = []
     for axis in axes:
         vals = column(axis)
         nums = [v for v in vals if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]
-        if len(nums) == len(vals):
-            lo, hi = min(nums), max(nums)
-            scales.append(("num", lo, hi))
+        if nums and len(nums) == sum(v is not None for v in vals):
+            scales.append((min(nums), max(nums)))
         else:
-            cats = list(dict.fromkeys(map(str, vals)))
-            scales.append(("cat", cats, None))
+            scales.append(list(dict.fromkeys(map(str, vals))))
 
     def y(i, v):
-        kind, a, b = scales[i]
-        if kind == "num":
-            frac = 0.5 if b == a else (v - a) / (b - a)
+        scale = scales[i]
+        if isinstance(scale, tuple):
+            lo, hi = scale
+            frac = 0.5 if hi == lo else (v - lo) / (hi - lo)
         else:
-            frac = 0.5 if len(a) == 1 else a.index(str(v)) / (len(a) - 1)
+            frac = 0.5 if len(scale) == 1 else scale.index(str(v)) / (len(scale) - 1)
         return top + (1 - frac) * (height - top - bottom)
 
     objs = [r["metrics"].get(objective) for r in rows] if objective else []
@@ -389,9 +396,11 @@ def _parallel_svg(rows, names, axes, objective, direction, width=460, height=220
         )
     for i, axis in enumerate(axes):
         x = pad + i * span
-        kind, a, b = scales[i]
-        lo_label = format_value(a) if kind == "num" else a[0]
-        hi_label = format_value(b) if kind == "num" else a[-1]
+        scale = scales[i]
+        if isinstance(scale, tuple):
+            lo_label, hi_label = format_value(scale[0]), format_value(scale[1])
+        else:
+            lo_label, hi_label = scale[0], scale[-1]
         parts.append(
             f"<line x1='{x:.1f}' y1='{top}' x2='{x:.1f}' y2='{height - bottom}' stroke='#888'/>"
             f"<text x='{x:.1f}' y='{height - 8}' text-anchor='middle'>{escape(str(axis))}</text>"
