@@ -48,7 +48,7 @@ def numbers(values: dict[str, Any]) -> dict[str, float]:
 
 def scalars(values: dict[str, Any]) -> dict[str, Any]:
     """Params worth a column: numbers, strings, bools, None, short lists of those."""
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in values.items():
         if value is None or isinstance(value, (bool, int, float, str)):
             out[str(key)] = value

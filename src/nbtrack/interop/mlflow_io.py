@@ -123,7 +123,8 @@ def _export_one(client, store: Store, uri: str, experiment: str | None, exp_ids:
     if client.search_runs([exp_id], f"tags.`{ID_TAG}` = '{run_id}'", run_view_type=ViewType.ACTIVE_ONLY, max_results=1):
         return "skipped"
     source = rec.context.get("mlflow_import") or {}
-    if source.get("uri") == uri and _exists(client, source.get("run_id")):
+    came_from = source.get("run_id") if source.get("uri") == uri else None
+    if came_from and _exists(client, came_from):
         return "skipped"  # it came from there
     tags = dict(rec.context.get("mlflow_tags") or {})
     for k, v in tags_from_nbtrack(rec.tags).items():

@@ -28,13 +28,17 @@ import time
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Iterable
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..capture import context
 from ..capture import run as runmod
 from ..capture.values import as_metric, safe_repr
 from ..store import get_store
 from . import media
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "init",
@@ -187,6 +191,10 @@ def _as_config_dict(value: Any) -> dict:
     raise TypeError(
         f"nbtrack.wandb: config must be a dict, argparse.Namespace, dataclass or YAML path, got {type(value).__name__}"
     )
+
+
+def _no_points(point: tuple) -> None:
+    """The point sink of a run that records nothing (mode="disabled": log returns first)."""
 
 
 def _number(value: Any) -> float | None:
@@ -464,7 +472,7 @@ class Table(_Media):
         for row, value in zip(self.data, data):
             row.append(value)
 
-    def get_column(self, name: str, convert_to: str | None = None) -> list:
+    def get_column(self, name: str, convert_to: str | None = None) -> list | np.ndarray:
         i = self.columns.index(name)
         values = [row[i] for row in self.data]
         if convert_to == "numpy":
@@ -580,14 +588,14 @@ class Run:
         self._notes, self._group, self._job_type = notes, group, job_type
         self._dir = dir
         self._resumed = resumed
-        self._step = start_step
+        self._step: int | float = start_step  # a float once log(step=1.5) was called
         self._pending: dict[str, Any] = {}
         self._step_metrics: list[tuple[str, str]] = []  # (pattern, step metric)
         self._summaries: list[tuple[str, tuple[str, ...], str | None]] = []  # (pattern, aggs, goal)
         self._agg: dict[str, dict] = {}
         self._closed = nb is None and mode != "disabled"
         self._fast = nb is not None
-        self._append = nb._points.append if nb is not None else None
+        self._append: Callable[[tuple], None] = nb._points.append if nb is not None else _no_points
         self._init_cell = False  # started by a plain (untracked) notebook cell now running
         self._saved = 0  # save() calls: artifact names files-0, files-1, ...
         self.config = Config(self)
@@ -676,7 +684,7 @@ class Run:
         return self._resumed
 
     @property
-    def step(self) -> int:
+    def step(self) -> int | float:
         return self._step
 
     @property
@@ -686,7 +694,11 @@ class Run:
     # -- logging ------------------------------------------------------------------------------
 
     def log(
-        self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None, sync: bool | None = None
+        self,
+        data: Mapping[str, Any],
+        step: int | float | None = None,
+        commit: bool | None = None,
+        sync: bool | None = None,
     ) -> None:
         """Numbers become series points at the run's step (W&B's rules: each call is a step
         unless ``commit=False``; an explicit ``step`` commits when the step moves on; a step
@@ -785,6 +797,7 @@ class Run:
                     ),
                 )
         if rows:
+            assert self._nb is not None  # log() writes only for a run it records into
             self._nb.add_artifacts(rows)
 
     @staticmethod
@@ -1259,7 +1272,7 @@ def _start_own(project, name, values, tags, notes, group, job_type, mode, dir, i
 
 def _in_cell() -> bool:
     """Is IPython running a cell right now (InteractiveShell.run_code on the stack)?"""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         code = frame.f_code
         if code.co_name == "run_code" and code.co_filename.endswith("interactiveshell.py"):

@@ -110,7 +110,8 @@ def read_records(path: Path) -> dict:
 
     run: dict[str, Any] = {"config": {}, "summary": {}, "points": [], "exit_code": None, "runtime": None}
     for payload in records(path):
-        rec = pb.Record()
+        # wandb's generated protobuf module makes its classes at import time: no name for mypy
+        rec = pb.Record()  # type: ignore[attr-defined]
         try:
             rec.ParseFromString(payload)
         except Exception:

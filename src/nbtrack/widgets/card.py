@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -171,11 +172,12 @@ class RunCard(NbtrackWidget):
 
     # The ESM and anywidget's id as class traits: anywidget otherwise adds them per instance
     # (add_traits makes a new class for every card, ~1 ms) and ties each card to a file watcher.
-    _esm = traitlets.Unicode(CARD_BUNDLE.read_text()).tag(sync=True)
+    # (Any: anywidget takes a path, a string or a trait here; the base class holds a Path.)
+    _esm: Any = traitlets.Unicode(CARD_BUNDLE.read_text()).tag(sync=True)
     _anywidget_id = traitlets.Unicode("nbtrack.widgets.card.RunCard").tag(sync=True)
 
     run = traitlets.Dict().tag(sync=True)
-    metrics = traitlets.List().tag(sync=True)
+    metrics: traitlets.List[dict] = traitlets.List().tag(sync=True)
     live = traitlets.Dict().tag(sync=True)
     series = traitlets.Bytes(b"").tag(sync=True)
     summary_text = traitlets.Unicode("").tag(sync=False)
@@ -244,8 +246,9 @@ class RunCard(NbtrackWidget):
         text/HTML a notebook opened without a kernel shows), replacing the display in place."""
         with self._state_lock:
             self._summary = summary  # what the display's text/HTML show
-        data, meta = self._repr_mimebundle_()
-        _publish(data, meta, self._display_id, update=True)
+        if self._display_id is not None:  # a card never shown has no display to replace
+            data, meta = self._repr_mimebundle_()
+            _publish(data, meta, self._display_id, update=True)
         if not _PUSHER.later(self.finish, summary):
             self.finish(summary)
 
@@ -262,23 +265,24 @@ class RunCard(NbtrackWidget):
     def _step(self) -> bool:
         """One tick of the live card (on the pusher thread); True when it is done."""
         run, feed = self._run, self._feed
+        if feed is None:  # never live: nothing to follow
+            return True
         try:
             if feed.update():
-                self._push(final=False)
+                self._push(feed, final=False)
             else:
                 self._tick_duration()
             if run.status != "running":
                 self._ended_at = self._ended_at or time.monotonic()
                 if feed.drained_after_end or time.monotonic() - self._ended_at > END_WAIT_S:
                     if feed.update():
-                        self._push(final=True)
+                        self._push(feed, final=True)
                     return True
             return False
         except Exception:
             return True  # the card is a view: never let it disturb the run
 
-    def _push(self, final: bool) -> None:
-        feed = self._feed
+    def _push(self, feed: LiveFeed, final: bool) -> None:
         table = feed.table()
         last = feed.last()
         series = protocol.arrow_bytes(table)
@@ -545,7 +549,8 @@ class _Pusher:
             if card in self._cards:
                 self._cards.remove(card)
         try:
-            card._feed.close()
+            if card._feed is not None:
+                card._feed.close()
         finally:
             card._done.set()
 

@@ -118,7 +118,7 @@ def _compare_payload(store, ids: list[str]) -> protocol.Reply:
     frame = charts._frame(ids, store)
     differs = _differs(frame)
     tables = {"runs": _display_table(frame)}
-    chart_list = []
+    chart_list: list[dict[str, Any]] = []
 
     def add(chart, title: str, kind: str):
         name = f"chart{len(chart_list)}"
@@ -165,7 +165,7 @@ def _fmt(v: Any) -> str | None:
 
 def _pairs(a: dict, b: dict, fmt=_fmt) -> pa.Table:
     keys = sorted(set(a) | set(b), key=str)
-    rows = {"key": [], "a": [], "b": [], "change": []}
+    rows: dict[str, list[str | None]] = {"key": [], "a": [], "b": [], "change": []}
     for k in keys:
         va, vb = fmt(a.get(k)) if k in a else None, fmt(b.get(k)) if k in b else None
         change = "added" if k not in a else "removed" if k not in b else "same" if va == vb else "changed"
@@ -190,7 +190,7 @@ def _input_text(d: dict) -> str:
 def source_diff(a: str, b: str) -> pa.Table:
     """Side by side: one row per line pair (op: equal, replace, delete, insert)."""
     la, lb = (a or "").splitlines(), (b or "").splitlines()
-    rows = {"op": [], "a_no": [], "a": [], "b_no": [], "b": []}
+    rows: dict[str, list[Any]] = {"op": [], "a_no": [], "a": [], "b_no": [], "b": []}
 
     def add(op, i, j):
         rows["op"].append(op)

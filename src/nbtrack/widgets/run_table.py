@@ -32,6 +32,8 @@ def _cache(store) -> RunsCache:
 
 def _structured(conditions, equals: dict[str, Any]) -> list[dict]:
     out = []
+    col: str | None  # a dict may lack a key: compile_filters reports it
+    op: str | None
     for c in conditions:
         if isinstance(c, str):
             col, op, value = parse_filter(c)
@@ -68,9 +70,9 @@ class RunTable(NbtrackWidget):
     * ``selected`` (list of run ids): the selected rows; ``table.selected`` in Python
     """
 
-    filters = traitlets.List().tag(sync=True)
+    filters: traitlets.List[dict] = traitlets.List().tag(sync=True)
     search = traitlets.Unicode("").tag(sync=True)
-    sort = traitlets.List().tag(sync=True)
+    sort: traitlets.List[dict] = traitlets.List().tag(sync=True)
     diff_only = traitlets.Bool(False).tag(sync=True)
     page_size = traitlets.Int(50).tag(sync=True)
     pinned = traitlets.List(traitlets.Unicode(), ["status", "name"]).tag(sync=True)
