@@ -166,7 +166,10 @@ class Source:
     relations named by ``runs``/``params``/``metrics`` have the local store's columns (the
     local store's views; a team store would name the tables of an attached catalog, e.g.
     ``team.runs``; these names are configuration, never user text). ``token()`` changes when
-    the runs may have; ``stale_flags(ids)`` (optional) says which runs are stale and why."""
+    the runs may have; ``stale_flags(ids)`` (optional) says which runs are stale and why;
+    ``read_page(spec, limit=, offset=, ...)`` (optional) reads a page (``read`` with a limit)
+    in the source's own database, or returns None to leave it to ``read`` (the team store:
+    Postgres picks and orders the page)."""
 
     snapshot: Callable[[], AbstractContextManager]
     token: Callable[[], str]
@@ -176,6 +179,7 @@ class Source:
     params: str = "params"
     metrics: str = "metrics"
     stale_flags: Callable[[list[str]], dict[str, str]] | None = None
+    read_page: Callable[..., RunsResult | None] | None = None
 
 
 def local_source(store) -> Source:
@@ -431,6 +435,21 @@ def read(
     (computed anyway when a filter or the sort needs them). Raises ``FilterError``."""
     source = as_source(source)
     spec = spec or RunSpec()
+    if limit is not None and source.read_page is not None:
+        # The source pages in its own database (the team store: Postgres), or says None.
+        page = source.read_page(
+            spec,
+            lead=lead,
+            limit=limit,
+            offset=offset,
+            count=count,
+            wide=wide,
+            nested=nested,
+            extra_select=extra_select,
+            flags=flags,
+        )
+        if page is not None:
+            return page
     lead = list(lead or RUN_COLUMNS)
     problems: list[str] = []
     want_flags, flags = flags, None

@@ -59,6 +59,7 @@ class TeamStore:
         self.dir = display(uri)  # messages say "in postgresql://alice@db/mlruns"
         self._con = None
         self._source = None
+        self._pg = None  # psycopg, for the pages Postgres picks (pages.py)
         self._lock = threading.RLock()
 
     def __repr__(self) -> str:
@@ -73,8 +74,52 @@ class TeamStore:
         from ..store.runs_view import Source
 
         if self._source is None:
-            self._source = Source(snapshot=self.snapshot, token=self.token, key=f"team:{self.dir}", scope="team")
+            self._source = Source(
+                snapshot=self.snapshot,
+                token=self.token,
+                key=f"team:{self.dir}",
+                scope="team",
+                read_page=self.read_page,
+            )
         return self._source
+
+    def read_page(self, spec, **read_args):
+        """A page of runs (``runs_view.read`` with a limit) picked and ordered by Postgres
+        (``pages``); None leaves it to the read model's DuckDB path, which also reports what
+        went wrong: a spec not translated for Postgres, or any error of the Postgres query
+        (server gone, schema changed)."""
+        from . import pages
+
+        with self._lock:
+            try:
+                pg = self._pg_connection()
+            except RemoteError:
+                return None
+            try:
+                with self.snapshot() as con:
+                    return pages.read_page(pg, con, spec, **read_args)
+            except Exception as exc:
+                import psycopg
+
+                if not isinstance(exc, psycopg.Error):
+                    raise
+                self._drop_pg()
+                return None
+
+    def _pg_connection(self):
+        if self._pg is None:
+            from .connection import connect
+
+            self._pg = connect(self.uri, autocommit=True)
+        return self._pg
+
+    def _drop_pg(self) -> None:
+        if self._pg is not None:
+            try:
+                self._pg.close()
+            except Exception:
+                pass
+        self._pg = None
 
     def info(self) -> dict:
         """What ``store_info`` says of a local store, for the team store (``?scope=team``)."""
@@ -166,6 +211,7 @@ class TeamStore:
         return con
 
     def _drop(self) -> None:
+        self._drop_pg()
         if self._con is not None:
             try:
                 self._con.close()
