@@ -80,6 +80,8 @@ def delete_runs(store, run_ids: Iterable[str], timeout: float = 30.0) -> dict:
                             f"DELETE FROM s.{table} WHERE run_id IN (SELECT unnest(?::VARCHAR[]))", [ids]
                         ).fetchone()[0]
                         counts["rows"][table] = int(n)
+                    # Their series' tier rows (not counted: a summary, not what the user logged).
+                    con.execute("DELETE FROM s.series_tiers WHERE run_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
                     con.execute("COMMIT")
                 except BaseException:
                     con.execute("ROLLBACK")

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from . import spool
+from . import spool, tiers
 from .errors import StoreBusyError, StoreCorruptError, StoreVersionError
 from .lock import store_lock
 from .schema import LATEST_BY, MIGRATIONS, SCHEMA_VERSION, TABLES
@@ -190,6 +190,8 @@ def _fold(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
             con.execute("DROP TABLE newest")
         else:
             con.execute(f"INSERT INTO s.{table} BY NAME SELECT * FROM incoming")
+            if table == "series":  # the points' tier rows, in the same transaction
+                tiers.write(con, "incoming")
     finally:
         con.unregister("incoming")
 
@@ -268,8 +270,9 @@ def create_memory_store(con: duckdb.DuckDBPyConnection) -> None:
     """An empty stand-in for a store file that does not exist yet."""
     con.execute("ATTACH ':memory:' AS s")
     con.execute("USE s")
-    for stmt in MIGRATIONS[1]:
-        con.execute(stmt)
+    for version in range(1, SCHEMA_VERSION + 1):
+        for stmt in MIGRATIONS[version]:
+            con.execute(stmt)
     con.execute("USE memory")
 
 

@@ -8,6 +8,7 @@ The wide ``params.*``/``metrics.*`` frame is built from the narrow tables by gro
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -104,21 +105,34 @@ def downsampled_series(store: Store, run_ids: list[str], keys: list[str] | None 
     of each step bucket (so spikes survive) and the last point (highest step), every point of
     short series. Columns: run_id, key, step, value.
 
-    Per run, one bounds query (``run_id = ?``: DuckDB skips the row groups of other runs;
-    one pass over every run's points cost ~0.25 s of ~0.7 s at 10 x 1M), then one aggregate
-    per (run, key) with its bucket bounds bound as parameters (no join of every point against
-    a bounds table), and the point at the bounds' highest step (no measurable cost at 10 x 1M;
-    max(step)/arg_max in the aggregate cost ~10%)."""
+    A series of more than ``tiers.FEW_POINTS`` points (in a store with tiers) has buckets of
+    2^m steps, the smallest m that gives at most ``points / 2`` of them, read from the tiers
+    compaction keeps plus the spool's raw points (tiers.envelope; 10 x 1M points without
+    touching them). Shorter series (and stores without tiers: a team store, a file written
+    before schema 2 and not compacted since) are read raw, in ``points / 2`` equal buckets over
+    the series' step range: one aggregate per (run, key) with its bucket bounds bound as
+    parameters (no join of every point against a bounds table), and the point at its highest
+    step."""
+    from . import tiers
+
     buckets = max(2, min(int(points), 200_000) // 2)
     key_cond, key_args = ("", []) if not keys else (" AND list_contains(?, key)", [list(keys)])
     parts = []
     with store.snapshot() as con:
+        use_tiers = tiers.available(con)
         for run_id in sorted(dict.fromkeys(run_ids)):
-            bounds = con.execute(
-                f"SELECT key, min(step), max(step) FROM series WHERE run_id = ?{key_cond} GROUP BY key ORDER BY key",
-                [run_id, *key_args],
-            ).fetchall()
-            for key, lo, hi in bounds:
+            if use_tiers:
+                found = tiers.bounds(con, run_id, keys)
+            else:  # run_id = ?: DuckDB skips the row groups of other runs
+                found = con.execute(
+                    f"""SELECT key, NULL, min(step), max(step) FROM series WHERE run_id = ?{key_cond}
+                        GROUP BY key ORDER BY key""",
+                    [run_id, *key_args],
+                ).fetchall()
+            for key, n, lo, hi in found:
+                if n is not None and n > tiers.FEW_POINTS and math.isfinite(lo) and math.isfinite(hi):
+                    parts.append(tiers.envelope(con, run_id, key, tiers.exponent(lo, hi, buckets)))
+                    continue
                 scale = buckets / (hi - lo) if hi > lo else 0.0
                 parts.append(
                     con.execute(

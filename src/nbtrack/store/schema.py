@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+from . import tiers
+
+SCHEMA_VERSION = 2
 
 TS = pa.timestamp("us")
 
@@ -135,4 +137,7 @@ MIGRATIONS: dict[int, list[str]] = {
         # Spool files already moved into this file; makes compaction exactly-once.
         "CREATE TABLE IF NOT EXISTS ingested (file VARCHAR)",
     ],
+    # series_tiers: per-bucket summaries of the series for downsampled reads (tiers.py),
+    # computed here for the points already in the file, then kept by compaction.
+    2: tiers.migration(),
 }
