@@ -10,6 +10,9 @@ W8 drives them, or run one by hand):
 - ``writer_points``: one run with ``n`` points buffered (``nbtrack.log`` in a loop, timed
   apart), then the drain path: points -> Arrow -> spool file (points/s into the spool).
 - ``compare``: 10 runs x ``n`` steps, then ``compare_payload`` (kernel side): w_nbtrack.fill_series.
+- ``compact_long`` / ``compact_short``: ``n`` series points in spool files of ~100,000 points
+  (10 runs of ``n / 10`` points; or runs of 20 points, 2 keys), then compaction of the whole
+  spool in its ordinary batches (points/s of compaction: what series tiers add to it).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import os
 import statistics
 import sys
 import time
+from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -103,7 +107,73 @@ def compare(a) -> dict:
     return w_nbtrack.fill_series(a)
 
 
-WORKLOADS = {"read_rest": read_rest, "writer_points": writer_points, "compare": compare}
+def _compact_points(a, runs: int, keys: int) -> dict:
+    import numpy as np
+    import pyarrow as pa
+
+    from nbtrack.store import database, spool
+    from nbtrack.store.schema import TABLES, TS
+
+    store_dir = Path(os.environ["NBTRACK_STORE"])
+    spool_dir = store_dir / "spool"
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    per_series = a.n // (runs * keys)
+    ids = np.array([f"{i:016d}" for i in range(runs)], dtype=object)
+    names = np.array([f"key{k}" for k in range(keys)], dtype=object)
+    run_of = np.repeat(ids, keys * per_series)
+    key_of = np.tile(np.repeat(names, per_series), runs)
+    steps = np.tile(np.arange(per_series, dtype=np.float64), runs * keys)
+    values = np.random.default_rng(0).uniform(0.0, 1.0, len(steps))
+    total = len(steps)
+    for lo in range(0, total, 100_000):
+        hi = min(total, lo + 100_000)
+        table = pa.table(
+            {
+                "run_id": pa.array(run_of[lo:hi], pa.string()),
+                "key": pa.array(key_of[lo:hi], pa.string()),
+                "step": steps[lo:hi],
+                "value": values[lo:hi],
+                "time": pa.array(np.full(hi - lo, 1_700_000_000_000_000, np.int64)).cast(TS),
+            },
+            schema=TABLES["series"],
+        )
+        spool.write(spool_dir, "series", table)
+    con = database.connect()
+    t = time.perf_counter()
+    batches = 0
+    while spool.listing(spool_dir):
+        database.compact(con, store_dir)
+        batches += 1
+    took = time.perf_counter() - t
+    database.attach(con, store_dir / "nbtrack.duckdb", read_only=True)
+    moved = con.execute("SELECT count(*) FROM s.series").fetchall()[0][0]
+    database.detach(con)
+    assert moved == total, (moved, total)
+    return {
+        "points": total,
+        "series": runs * keys,
+        "compact_s": took,
+        "batches": batches,
+        "compact_points_per_s": total / took,
+        "db_bytes": os.path.getsize(store_dir / "nbtrack.duckdb"),
+    }
+
+
+def compact_long(a) -> dict:
+    return _compact_points(a, runs=10, keys=1)
+
+
+def compact_short(a) -> dict:
+    return _compact_points(a, runs=max(1, a.n // 40), keys=2)
+
+
+WORKLOADS = {
+    "read_rest": read_rest,
+    "writer_points": writer_points,
+    "compare": compare,
+    "compact_long": compact_long,
+    "compact_short": compact_short,
+}
 
 if __name__ == "__main__":
     a = worker_args()

@@ -59,9 +59,12 @@ def tiers_sql(points: str) -> str:
         GROUP BY run_id, key, t.tier, floor(lo_step / pow(2, t.tier))"""
 
 
-def migration(table: str = "series_tiers", points: str = "series") -> list[str]:
+CREATE_TABLE = f"CREATE TABLE IF NOT EXISTS series_tiers ({COLUMNS})"
+
+
+def migration() -> list[str]:
     """Schema 2: the tiers table, filled from the points already in the file."""
-    return [f"CREATE TABLE IF NOT EXISTS {table} ({COLUMNS})", f"INSERT INTO {table} {tiers_sql(points)}"]
+    return [CREATE_TABLE, f"INSERT INTO series_tiers {tiers_sql('series')}"]
 
 
 def write(con: duckdb.DuckDBPyConnection, points: str) -> None:
