@@ -17,6 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pyarrow as pa
+
 from ..store import database
 
 # The filter grammar's own parsing and value checks (one grammar; only the SQL differs here).
@@ -288,7 +290,7 @@ def in_order(result: RunsResult, ids: list[str], total: int | None, kinds: dict[
     at = {r: i for i, r in enumerate(result.table.column("run_id").to_pylist())}
     rows = [at[r] for r in ids if r in at]
     return RunsResult(
-        result.table.take(rows),
+        result.table.take(pa.array(rows, pa.int64())),
         total,
         kinds,
         {k: v[rows] for k, v in result.decoded.items()},
