@@ -54,6 +54,9 @@ class Call:
     line: int
     nested_in: str | None = None  # the enclosing call's callee, if an argument of another call
     configs: tuple[dict, ...] = ()  # literal config dicts passed positionally: lgb.train({...}, data)
+    # keyword arguments that name a value: ``n_splits=N_FOLDS``, ``lr=CFG.lr``, ``C=cfg["C"]``:
+    # (keyword, root name, ((".", attr) | ("[]", key), ...)); extract resolves them from inputs
+    refs: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -276,12 +279,15 @@ class _Calls(ast.NodeVisitor):
     def visit_Call(self, node):
         callee = dotted(node.func)
         kwargs = []
+        refs = []
         for kw in node.keywords:
             if kw.arg is None:
                 continue  # **config: its values come from the config's own capture
             value = literal_value(kw.value)
             if value is not _NO_VALUE:
                 kwargs.append((kw.arg, value))
+            elif (ref := _reference(kw.value)) is not None:
+                refs.append((kw.arg, *ref))
         # Seeds are positional by convention: np.random.seed(42), torch.manual_seed(0).
         last = callee.rsplit(".", 1)[-1]
         if last in ("seed", "manual_seed", "set_seed", "set_random_seed") and node.args:
@@ -308,6 +314,7 @@ class _Calls(ast.NodeVisitor):
                 getattr(node, "lineno", 0),
                 self.enclosing[-1] if self.enclosing else None,
                 tuple(configs),
+                tuple(refs),
             )
         )
         self.visit(node.func)
@@ -317,6 +324,27 @@ class _Calls(ast.NodeVisitor):
         for kw in node.keywords:
             self.visit(kw.value)
         self.enclosing.pop()
+
+
+def _reference(node: ast.AST) -> tuple[str, tuple[tuple[str, str], ...]] | None:
+    """``N`` / ``cfg.lr`` / ``cfg["lr"]`` / ``CFG.opt["lr"]`` -> (root, steps); None otherwise."""
+    steps: list[tuple[str, str]] = []
+    while True:
+        if isinstance(node, ast.Name):
+            return node.id, tuple(reversed(steps))
+        if isinstance(node, ast.Attribute):
+            steps.append((".", node.attr))
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)
+        ):
+            steps.append(("[]", node.slice.value))
+        else:
+            return None
+        if len(steps) > 4:
+            return None
+        node = node.value
 
 
 def _value_kind(value: ast.AST, rules_clock, rules_size, size_attrs) -> str | None:

@@ -326,7 +326,8 @@ def extract(
                 out.param(k, v, f"config object {type(value).__name__}, flattened")
 
     # Estimators: bound in the cell, or constructed unbound inside another call.
-    passed = {(k, _hashable(v)) for c in analysis.calls for k, v in c.kwargs}
+    kwargs = {id(c): (*c.kwargs, *_resolved_refs(c, ns, analysis)) for c in analysis.calls}
+    passed = {(k, _hashable(v)) for c in analysis.calls for k, v in kwargs[id(c)]}
     for value in inputs.values():  # SVC(**params): what a config dict passes counts as passed
         if isinstance(value, dict) and _small_config(value) and is_config_dict(value):
             passed |= {(k, _hashable(v)) for k, v in value.items()}
@@ -394,7 +395,7 @@ def extract(
         # A config passed positionally to an estimator (GridSearchCV(est, {"C": [...]})) is one
         # of its get_params (param_grid.C); to a function (lgb.train({...}, data)) it is the call's.
         positional = [] if est_cls is not None else [(k, v) for cfg in call.configs for k, v in flatten_items(cfg)]
-        for key, value in [*call.kwargs, *positional]:
+        for key, value in [*kwargs[id(call)], *positional]:
             if (
                 key in rules.exclude_params
                 or key in skip_params
@@ -460,6 +461,37 @@ def extract(
     for key in list(out.metrics):
         if key in out.params:
             del out.metrics[key], out.metric_rules[key]
+    return out
+
+
+def _resolved_refs(call, ns: dict[str, Any], analysis: Analysis) -> list[tuple[str, Any]]:
+    """``StratifiedKFold(n_splits=N_FOLDS)``, ``fit(epochs=CFG.epochs)``, ``lr=cfg["lr"]``: the
+    value a keyword names, when it comes from an earlier cell and this cell does not rebind or change it
+    (so it is the value the call saw) and it is a plain setting. Read without running user
+    code: attributes through ``inspect.getattr_static`` (no properties, no ``__getattr__``),
+    keys of plain dicts only."""
+    out = []
+    for key, root, steps in call.refs:
+        if root not in analysis.reads or root in analysis.assigned or root in analysis.mutated or root not in ns:
+            continue
+        value = ns[root]
+        try:
+            for kind, name in steps:
+                if kind == ".":
+                    if isinstance(value, type(sys)):
+                        raise LookupError  # a module's constant (np.float32, math.pi) is not a setting
+                    value = inspect.getattr_static(value, name)
+                elif type(value) is dict:
+                    value = value[name]
+                else:
+                    raise LookupError
+        except (AttributeError, LookupError):
+            continue
+        if type(value) in (bool, int, float, str, type(None)) or (
+            type(value) in (list, tuple) and all(type(v) in (bool, int, float, str) for v in value)
+        ):
+            if is_setting(value):
+                out.append((key, list(value) if isinstance(value, tuple) else value))
     return out
 
 

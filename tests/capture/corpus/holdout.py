@@ -461,4 +461,75 @@ precision_at_t = precision_score(y_test, preds_t)
         ["recall_at_t", "precision_at_t"],
         ["probs", "preds_t"],
     ),
+    # Written 2026-12-04 in the style of Kaggle notebooks with a config cell: keyword values
+    # that name an earlier cell's setting (``n_splits=CFG.n_folds``, ``epochs=EPOCHS``,
+    # ``cfg["C"]``). Before the rule these 4 cells recorded 14 of their 20 params (n_splits,
+    # random_state twice, learning_rate, num_leaves and test_size were missed).
+    Cell(
+        "kaggle_cfg_class",
+        """
+class CFG:
+    seed = 42
+    n_folds = 4
+    lr = 0.05
+    num_leaves = 15
+""",
+        {"CFG.seed": 42, "CFG.n_folds": 4, "CFG.lr": 0.05, "CFG.num_leaves": 15},
+        [],
+    ),
+    Cell(
+        "kaggle_cv_from_cfg",
+        """
+skf = StratifiedKFold(n_splits=CFG.n_folds, shuffle=True, random_state=CFG.seed)
+oof = np.zeros(len(y))
+for fold, (tr, va) in enumerate(skf.split(X, y)):
+    m = lgb.LGBMClassifier(learning_rate=CFG.lr, num_leaves=CFG.num_leaves, n_estimators=20, verbose=-1)
+    m.fit(X[tr], y[tr])
+    oof[va] = m.predict_proba(X[va])[:, 1]
+    print(f"Fold {fold}: AUC = {roc_auc_score(y[va], oof[va]):.4f}")
+print(f"CV AUC: {roc_auc_score(y, oof):.4f}")
+""",
+        {
+            "n_splits": 4,
+            "shuffle": True,
+            "random_state": 42,
+            "learning_rate": 0.05,
+            "num_leaves": 15,
+            "n_estimators": 20,
+            "model": "LGBMClassifier",
+        },
+        ["roc_auc_score"],
+        ["fold", "tr", "va", "oof"],
+        ["verbose"],
+    ),
+    Cell(
+        "constants_then_split",
+        """
+TEST_SIZE = 0.25
+SEED = 3
+""",
+        {"TEST_SIZE": 0.25, "SEED": 3},
+        [],
+    ),
+    Cell(
+        "split_and_fit_from_constants",
+        """
+Xa, Xb, ya, yb = train_test_split(X, y, test_size=TEST_SIZE, random_state=SEED)
+knn_cfg = {"n_neighbors": 9, "weights": "distance"}
+knn = KNeighborsClassifier(n_neighbors=knn_cfg["n_neighbors"], weights=knn_cfg["weights"])
+knn.fit(Xa, ya)
+print("accuracy:", accuracy_score(yb, knn.predict(Xb)))
+""",
+        {
+            "test_size": 0.25,
+            "random_state": 3,
+            "knn_cfg.n_neighbors": 9,
+            "knn_cfg.weights": "distance",
+            "n_neighbors": 9,
+            "weights": "distance",
+            "model": "KNeighborsClassifier",
+        },
+        ["accuracy_score"],
+        ["dtype"],
+    ),
 ]
