@@ -116,3 +116,44 @@ export function renderRunRow(run: RunRow, o: RowOptions): HTMLElement {
   });
   return row;
 }
+
+/** Does a row drawn for `drawn` show `run` unchanged? Compares, field by field, what
+ * `renderRunRow` reads and nothing else (the source head, notebook and cell are not shown), with
+ * no serialisation: the list is re-read every second while a run logs, and a reused row keeps
+ * the element under the mouse between mousedown and click. */
+export function rowShowsSame(drawn: RunRow, run: RunRow): boolean {
+  return (
+    drawn === run ||
+    (drawn.run_id === run.run_id &&
+      drawn.name === run.name &&
+      drawn.status === run.status &&
+      drawn.started_at === run.started_at &&
+      drawn.duration_s === run.duration_s &&
+      drawn.error_type === run.error_type &&
+      drawn.error_message === run.error_message &&
+      drawn.stale === run.stale &&
+      drawn.stale_reason === run.stale_reason &&
+      sameEntries(drawn.tags, run.tags) &&
+      sameEntries(drawn.metrics, run.metrics) &&
+      sameEntries(drawn.params, run.params))
+  );
+}
+
+/** Same keys in the same order (a row shows the first few) with the same values. */
+function sameEntries(a: object, b: object): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(y);
+  let i = 0;
+  for (const k in x) {
+    if (keys[i++] !== k || !sameValue(x[k], y[k])) {
+      return false;
+    }
+  }
+  return i === keys.length;
+}
+
+/** Params may be lists or dicts (JSON values): those are compared by their text. */
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || (typeof a === 'object' && typeof b === 'object' && a !== null && b !== null && JSON.stringify(a) === JSON.stringify(b));
+}
