@@ -19,8 +19,6 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..store import database
-
 # The filter grammar's own parsing and value checks (one grammar; only the SQL differs here).
 from ..store.filters import MAX_FILTERS, FilterError, _as_triple, _check_column, _list, _scalar
 from ..store.runs_view import (
@@ -267,21 +265,30 @@ def pick(pg, spec: RunSpec, limit: int, offset: int, count: bool) -> tuple[list[
 
 
 def page_source(con, ids: list[str]) -> Source:
-    """Those runs' rows (runs, params, metrics: the team views) in a private in-memory DuckDB,
-    as a source of the read model. ``run_id IN (?, ...)`` is pushed down to Postgres."""
-    mem = database.connect()
+    """Those runs' rows (runs, params, metrics: the team views) as Arrow tables registered on
+    a cursor of ``con`` (its own registrations; no new database), as a source of the read
+    model. ``run_id IN (?, ...)`` is pushed down to Postgres."""
+    from contextlib import contextmanager
+
+    page = con.cursor()
     marks = ", ".join("?" * len(ids))
     for name in ("runs", "params", "metrics"):
         sql = f"SELECT * FROM {name} WHERE run_id IN ({marks})" if ids else f"SELECT * FROM {name} LIMIT 0"
-        mem.register(name, con.execute(sql, ids).fetch_arrow_table())
-
-    from contextlib import contextmanager
+        page.register(f"page_{name}", con.execute(sql, ids).fetch_arrow_table())
 
     @contextmanager
     def snapshot(*args, **kwargs):
-        yield mem
+        yield page
 
-    return Source(snapshot=snapshot, token=lambda: "", key="team-page", scope="team")
+    return Source(
+        snapshot=snapshot,
+        token=lambda: "",
+        key="team-page",
+        scope="team",
+        runs="page_runs",
+        params="page_params",
+        metrics="page_metrics",
+    )
 
 
 def in_order(result: RunsResult, ids: list[str], total: int | None, kinds: dict[str, str]) -> RunsResult:

@@ -106,6 +106,27 @@ class TeamStore:
                 self._drop_pg()
                 return None
 
+    def connect_in_background(self) -> None:
+        """Attach Postgres (extension, catalog) and open the page connection on a thread, so
+        that the first read, often the team table's first page, finds them ready: the widget's
+        own imports and its trip to the browser happen meanwhile. A read waits for the lock;
+        a failure here is left to that read to report."""
+        # A thread must not import a library for the first time (architecture.md): here.
+        import duckdb  # noqa: F401
+        import psycopg  # noqa: F401
+
+        from ..store import background_thread, database  # noqa: F401
+
+        def warm():
+            with self._lock:
+                try:
+                    self._connection()
+                    self._pg_connection()
+                except Exception:
+                    pass
+
+        background_thread(warm, "nbtrack-team-connect")
+
     def _pg_connection(self):
         if self._pg is None:
             from .connection import connect
@@ -237,4 +258,5 @@ def get_team_store(uri: str | None = None) -> TeamStore:
     with _team_lock:
         if uri not in _team:
             _team[uri] = TeamStore(uri)
+            _team[uri].connect_in_background()
         return _team[uri]
