@@ -5,23 +5,20 @@
  */
 import { Widget } from '@lumino/widgets';
 
-import { RunDetail, SeriesReply, num, requestAPI, runPath } from './api';
-import { Line, PALETTE, lineChart } from './charts';
+import { num } from './api';
+import { Line, lineChart } from './charts';
+import { Loaded, loadRuns } from './compareload';
 import { Child, clear, h } from '../shared/dom';
 import { statusBadge } from './detail';
 import { fmtDate, fmtDuration, fmtNumber, fmtValue, lowerIsBetter, parseTime } from './format';
 
-interface Loaded {
-  run: RunDetail;
-  series: SeriesReply | null;
-  color: string;
-}
-
 export class CompareView extends Widget {
-  /** `notebook`: where the runs were listed (selects the store, see api.ts). */
+  /** `notebook`: where the runs were listed (selects the store, see api.ts); `scope`:
+   * 'team' when they were listed from the team store. */
   constructor(
     readonly runIds: string[],
-    readonly notebook?: string
+    readonly notebook?: string,
+    readonly scope?: string
   ) {
     super();
     this.addClass('nbtrack-compare');
@@ -32,15 +29,7 @@ export class CompareView extends Widget {
   async load(): Promise<void> {
     let loaded: Loaded[];
     try {
-      loaded = await Promise.all(
-        this.runIds.map(async (id, i) => {
-          const run = await requestAPI<RunDetail>(runPath(id), { notebook: this.notebook });
-          const series = Object.keys(run.series_keys).length
-            ? await requestAPI<SeriesReply>(runPath(run.run_id, 'series'), { points: 1000, notebook: this.notebook })
-            : null;
-          return { run, series, color: PALETTE[i % PALETTE.length] };
-        })
-      );
+      loaded = await loadRuns(this.runIds, { notebook: this.notebook, scope: this.scope });
     } catch (err) {
       clear(this.node);
       this.node.appendChild(h('div', { class: 'nbtrack-error' }, (err as Error).message));
