@@ -148,6 +148,68 @@ def test_odd_objects_cost_at_most_one_warning_and_the_cell_runs(ip, store):
     assert ip.user_ns["acc"] == 0.75 and len(ip.user_ns["huge"]) == 100_000
 
 
+LOOP = (
+    "w, lr = 0.0, 0.3\n"
+    "for epoch in range(6):\n"
+    "    loss = (w - 1.0) ** 2\n"
+    "    w += lr * 2 * (1.0 - w)\n"
+    "    if epoch % 2 == 0:\n"
+    "        print(f'epoch {epoch}: loss={loss:.4f}', 'val_acc', round(1 - loss, 3))\n"
+)
+
+
+def test_values_printed_in_a_loop_are_a_series_and_the_output_is_unchanged(ip, store, capsys):
+    ip.cell(LOOP)
+    untracked = capsys.readouterr().out
+    ip.cell("%%track -q\n" + LOOP)
+    assert capsys.readouterr().out == untracked
+    rec = _last(ip)
+    points = nbtrack.series(rec.run_id)
+    printed = [1.0, 0.0256, 0.00065536]  # epochs 0, 2 and 4
+    assert points[points.key == "loss"].value.tolist() == pytest.approx(printed)
+    assert points[points.key == "loss"].step.tolist() == [0, 1, 2]
+    assert rec.metrics["loss"] == pytest.approx(printed[-1])  # the last printed point
+    assert set(points.key) == {"loss"}  # epoch: the loop's counter; round(...): not a score call
+    assert "epoch" not in rec.metrics
+
+
+def test_a_failing_print_in_a_loop_raises_as_untracked(ip, store):
+    src = "for step in range(3):\n    loss = 1 / (1 - step)\n    print(loss)\n"
+    plain = ip.cell(src).error_in_exec
+    tracked = ip.cell("%%track -q\n" + src).error_in_exec
+    assert type(tracked) is type(plain) is ZeroDivisionError
+    assert nbtrack.series(_last(ip).run_id).value.tolist() == [1.0]
+
+
+class _Settings:
+    """A config object whose attribute reads run code: capture must not run it."""
+
+    reads = 0
+    depth = 3
+
+    @property
+    def lr(self):
+        _Settings.reads += 1
+        return 0.1
+
+    def __getattr__(self, name):
+        _Settings.reads += 1
+        return 7
+
+
+def test_keywords_naming_settings_are_read_without_running_user_code(ip, store):
+    ip.user_ns.update(_Settings=_Settings, cfg=_Settings(), DEPTH=5, LR_SCHEDULE=[0.1, 0.01])
+    ip.cell("def fit(**kw):\n    return kw")
+    ip.cell("%%track -q\nout = fit(depth=cfg.depth, lr=cfg.lr, width=cfg.width, max_depth=DEPTH, schedule=LR_SCHEDULE)")
+    params = _last(ip).params
+    assert params["depth"] == 3 and params["max_depth"] == 5 and params["schedule"] == [0.1, 0.01]
+    assert "lr" not in params and "width" not in params  # a property and __getattr__: not read
+    assert _Settings.reads == 2  # the cell's own two reads, none by capture
+    # A name the cell rebinds is not the value the call saw: not read.
+    ip.cell("%%track -q\nDEPTH = DEPTH + 1\nout = fit(max_depth=DEPTH)")
+    assert "max_depth" not in _last(ip).params
+
+
 def test_printed_scores_are_metrics_and_output_is_unchanged(ip, store, capsys):
     ip.cell(DATA + "clf = SVC().fit(X, y)")
     capsys.readouterr()

@@ -308,6 +308,7 @@ def extract(
     last_value: Any = _MISSING,
     skip_params: set | frozenset = frozenset(),
     printed: dict | None = None,
+    printed_series: dict | None = None,
 ) -> Captured:
     """``inputs``: names the cell read that existed before (name -> value then);
     ``produced``: name -> (id of the value, params of the tracked run that made it)."""
@@ -458,6 +459,9 @@ def extract(
     for name, value in (printed or {}).items():
         if name not in rules.no_metrics and not BOOKKEEPING_NAME.search(name):
             out.metric(name, value, "printed by the cell")
+    for name, points in (printed_series or {}).items():
+        if points and name not in out.series and name not in rules.no_metrics and name not in out.params:
+            out.series[name] = points  # printed in a loop: a curve; its last point is the metric
     for key in list(out.metrics):
         if key in out.params:
             del out.metrics[key], out.metric_rules[key]

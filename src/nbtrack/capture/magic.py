@@ -484,6 +484,7 @@ class Tracker:
                 last_value=last,
                 skip_params=set(run.params),
                 printed=dict(printed.printed),
+                printed_series=dict(printed.series),
             )
             printed.reset()
         except Exception as exc:  # a rule must never cost the user the run

@@ -1,11 +1,15 @@
-"""Metrics a cell only prints: ``print("Accuracy:", accuracy_score(y_test, pred))``.
+"""Metrics a cell only prints: ``print("Accuracy:", accuracy_score(y_test, pred))``, and
+series a loop only prints: ``print(f"epoch {epoch} loss {loss:.4f}")``.
 
 Public notebooks print their scores more often than they bind them. The value exists only
 inside the ``print`` call, so the tracked cell's AST is rewritten (once, for the outermost
 tracked cell only, through IPython's ``ast_transformers``) to pass each score-like call inside
 a top-level ``print(...)`` through ``seen(name, value)``, which notes the number and returns
 the value unchanged: the same output, the same exception from the same line, nothing added to
-the namespace. Calls in loops are not touched (a value printed per epoch is not a result).
+the namespace. Inside a loop a printed value changes per iteration, so there score-like calls
+and metric-like names (``loss``, ``val_acc``; not bookkeeping such as ``epoch``) go through
+``seen_point``, which appends to a series (step = the how-many-th print of that name); its
+last point is the run's metric, unless a top-level print names the same result.
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ from __future__ import annotations
 import ast
 
 from .analyze import metric_name
-from .rules import METRIC_WORD
+from .rules import BOOKKEEPING_NAME, METRIC_WORD
 from .values import as_metric
 
 printed: dict[str, float] = {}  # name -> value, for the tracked cell now running
+series: dict[str, list[float]] = {}  # name -> values printed in a loop, in order
 MAX_PRINTED = 50
+MAX_POINTS = 100_000  # per printed series; later prints are not noted
 NOTHING = object()
 last = [NOTHING]  # the value of the tracked cell's last expression, displayed or not
 
@@ -31,6 +37,7 @@ def seen_last(value):
 
 def reset() -> None:
     printed.clear()
+    series.clear()
     last[0] = NOTHING
 
 
@@ -46,10 +53,27 @@ def seen(name: str, value):
     return value
 
 
-def _wrap(node: ast.expr, name: str | None) -> ast.Call:
-    """``seen(name, node)`` (or ``seen_last(node)``) through this module, found by import so
-    nothing is added to the user's namespace."""
-    fn = "seen" if name is not None else "seen_last"
+def seen_point(name: str, value):
+    """Identity, appending a real number to the series ``name``."""
+    try:
+        points = series.get(name)
+        if points is None:
+            if len(series) >= MAX_PRINTED:
+                return value
+            points = series[name] = []
+        if len(points) < MAX_POINTS and not isinstance(value, bool):
+            number = as_metric(value)
+            if number is not None:
+                points.append(number)
+    except Exception:  # never let a capture touch the user's value
+        pass
+    return value
+
+
+def _wrap(node: ast.expr, name: str | None, fn: str | None = None) -> ast.Call:
+    """``seen(name, node)`` (or ``seen_last(node)``, ``seen_point(name, node)``) through this
+    module, found by import so nothing is added to the user's namespace."""
+    fn = fn or ("seen" if name is not None else "seen_last")
     importer = ast.Call(
         func=ast.Name(id="__import__", ctx=ast.Load()),
         args=[ast.Constant(__name__)],
@@ -74,6 +98,38 @@ class _Scores(ast.NodeTransformer):
         return self.generic_visit(node)
 
 
+class _LoopScores(_Scores):
+    """Inside a print(...) in a loop: score-like calls and metric-like names, as series. The
+    loops' own targets (``for fold in ...``) are counters, not results."""
+
+    def __init__(self, counters: frozenset[str]):
+        self.counters = counters
+        self.named: set[str] = set()  # one point per name and print, however often it is written
+
+    def _point(self, node: ast.expr, name: str) -> ast.expr:
+        if name in self.named:
+            return node
+        self.named.add(name)
+        return _wrap(node, name, "seen_point")
+
+    def visit_Call(self, node):
+        name = metric_name(node)
+        if name and METRIC_WORD.search(name) and not name.startswith(("print", "format", "str")):
+            return self._point(node, name)
+        return self.generic_visit(node)
+
+    def visit_Name(self, node):
+        if (
+            isinstance(node.ctx, ast.Load)
+            and METRIC_WORD.search(node.id)
+            and not BOOKKEEPING_NAME.search(node.id)
+            and not node.id.startswith("_")
+            and node.id not in self.counters
+        ):
+            return self._point(node, node.id)
+        return node
+
+
 def _is_print(stmt: ast.stmt) -> bool:
     return (
         isinstance(stmt, ast.Expr)
@@ -84,22 +140,32 @@ def _is_print(stmt: ast.stmt) -> bool:
 
 
 def rewrite(tree: ast.Module) -> ast.Module:
-    def block(stmts):
+    def block(stmts, loops: frozenset[str] | None = None):
+        """``loops``: None outside loops, else the targets of the loops around ``stmts``."""
         for stmt in stmts:
             if _is_print(stmt):
                 call = stmt.value
-                call.args = [_Scores().visit(a) for a in call.args]
+                visitor = _Scores() if loops is None else _LoopScores(loops)
+                call.args = [visitor.visit(a) for a in call.args]
             elif isinstance(stmt, ast.If):
-                block(stmt.body)
-                block(stmt.orelse)
+                block(stmt.body, loops)
+                block(stmt.orelse, loops)
             elif isinstance(stmt, (ast.With, ast.AsyncWith)):
-                block(stmt.body)
+                block(stmt.body, loops)
             elif isinstance(stmt, ast.Try):
-                block(stmt.body)
+                block(stmt.body, loops)
                 for h in stmt.handlers:
-                    block(h.body)
-                block(stmt.orelse)
-                block(stmt.finalbody)
+                    block(h.body, loops)
+                block(stmt.orelse, loops)
+                block(stmt.finalbody, loops)
+            elif isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+                targets = (
+                    {n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)}
+                    if not isinstance(stmt, ast.While)
+                    else set()
+                )
+                block(stmt.body, (loops or frozenset()) | targets)
+                block(stmt.orelse, loops)
 
     block(tree.body)
     tail = tree.body[-1] if tree.body else None

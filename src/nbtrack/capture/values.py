@@ -35,14 +35,16 @@ def as_metric(value: Any) -> float | None:
             return float(value)
         if isinstance(value, np.bool_):
             return None
-    shape = getattr(value, "shape", None)
-    if shape == () or (shape is not None and tuple(shape) == ()):
-        dtype = str(getattr(value, "dtype", ""))
-        if any(k in dtype for k in ("int", "float")) and "bool" not in dtype:
-            try:
+    if not _on_type(value, "shape"):
+        return None
+    try:
+        shape = value.shape
+        if shape == () or (shape is not None and tuple(shape) == ()):
+            dtype = str(getattr(value, "dtype", ""))
+            if any(k in dtype for k in ("int", "float")) and "bool" not in dtype:
                 return float(value.item() if hasattr(value, "item") else value)
-            except (TypeError, ValueError, OverflowError):
-                return None
+    except Exception:  # an odd array-like: not a metric
+        return None
     return None
 
 
@@ -84,8 +86,14 @@ def safe_repr(value: Any, limit: int = MAX_VALUE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _on_type(value: Any, name: str) -> bool:
+    """Does ``value``'s class define ``name``? Asked of the class, so an object's own
+    ``__getattr__`` (user code that can do anything) is never called to find out."""
+    return getattr(type(value), name, None) is not None
+
+
 def _shape(value: Any) -> str | None:
-    shape = getattr(value, "shape", None)
+    shape = value.shape if _on_type(value, "shape") else None
     if shape is not None:
         try:
             return "x".join(str(int(d)) for d in tuple(shape)) or "scalar"
@@ -144,9 +152,9 @@ def _fingerprint(value: Any) -> str | None:
         return _digest(meta.encode(), hashed.to_numpy().tobytes())
     if np is not None and isinstance(value, np.ndarray):
         return _array_fingerprint(np, value)
-    if hasattr(value, "shape") and hasattr(value, "dtype"):
+    if _on_type(value, "shape") and _on_type(value, "dtype"):
         try:  # tensors and other array-likes: view them through numpy if that is cheap
-            arr = value.detach().cpu().numpy() if hasattr(value, "detach") else value.__array__()
+            arr = value.detach().cpu().numpy() if _on_type(value, "detach") else value.__array__()
             return _array_fingerprint(np, arr) if np is not None else None
         except Exception:
             return None

@@ -532,4 +532,23 @@ print("accuracy:", accuracy_score(yb, knn.predict(Xb)))
         ["accuracy_score"],
         ["dtype"],
     ),
+    # Written 2026-12-04: a training loop that only prints its loss (no list, no logger).
+    # Before the loop rule it recorded no metric.
+    Cell(
+        "numpy_loop_printed_loss",
+        """
+w = np.zeros(X_train.shape[1]); b = 0.0
+lr, epochs = 0.1, 20
+for epoch in range(epochs):
+    p = 1 / (1 + np.exp(-(X_train @ w + b)))
+    loss = -np.mean(y_train * np.log(p + 1e-9) + (1 - y_train) * np.log(1 - p + 1e-9))
+    w -= lr * X_train.T @ (p - y_train) / len(y_train)
+    b -= lr * np.mean(p - y_train)
+    if epoch % 5 == 0:
+        print(f"epoch {epoch} loss {loss:.4f}")
+""",
+        {"lr": 0.1, "epochs": 20},
+        ["loss"],
+        ["epoch", "w", "b", "p"],
+    ),
 ]
