@@ -7,7 +7,6 @@ drains them in the background at least every 0.5 s. Nothing here blocks on the s
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import math
 import os
@@ -40,41 +39,161 @@ def _utc(ts: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(ts, dt.timezone.utc).replace(tzinfo=None)
 
 
+# Keys of logged points as small integer codes, one table per process (it only grows: one
+# entry per distinct key ever logged). A point is then four floats, so a drain hands Arrow
+# numbers only: a Python string per point cost ~0.3 s per million points to encode.
+_key_codes: dict[Any, int] = {}
+_key_names: list[str] = []
+_key_lock = threading.Lock()
+
+
+def _key_code(key: Any) -> int:
+    """The code of a key (the first time: a new one, under a lock so two threads never share it)."""
+    code = _key_codes.get(key)
+    if code is None:
+        with _key_lock:
+            name = key if type(key) is str else str(key)
+            code = _key_codes.get(name)
+            if code is None:
+                _key_names.append(name)  # the name first: a drain that sees a code finds its name
+                code = _key_codes[name] = len(_key_names) - 1
+            _key_codes[key] = code
+    return code
+
+
+def _index_type(n: int):
+    """The smallest signed integer type that numbers ``n`` things (dictionary indices)."""
+    import numpy as np
+
+    return np.int8 if n <= 127 else np.int16 if n <= 32767 else np.int32
+
+
 class Points:
-    """A run's logged points not yet drained, column by column: the writer takes them as
-    arrays (no tuple per point). One thread appends; the writer only reads a prefix and deletes
-    it. ``keys`` is appended last, so its length is the number of complete points."""
+    """A run's logged points not yet drained: four floats each (key code, step, value, time)
+    in one array, so the writer hands the whole buffer to numpy. One thread appends, one
+    ``extend`` of four numbers per point (one C call: a point is never half there); the writer
+    copies a prefix and deletes it. The writer drains this object, not the Run: an ended run
+    keeps only its buffer alive until the next pass (a burst's Run objects made every garbage
+    collection walk them)."""
 
-    __slots__ = ("keys", "steps", "values", "times")
+    __slots__ = ("run_id", "data", "last", "finished")
 
-    def __init__(self) -> None:
-        self.keys: list[str] = []
-        self.steps = array("d")
-        self.values = array("d")
-        self.times = array("d")
+    def __init__(self, run_id: str = "") -> None:
+        self.run_id = run_id
+        self.data = array("d")
+        self.last: dict[str, tuple] = {}  # key -> (value, step, time) of the points drained so far
+        self.finished = False  # set when the run ends: the writer drains it once more, then drops it
 
     def append(self, point: tuple) -> None:
         """Add one ``(key, step, value, time)`` point (integrations' path)."""
         key, step, value, t = point
-        self.values.append(value)  # first: a value that is no float raises before any append
-        self.steps.append(step)
-        self.times.append(t)
-        self.keys.append(key)
+        # Checked as a whole first: a value that is no number raises before anything is added.
+        self.data.extend(array("d", (_key_code(key), step, value, t)))
 
     def __len__(self) -> int:
-        return len(self.keys)
+        return len(self.data) // 4
 
     def __bool__(self) -> bool:
-        return bool(self.keys)
+        return bool(self.data)
 
     def __iter__(self):
-        """``(key, step, value, time)`` of each complete point (a copy: safe while appending)."""
-        n = len(self.keys)
-        return zip(self.keys[:n], self.steps[:n], self.values[:n], self.times[:n])
+        """``(key, step, value, time)`` of each buffered point (a copy: safe while appending)."""
+        data, names = self.data[:], _key_names
+        return ((names[int(data[i])], data[i + 1], data[i + 2], data[i + 3]) for i in range(0, len(data), 4))
 
     def take(self, n: int) -> None:
         """Forget the first ``n`` points (drained)."""
-        del self.values[:n], self.steps[:n], self.times[:n], self.keys[:n]
+        del self.data[: 4 * n]
+
+    def has_points(self) -> bool:
+        return bool(self.data)
+
+    def drain(self) -> "dict[str, pa.Table]":
+        return Points.drain_many([self])
+
+    @staticmethod
+    def drain_many(sources: "list[Points]") -> "dict[str, pa.Table]":
+        """The buffered points of many runs as one series and one metrics table (the writer
+        drains a burst of short runs this way: tables per run cost ~250 us each). No Python
+        per point: the buffers go to numpy as they are."""
+        import numpy as np
+        import pyarrow as pa
+
+        from ..store.schema import TABLES, TS
+
+        # Points appended meanwhile sit after the copied prefix and stay.
+        taken = [(p, n) for p in sources if (n := len(p.data))]
+        if not taken:
+            return {}
+        # Copies (one C call each): numpy must never view a live buffer, or the cell's next
+        # append would fail (BufferError).
+        raw = taken[0][0].data[: taken[0][1]] if len(taken) == 1 else b"".join([p.data[:n] for p, n in taken])
+        block = np.frombuffer(raw, np.float64).reshape(-1, 4)
+        names = list(_key_names)  # after the copies: every code in them has its name
+        codes = block[:, 0].astype(_index_type(len(names)))
+        if len(names) > 256:  # a process that logged many keys: the file gets only those it uses
+            used = np.flatnonzero(np.bincount(codes, minlength=len(names)))
+            local = np.zeros(len(names), _index_type(len(used)))
+            local[used] = np.arange(len(used))
+            codes, names = local[codes], [names[i] for i in used.tolist()]
+        steps, values = np.ascontiguousarray(block[:, 1]), np.ascontiguousarray(block[:, 2])
+        us = block[:, 3] * 1e6  # microseconds, rounded half to even as datetime rounds
+        us = np.rint(us, out=us).astype(np.int64)
+        total, n_keys = len(codes), len(names)
+        if len(taken) == 1:
+            run_codes = np.zeros(total, np.int8)
+            pair = codes.astype(np.intp)
+        else:
+            counts = np.fromiter((n // 4 for _, n in taken), np.int64, len(taken))
+            run_codes = np.repeat(np.arange(len(taken), dtype=_index_type(len(taken))), counts)
+            pair = run_codes.astype(np.intp) * n_keys + codes
+        # The last point of each (run, key): the highest index per pair, in one pass (no sort
+        # of a million points); pairs are numbered densely unless that table would be large.
+        if len(taken) * n_keys <= 4 * total + 4096:
+            pairs = None
+            last_at = np.full(len(taken) * n_keys, -1, np.int64)
+        else:
+            pairs, pair = np.unique(pair, return_inverse=True)
+            last_at = np.full(len(pairs), -1, np.int64)
+        np.maximum.at(last_at, pair, np.arange(total, dtype=np.int64))  # same types: numpy's fast path
+        if pairs is None:
+            pairs = np.flatnonzero(last_at >= 0)
+            last_at = last_at[pairs]
+        m_run, m_key = (pairs // n_keys).astype(np.int32), (pairs % n_keys).astype(np.int32)
+        run_ids = pa.array([p.run_id for p, _ in taken], pa.string())
+        key_names = pa.array(names, pa.string())
+        # Run ids and keys stay dictionary-encoded in the spool file (readers cast them): 5M
+        # points are 130 MB on disk instead of 260 MB.
+        series = pa.table(
+            {
+                "run_id": pa.DictionaryArray.from_arrays(run_codes, run_ids),
+                "key": pa.DictionaryArray.from_arrays(codes, key_names),
+                "step": steps,
+                "value": values,
+                "time": pa.array(us).cast(TS),
+            }
+        )
+        m_times = block[last_at, 3]
+        metric_rows = pa.table(
+            {
+                "run_id": pa.DictionaryArray.from_arrays(m_run, run_ids),
+                "key": pa.DictionaryArray.from_arrays(m_key, key_names),
+                "value": values[last_at],
+                "step": steps[last_at],
+                "time": pa.array(us[last_at]).cast(TS),
+                "seq": (m_times * 1e9).astype(np.int64),
+            }
+        ).cast(TABLES["metrics"])
+        # Only now that the tables exist do the points leave the buffers (a failure above
+        # keeps them for the next pass). ``last`` first, so last_values() never misses a
+        # point. One entry per (run, key) drained: a few per run, not one per point.
+        for r, k, v, st, t in zip(
+            m_run.tolist(), m_key.tolist(), values[last_at].tolist(), steps[last_at].tolist(), m_times.tolist()
+        ):
+            taken[r][0].last[names[k]] = (v, st, t)
+        for p, n in taken:
+            del p.data[:n]
+        return {"series": series, "metrics": metric_rows}
 
 
 class Run:
@@ -109,7 +228,7 @@ class Run:
         self.error: dict[str, str] | None = None
         self._points = Points()
         self._next_step: float = 0
-        self._last: dict[str, tuple] = {}  # key -> (value, step, time): drained so far
+        self._last = self._points.last  # key -> (value, step, time): drained so far
         self._cwd = os.getcwd()  # once per run: where the run started
         self._git = context.GitProbe.for_cwd(self._cwd)
         self._seq = 0
@@ -178,7 +297,8 @@ class Run:
         if self.params:
             w.put_tuples("params", self._param_rows(self.params))
         self._begun = True
-        w.run_started(self.run_id, self)
+        self._points.run_id = self.run_id  # an importer may have set the run's id after __init__
+        w.run_started(self.run_id, self._points)
         _active.add(self)
         return self
 
@@ -200,6 +320,7 @@ class Run:
                 pass
         self.ended = _time()
         self.status = status
+        self._points.finished = True
         if exc is not None:
             self.error = {
                 "type": type(exc).__name__,
@@ -230,101 +351,12 @@ class Run:
         return (self.ended or _time()) - self.started
 
     def drain(self) -> "dict[str, pa.Table]":
-        """Take the points logged so far (called by the writer thread)."""
-        return Run.drain_many([self])
+        """Take the points logged so far (the writer drains ``_points`` itself)."""
+        return Points.drain_many([self._points])
 
     def has_points(self) -> bool:
-        """Points logged and not drained yet (the writer asks before it says it is idle)."""
+        """Points logged and not drained yet."""
         return bool(self._points)
-
-    @staticmethod
-    def drain_many(runs: "list[Run]") -> "dict[str, pa.Table]":
-        """``drain`` for many runs at once: one series and one metrics table for all of them
-        (the writer drains a burst of short runs this way: tables per run cost ~250 us each).
-        Columns go to Arrow as they are buffered: no Python per point."""
-        import numpy as np
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        from ..store.schema import TABLES, TS
-
-        # Appends made meanwhile sit after index n and stay (keys is appended last).
-        taken = [(run, n) for run in runs if (n := len(run._points.keys))]
-        if not taken:
-            return {}
-        # Slices first: a slice is a copy made in one C call, and numpy views only those. A
-        # view of a live buffer would make the cell's next append fail (BufferError).
-        if len(taken) == 1:  # one long run (the card's path): no second copy of its keys
-            run, n = taken[0]
-            bufs = run._points
-            keys = bufs.keys[:n]
-            steps, values, times = (np.frombuffer(b[:n], np.float64) for b in (bufs.steps, bufs.values, bufs.times))
-        else:
-            keys = list(itertools.chain.from_iterable(run._points.keys[:n] for run, n in taken))
-            steps, values, times = (
-                np.frombuffer(b"".join([getattr(run._points, col)[:n].tobytes() for run, n in taken]), np.float64)
-                for col in ("steps", "values", "times")
-            )
-        total = len(keys)
-        # Keys as dictionary codes, encoded in C (encoding each str apart cost 0.4 s per 1M).
-        key_strings = pa.array(keys, pa.string())
-        encoded = key_strings.dictionary_encode()
-        key_dict = encoded.dictionary
-        codes = encoded.indices.to_numpy().astype(np.int32)
-        n_keys = len(key_dict)
-        counts = np.fromiter((n for _, n in taken), np.int64, len(taken))
-        run_codes = np.repeat(np.arange(len(taken), dtype=np.int32), counts)
-        run_ids = pa.array([run.run_id for run, _ in taken], pa.string())
-        # The last point of each (run, key). One run: scan back until every key is seen (a
-        # few points; sorting a million cost 0.13 s). Many runs: first occurrence in reversed
-        # order, vectorised.
-        if len(taken) == 1:
-            found: dict[int, int] = {}
-            for i in range(total - 1, -1, -1):
-                found.setdefault(int(codes[i]), i)
-                if len(found) == n_keys:
-                    break
-            m_key = np.fromiter(sorted(found), np.int32, len(found))
-            last_at = np.fromiter((found[k] for k in sorted(found)), np.int64, len(found))
-            m_run = np.zeros(len(found), np.int32)
-        else:
-            combo = run_codes.astype(np.int64) * n_keys + codes
-            uniq, first_rev = np.unique(combo[::-1], return_index=True)
-            last_at = total - 1 - first_rev
-            m_run = (uniq // n_keys).astype(np.int32)
-            m_key = (uniq % n_keys).astype(np.int32)
-        us = pc.round(pa.array(times * 1e6)).cast(pa.int64())  # microseconds, as datetime rounds
-        series = pa.table(
-            {
-                "run_id": pa.DictionaryArray.from_arrays(run_codes, run_ids),
-                "key": key_strings,  # as the schema has it: no cast of a million codes
-                "step": steps,
-                "value": values,
-                "time": us.cast(TS),
-            }
-        ).cast(TABLES["series"])
-        m_times = times[last_at]
-        metric_rows = pa.table(
-            {
-                "run_id": pa.DictionaryArray.from_arrays(m_run, run_ids),
-                "key": pa.DictionaryArray.from_arrays(m_key, key_dict),
-                "value": values[last_at],
-                "step": steps[last_at],
-                "time": us.take(pa.array(last_at)).cast(TS),
-                "seq": (m_times * 1e9).astype(np.int64),
-            }
-        ).cast(TABLES["metrics"])
-        # Only now that the tables exist do the points leave the buffers (a failure above
-        # keeps them for the next pass). _last first, so last_values() never misses a point.
-        # One entry per (run, key) drained: a few per run, not one per point.
-        names = key_dict.to_pylist()
-        for r, k, v, st, t in zip(
-            m_run.tolist(), m_key.tolist(), values[last_at].tolist(), steps[last_at].tolist(), m_times.tolist()
-        ):
-            taken[r][0]._last[names[k]] = (v, st, t)
-        for run, n in taken:
-            run._points.take(n)
-        return {"series": series, "metrics": metric_rows}
 
     def last_values(self) -> dict[str, float]:
         """The latest point of each series (drained or still buffered)."""
@@ -450,13 +482,14 @@ def _text(exc: BaseException) -> str:
 
 def _append_points(points: Points, step: Any, values: Mapping[str, Any]) -> None:
     t = _time()
+    extend, codes = points.data.extend, _key_codes
     for key, value in values.items():
         if type(value) is not float:
             value = _as_float(key, value)
-        points.values.append(value)
-        points.steps.append(step)
-        points.times.append(t)
-        points.keys.append(str(key))
+        if type(key) is not str:
+            key = str(key)
+        code = codes.get(key)
+        extend((_key_code(key) if code is None else code, step, value, t))
 
 
 def _as_float(name: str, value: Any) -> float:
@@ -517,15 +550,12 @@ def log(step: Any = None, **metrics: Any) -> None:
         if type(step) is not float:
             step = _step_float(step)
         t = _time()
-        points = run._points
+        extend, codes = run._points.data.extend, _key_codes
         for key, value in metrics.items():
             if type(value) is not float:
-                value = _as_float(key, value)
-            # Value first (the only append that can fail), keys last (see Points).
-            points.values.append(value)
-            points.steps.append(step)
-            points.times.append(t)
-            points.keys.append(key)
+                value = _as_float(key, value)  # the only check that can fail: before the extend
+            code = codes.get(key)
+            extend((_key_code(key) if code is None else code, step, value, t))
     else:
         if not _warned_outside.is_set():
             _warned_outside.set()

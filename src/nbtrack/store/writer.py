@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Protocol
 
@@ -325,7 +326,7 @@ class Writer:
             rows = self._columns[table].rows
             n = len(rows)
             if n:
-                self._pending.append((table, _from_columns(table, zip(*rows[:n]))))
+                self._pending.append((table, _from_tuples(table, rows[:n])))
                 del rows[:n]  # now pending as a table (kept there until its file exists)
         n = len(self._pending)
         if not n:
@@ -348,7 +349,7 @@ class Writer:
                     parts.insert(0, pa.Table.from_pylist(rows, TABLES[table]))
                 if not parts:
                     continue
-                data = parts[0] if len(parts) == 1 else pa.concat_tables([p.cast(TABLES[table]) for p in parts])
+                data = parts[0] if len(parts) == 1 else _concat(table, parts)
                 # Contiguous columns: a file of 20,000 one-row batches took 5 s to write and
                 # made every later read of it slow (Arrow and DuckDB work per batch).
                 spool.write(self.spool_dir, table, data.combine_chunks())
@@ -448,33 +449,37 @@ class _Columns:
         return bool(self.rows)
 
 
-def _from_columns(table: str, columns) -> pa.Table:
-    """An Arrow table from columns (sequences in schema order), converted per column in C."""
-    import numpy as np
+def _from_tuples(table: str, rows: list[tuple]) -> pa.Table:
+    """An Arrow table from ``put_tuples`` rows, converted per column in C (``itemgetter`` maps:
+    ``zip(*rows)`` made an iterator object per row, which the garbage collector then walked)."""
     import pyarrow.compute as pc
 
     schema = TABLES[table]
+    if table in LATEST_BY and len(rows) > 1:
+        # A run started and ended since the last pass: its newest row only (older ones would
+        # be folded away on reading anyway). Rows of one key are put in seq order by one
+        # thread, so the last one put is the newest.
+        key_of = itemgetter(*(schema.get_field_index(k) for k in LATEST_BY[table][0]))
+        newest = dict(zip(map(key_of, rows), rows))
+        if len(newest) < len(rows):
+            rows = list(newest.values())
     arrays = []
-    for field, column in zip(schema, columns):
+    for i, field in enumerate(schema):
+        column = list(map(itemgetter(i), rows))
         if field.type == TS:  # epoch seconds -> microseconds, rounded as datetime does
             seconds = pa.array(column, pa.float64())
             arrays.append(pc.round(pc.multiply(seconds, 1e6)).cast(pa.int64()).cast(TS))
         else:
             arrays.append(pa.array(column, field.type))
-    data = pa.Table.from_arrays(arrays, schema=schema)
-    if table in LATEST_BY and data.num_rows > 1:
-        # A run started and ended since the last pass: its newest row only (older ones would
-        # be folded away on reading anyway). Rows of one key are put in seq order by one
-        # thread, so the last occurrence is the newest: found vectorised.
-        keys, _order = LATEST_BY[table]
-        codes = np.zeros(data.num_rows, np.int64)
-        for k in keys:
-            enc = data.column(k).combine_chunks().dictionary_encode()
-            codes = codes * len(enc.dictionary) + enc.indices.to_numpy(zero_copy_only=False)
-        _, first_rev = np.unique(codes[::-1], return_index=True)
-        if len(first_rev) < data.num_rows:
-            data = data.take(pa.array(np.sort(data.num_rows - 1 - first_rev)))
-    return data
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _concat(table: str, parts: list[pa.Table]) -> pa.Table:
+    """One table of a pass's parts: as they are when they agree (drained series keep their
+    dictionary-encoded run ids and keys), else in the table's schema."""
+    if all(p.schema.equals(parts[0].schema) for p in parts):
+        return pa.concat_tables(parts)
+    return pa.concat_tables([p.cast(TABLES[table]) for p in parts])
 
 
 def _rows_of(run_id: str, drained: list[dict[str, pa.Table]]) -> dict[str, pa.Table]:
