@@ -60,8 +60,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
   ) => {
     setTranslator(translator);
     let compareCount = 0;
-    const openCompare = (runIds: string[], notebook?: string, _scope?: string) => {
-      const content = new CompareView(runIds, notebook);
+    const openCompare = (runIds: string[], notebook?: string, scope?: string) => {
+      const content = new CompareView(runIds, notebook, scope);
       const widget = new MainAreaWidget({ content });
       widget.id = `nbtrack-compare-${++compareCount}`;
       widget.title.label = __('Compare %1 runs', runIds.length);
@@ -112,7 +112,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
     commands.addCommand(CommandIDs.refresh, { label: __('Refresh nbtrack Runs'), execute: () => panel.refresh() });
     commands.addCommand(CommandIDs.compare, {
       label: __('Compare nbtrack Runs'),
-      execute: args => openCompare((args.runIds as string[]) ?? [], args.notebook as string | undefined)
+      execute: args =>
+        openCompare(
+          (args.runIds as string[]) ?? [],
+          args.notebook as string | undefined,
+          args.scope as string | undefined
+        )
     });
     commands.addCommand(CommandIDs.compareSelected, {
       label: __('Compare Selected nbtrack Runs'),
