@@ -291,7 +291,8 @@ class Run:
     # -- lifecycle --------------------------------------------------------------------------
 
     def begin(self) -> "Run":
-        context.import_on_main_thread()  # before the writer thread can import pandas (issue 14)
+        if "IPython" in sys.modules:  # without IPython it has nothing to do (a script: ~1.5 us a run)
+            context.import_on_main_thread()  # before the writer thread can import pandas (issue 14)
         w = self.store.writer
         w.put_tuples("runs", [self._row()])
         if self.params:
@@ -377,7 +378,7 @@ class Run:
     def _row(self) -> tuple:
         """The runs row, in schema order, times as epoch seconds (``Writer.put_tuples``)."""
         self._seq += 1
-        git = self._git.get(0) if self.status != "running" else {}
+        git = self._git.result if self.status != "running" else {}  # what the probe has found by now
         error = self.error or {}
         ended = self.ended
         return (
@@ -408,11 +409,11 @@ class Run:
         """The run's context column: Python, platform, cwd, package versions (the same for every
         run of a process and folder: serialised once), then param sources and extra fields."""
         base, keys = _base_context(self._cwd)
-        extra = dict(self.extra_context)
+        if not self.extra_context and not self.param_sources:
+            return base
+        extra = self.extra_context
         if self.param_sources:
             extra = {"param_sources": self.param_sources, **extra}
-        if not extra:
-            return base
         if keys.isdisjoint(extra):
             return base[:-1] + ", " + json.dumps(extra)[1:]
         return json.dumps({**json.loads(base), **extra})  # an extra field overrides a base one
