@@ -520,10 +520,25 @@ def _small_config(value: dict) -> bool:
         return False
 
 
+def _installed(cls: type) -> bool:
+    """Is ``cls`` an installed package's (site-packages), not the notebook's or the project's?"""
+    module = sys.modules.get(cls.__module__.split(".")[0])
+    path = getattr(module, "__file__", None) or ""
+    return "site-packages" in path or "dist-packages" in path
+
+
 def _config_object(name: str, value: Any) -> dict[str, Any]:
     try:
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            data = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+            fields = dataclasses.fields(value)
+            if _installed(type(value)):  # TrainingArguments(...): what the user set, not 100 defaults
+                fields = tuple(
+                    f
+                    for f in fields
+                    if f.default_factory is dataclasses.MISSING
+                    and (f.default is dataclasses.MISSING or not _same(getattr(value, f.name), f.default))
+                )
+            data = {f.name: getattr(value, f.name) for f in fields}
         elif type(value).__name__ in ("Namespace", "SimpleNamespace") and hasattr(value, "__dict__"):
             data = dict(vars(value))
         else:

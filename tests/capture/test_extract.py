@@ -1,0 +1,32 @@
+"""capture/extract.py on config objects: an installed library's dataclass gives what the user
+set, the notebook's own dataclass gives every field."""
+
+from __future__ import annotations
+
+import pytest
+
+import nbtrack
+
+
+def _params(ip, source: str) -> dict:
+    ip.cell("%%track -q\n" + source)
+    return nbtrack.get_run(nbtrack.runs(limit=1).run_id[0]).params
+
+
+def test_a_library_dataclass_records_what_the_user_set_not_its_defaults(ip, store):
+    pytest.importorskip("huggingface_hub")
+    ip.cell("from huggingface_hub import TextGenerationInputGenerateParameters")
+    params = _params(
+        ip, "gen = TextGenerationInputGenerateParameters(temperature=0.7, top_p=0.9, max_new_tokens=128, seed=None)"
+    )
+    # 19 fields, all defaulted to None: only the three set to something else are settings.
+    assert {k: v for k, v in params.items() if k.startswith("gen.")} == {
+        "gen.temperature": 0.7,
+        "gen.top_p": 0.9,
+        "gen.max_new_tokens": 128,
+    }
+
+
+def test_the_notebooks_own_dataclass_records_every_field(ip, store):
+    ip.cell("import dataclasses\n@dataclasses.dataclass\nclass Config:\n    lr: float = 1e-3\n    epochs: int = 10")
+    assert _params(ip, "cfg = Config()") == {"cfg.lr": 1e-3, "cfg.epochs": 10}
