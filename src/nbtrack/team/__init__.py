@@ -6,14 +6,15 @@ model's SQL over the attached Postgres catalog (``source``).
 
 Modules: ``config`` (which remote, no passwords), ``connection`` (libpq, clear errors),
 ``schema`` (migrations), ``push`` (the exactly-once copy and its thread), ``source`` (the read
-side), ``status`` (what ``nbtrack store`` and ``%nbtrack`` show).
+side), ``pages`` (a page of runs picked by Postgres), ``forget`` (runs deleted locally leave
+the team store), ``status`` (what ``nbtrack store`` and ``%nbtrack`` show).
 """
 
 from __future__ import annotations
 
 from .config import RemoteError, remote_uri
 
-__all__ = ["RemoteError", "remote_uri", "team_store", "ensure_pushing"]
+__all__ = ["RemoteError", "remote_uri", "team_store", "ensure_pushing", "after_rm"]
 
 
 def team_store(uri: str | None = None):
@@ -28,6 +29,15 @@ def ensure_pushing(store) -> None:
     from .push import ensure_pusher
 
     ensure_pusher(store)
+
+
+def after_rm(store, run_ids) -> str | None:
+    """For ``nbtrack rm``, after the runs left the local store: remove the team store's copies
+    of those this store pushed (now, or at its next push when the team store does not answer).
+    Returns the line to show the user, or None when there is nothing to say."""
+    from .forget import after_rm as _after_rm
+
+    return _after_rm(store, list(run_ids))
 
 
 SCOPES = ("local", "team")

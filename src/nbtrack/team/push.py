@@ -26,6 +26,7 @@ from pathlib import Path
 
 from .config import RemoteError, display, identity, remote_uri
 from .connection import connect, is_connection_error, reason
+from .forget import DELETED
 from .schema import COLUMNS, migrate
 
 PUSH_EVERY_S = 1.0  # a running run's points reach Postgres within about 2 s
@@ -91,7 +92,19 @@ class Pusher:
         """Push one batch of what is pending; returns (runs, points) copied. Raises
         RemoteError when the team store cannot be used."""
         from ..store.query import change_token
+        from . import forget
 
+        if forget.queued(self.store.dir)[1]:  # runs deleted locally (nbtrack rm) go first
+            try:
+                forget.apply(self._connection(), self.store_id, self.store.dir)
+            except Exception as exc:
+                self._drop_connection()
+                if isinstance(exc, RemoteError):
+                    raise
+                raise RemoteError(
+                    f"nbtrack: removing deleted runs from the team store {display(self.uri)} failed ({reason(exc)}); "
+                    "the push waits."
+                ) from None
         token = change_token(self.store)  # before the read: a change after it shows next time
         if token == self._idle_token:
             return 0, 0  # nothing changed since everything was pushed: no store read at all
@@ -191,6 +204,9 @@ class Pusher:
             for run_id, seq, status, n, tmax in local:
                 n = n or 0
                 r_seq, r_status, r_time, r_n = remote.get(run_id, (None, None, None, 0))
+                if r_status == DELETED:  # its owner deleted it (nbtrack rm): never copied back
+                    self.known[run_id] = (seq, status)
+                    continue
                 full = run_id not in remote or (r_seq, r_status) != (seq, status)
                 running = status == "running"
                 if running:
@@ -385,7 +401,9 @@ class Pusher:
         from .status import write_state
 
         runs, points = con.execute(
-            "SELECT count(*), coalesce(sum(n_points), 0) FROM nbtrack.pushed WHERE store_id = %s", [self.store_id]
+            "SELECT count(*), coalesce(sum(n_points), 0) FROM nbtrack.pushed WHERE store_id = %s "
+            "AND status IS DISTINCT FROM %s",
+            [self.store_id, DELETED],
         ).fetchone()
         write_state(self.store.dir, display(self.uri), runs, int(points))
 

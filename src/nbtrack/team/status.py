@@ -84,7 +84,9 @@ def _team_info(store) -> dict:
             remote = {
                 r[0]: r[1:]
                 for r in con.execute(
-                    "SELECT run_id, seq, status, n_points FROM nbtrack.pushed WHERE store_id = %s", [sid]
+                    "SELECT run_id, seq, status, n_points FROM nbtrack.pushed WHERE store_id = %s "
+                    "AND status IS DISTINCT FROM 'deleted'",
+                    [sid],
                 ).fetchall()
             }
         runs, points = pending(local, remote)
