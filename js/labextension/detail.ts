@@ -200,7 +200,7 @@ export function renderDetail(
               const s = series?.series[k];
               return [
                 h('code', {}, k),
-                k in run.metrics ? fmtNumber(run.metrics[k]) : '—',
+                h('span', { class: 'nbtrack-num' }, k in run.metrics ? fmtNumber(run.metrics[k]) : '—'),
                 s && s.values.length > 1
                   ? sparkline({ label: k, color: PALETTE[i % PALETTE.length], steps: s.steps, values: s.values })
                   : run.series_keys[k] ? `${run.series_keys[k]} point` : ''
