@@ -59,7 +59,7 @@ def _envelopes(store, run_id: str, points: int) -> dict[str, set[tuple[float, fl
 
 
 def _check(store, run_id: str) -> None:
-    for points in (500, 2000):  # 2^9-step buckets (from tier 8) and 2^7 (raw: finer than any tier)
+    for points in (8, 500, 2000):  # buckets of 2^15 steps (from tier 14), 2^9 (tier 8), 2^7 (raw)
         got = _envelopes(store, run_id, points)
         assert set(got) == set(SERIES)
         for key, values in SERIES.items():

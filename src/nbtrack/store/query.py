@@ -119,39 +119,42 @@ def downsampled_series(store: Store, run_ids: list[str], keys: list[str] | None 
     key_cond, key_args = ("", []) if not keys else (" AND list_contains(?, key)", [list(keys)])
     parts = []
     with store.snapshot() as con:
-        use_tiers = tiers.available(con)
-        for run_id in sorted(dict.fromkeys(run_ids)):
-            if use_tiers:
-                found = tiers.bounds(con, run_id, keys)
-            else:  # run_id = ?: DuckDB skips the row groups of other runs
-                found = con.execute(
-                    f"""SELECT key, NULL, min(step), max(step) FROM series WHERE run_id = ?{key_cond}
-                        GROUP BY key ORDER BY key""",
+        if tiers.available(con):
+            found = tiers.bounds(con, sorted(dict.fromkeys(run_ids)), keys)
+        else:  # per run: run_id = ? lets DuckDB skip the row groups of other runs
+            found = [
+                (run_id, key, None, lo, hi)
+                for run_id in sorted(dict.fromkeys(run_ids))
+                for key, lo, hi in con.execute(
+                    f"SELECT key, min(step), max(step) FROM series WHERE run_id = ?{key_cond} GROUP BY key ORDER BY key",
                     [run_id, *key_args],
                 ).fetchall()
-            for key, n, lo, hi in found:
-                if n is not None and n > tiers.FEW_POINTS and math.isfinite(lo) and math.isfinite(hi):
-                    parts.append(tiers.envelope(con, run_id, key, tiers.exponent(lo, hi, buckets)))
-                    continue
-                scale = buckets / (hi - lo) if hi > lo else 0.0
-                parts.append(
-                    con.execute(
-                        """SELECT ? AS run_id, ? AS key,
-                              unnest([arg_min(step, value), arg_max(step, value)]) AS step,
-                              unnest([min(value), max(value)]) AS value
-                       FROM series WHERE run_id = ? AND key = ?
-                       GROUP BY least(((step - ?) * ?)::BIGINT, ?)""",
-                        [run_id, key, run_id, key, lo, scale, buckets - 1],
-                    ).fetch_arrow_table()
-                )
-                # The last point too: a tail that falls then rises ends on neither extreme.
-                parts.append(
-                    con.execute(
-                        """SELECT ? AS run_id, ? AS key, step, value FROM series
-                           WHERE run_id = ? AND key = ? AND step = ? AND value IS NOT NULL LIMIT 1""",
-                        [run_id, key, run_id, key, hi],
-                    ).fetch_arrow_table()
-                )
+            ]
+        tiered = []
+        for run_id, key, n, lo, hi in found:
+            if n is not None and n > tiers.FEW_POINTS and math.isfinite(hi - lo):
+                tiered.append((run_id, key, tiers.exponent(lo, hi, buckets)))
+                continue
+            scale = buckets / (hi - lo) if hi > lo else 0.0
+            parts.append(
+                con.execute(
+                    """SELECT ? AS run_id, ? AS key,
+                          unnest([arg_min(step, value), arg_max(step, value)]) AS step,
+                          unnest([min(value), max(value)]) AS value
+                   FROM series WHERE run_id = ? AND key = ?
+                   GROUP BY least(((step - ?) * ?)::BIGINT, ?)""",
+                    [run_id, key, run_id, key, lo, scale, buckets - 1],
+                ).fetch_arrow_table()
+            )
+            # The last point too: a tail that falls then rises ends on neither extreme.
+            parts.append(
+                con.execute(
+                    """SELECT ? AS run_id, ? AS key, step, value FROM series
+                       WHERE run_id = ? AND key = ? AND step = ? AND value IS NOT NULL LIMIT 1""",
+                    [run_id, key, run_id, key, hi],
+                ).fetch_arrow_table()
+            )
+        parts += tiers.envelopes(con, tiered)
     if not parts:
         return pa.table(
             {

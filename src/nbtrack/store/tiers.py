@@ -16,11 +16,14 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # schema.py imports this module: the writer's process need not load duckdb
+if TYPE_CHECKING:  # schema.py imports this module: importing it loads neither
     import duckdb
     import pyarrow as pa
 
-TIERS = (8, 12, 16, 20)  # bucket widths 2^k steps; a read merges at most 2^3 rows per bucket
+# Bucket widths 2^k steps. A read at 2^m merges up to 2^(m-k) rows a bucket (at most 32 below
+# m = 14: 10 x 1M steps in 250 buckets read 39,000 rows). Every tier costs compaction a row per
+# series and batch: what short runs pay (benchmarks/results/2026-12-04-compare-tiers.md).
+TIERS = (8, 14)
 FINEST = TIERS[0]
 FEW_POINTS = 1 << 16  # a series of at most this many points is read raw (query.downsampled_series)
 
@@ -74,27 +77,29 @@ def write(con: duckdb.DuckDBPyConnection, points: str) -> None:
 
 def available(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the snapshot's file has tiers (schema 2; not a team store, not a v1 file that
-    no compaction has migrated yet)."""
-    return bool(
-        con.execute(
-            "SELECT 1 FROM duckdb_tables() WHERE database_name = 's' AND table_name = 'series_tiers'"
-        ).fetchall()
-    )
+    no compaction has migrated yet). Binding a query is enough (duckdb_tables() cost 15 ms)."""
+    import duckdb
+
+    try:
+        con.execute("SELECT 1 FROM s.series_tiers LIMIT 0")
+    except duckdb.Error:
+        return False
+    return True
 
 
-def bounds(con: duckdb.DuckDBPyConnection, run_id: str, keys: list[str] | None) -> list[tuple]:
-    """(key, points, lowest step, highest step) of each series of the run, from the coarsest
-    tier (the file's points) and the spool's points, ordered by key."""
+def bounds(con: duckdb.DuckDBPyConnection, run_ids: list[str], keys: list[str] | None) -> list[tuple]:
+    """(run_id, key, points, lowest step, highest step) of each series of the runs, from the
+    coarsest tier (the file's points) and the spool's points, ordered by run and key."""
     key_cond, key_args = ("", []) if not keys else (" AND list_contains(?, key)", [list(keys)])
     return con.execute(
-        f"""SELECT key, sum(n)::BIGINT, min(lo), max(hi) FROM (
-                SELECT key, n, lo_step AS lo, hi_step AS hi FROM s.series_tiers
-                WHERE run_id = ? AND tier = {TIERS[-1]}{key_cond}
+        f"""SELECT run_id, key, sum(n)::BIGINT, min(lo), max(hi) FROM (
+                SELECT run_id, key, n, lo_step AS lo, hi_step AS hi FROM s.series_tiers
+                WHERE tier = {TIERS[-1]} AND list_contains(?, run_id){key_cond}
                 UNION ALL
-                SELECT key, count(*), min(step), max(step) FROM spool_series
-                WHERE run_id = ?{key_cond} GROUP BY key)
-            GROUP BY key ORDER BY key""",
-        [run_id, *key_args, run_id, *key_args],
+                SELECT run_id, key, count(*), min(step), max(step) FROM spool_series
+                WHERE list_contains(?, run_id){key_cond} GROUP BY run_id, key)
+            GROUP BY run_id, key ORDER BY run_id, key""",
+        [run_ids, *key_args, run_ids, *key_args],
     ).fetchall()
 
 
@@ -107,27 +112,50 @@ def exponent(lo: float, hi: float, buckets: int) -> int:
     return m
 
 
-def envelope(con: duckdb.DuckDBPyConnection, run_id: str, key: str, m: int) -> pa.Table:
-    """One series reduced to buckets of 2^m steps: each bucket's min and max point and the
-    series' last point (run_id, key, step, value; duplicates possible). From the finest tier
-    <= m for the file's points plus the spool's raw points, or from every raw point when no
-    tier is fine enough (or the store has none)."""
-    width = 2.0**m
-    raw = f"""SELECT floor(step / {width!r}) AS bucket, {POINTS} FROM {{points}}
-              WHERE run_id = $run AND key = $key AND step IS NOT NULL GROUP BY 1"""
-    tier = max((k for k in TIERS if k <= m), default=None)
-    if tier is None:
-        parts = raw.format(points="series")
-    else:
-        parts = f"""SELECT floor(lo_step / {width!r}) AS bucket, * EXCLUDE (run_id, key, tier, bucket)
-                    FROM s.series_tiers WHERE run_id = $run AND key = $key AND tier = {tier}
-                    UNION ALL {raw.format(points="spool_series")}"""
-    return con.execute(
-        f"""WITH b AS (SELECT bucket, {MERGE} FROM ({parts}) GROUP BY bucket)
-            SELECT $run AS run_id, $key AS key, unnest([min_step, max_step]) AS step,
-                   unnest([min_value, max_value]) AS value FROM b WHERE min_value IS NOT NULL
-            UNION ALL
-            (SELECT $run, $key, last_step, last_value FROM b WHERE last_step IS NOT NULL
-             ORDER BY last_step DESC LIMIT 1)""",
-        {"run": run_id, "key": key},
-    ).fetch_arrow_table()
+def envelopes(con: duckdb.DuckDBPyConnection, wanted: list[tuple[str, str, int]]) -> list[pa.Table]:
+    """Series (run_id, key, m) reduced to buckets of 2^m steps: each bucket's min and max
+    point and the series' last point (run_id, key, step, value; duplicates possible). One
+    query for every series with a tier <= m (its rows of the finest such tier, for the file's
+    points, plus the spool's raw points); one over the raw points for each other series."""
+    parts = [
+        con.execute(
+            _points_of(
+                f"""SELECT run_id, key, floor(step / {2.0**m!r}) AS bucket, {POINTS} FROM series
+                    WHERE run_id = ? AND key = ? AND step IS NOT NULL GROUP BY ALL"""
+            ),
+            [run_id, key],
+        ).fetch_arrow_table()
+        for run_id, key, m in wanted
+        if m < FINEST
+    ]
+    tiered = [(run_id, key, m) for run_id, key, m in wanted if m >= FINEST]
+    if tiered:
+        run_ids, keys, ms = (list(c) for c in zip(*tiered))
+        tier_of = [max(k for k in TIERS if k <= m) for m in ms]
+        summaries = f"""SELECT t.run_id, t.key, floor(t.lo_step / w.width) AS bucket,
+                           t.* EXCLUDE (run_id, key, tier, bucket)
+                       FROM s.series_tiers t JOIN wanted w ON t.run_id = w.run_id AND t.key = w.key AND t.tier = w.tier
+                       UNION ALL
+                       SELECT p.run_id, p.key, floor(p.step / w.width) AS bucket, {POINTS}
+                       FROM spool_series p JOIN wanted w ON p.run_id = w.run_id AND p.key = w.key
+                       WHERE p.step IS NOT NULL GROUP BY ALL"""
+        wanted_sql = """wanted AS (SELECT unnest(?::VARCHAR[]) AS run_id, unnest(?::VARCHAR[]) AS key,
+                            unnest(?::INTEGER[]) AS tier, unnest(?::DOUBLE[]) AS width)"""
+        parts.append(
+            con.execute(
+                _points_of(summaries, wanted_sql), [run_ids, keys, tier_of, [2.0**m for m in ms]]
+            ).fetch_arrow_table()
+        )
+    return parts
+
+
+def _points_of(summaries: str, ctes: str = "") -> str:
+    """From bucket summaries (run_id, key, bucket, then POINTS' columns; several per bucket
+    allowed) to the points kept: each bucket's min and max, each series' last."""
+    return f"""WITH {ctes + "," if ctes else ""}
+            b AS (SELECT run_id, key, bucket, {MERGE} FROM ({summaries}) GROUP BY run_id, key, bucket)
+        SELECT run_id, key, unnest([min_step, max_step]) AS step, unnest([min_value, max_value]) AS value
+        FROM b WHERE min_value IS NOT NULL
+        UNION ALL
+        SELECT run_id, key, max(last_step), arg_max(last_value, last_step) FROM b
+        GROUP BY run_id, key HAVING max(last_step) IS NOT NULL"""
