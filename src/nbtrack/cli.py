@@ -313,14 +313,19 @@ def _rm(store, args) -> int:
     except RunningRunsError as exc:
         print(exc, file=sys.stderr)
         return 1
+    from .team import after_rm
+
+    team_line = after_rm(store, ids)  # the team store's copies of runs this store pushed go too
     if args.json:
-        print(_json(counts))
+        print(_json({**counts, "team": team_line}))
     else:
         points = counts["rows"].get("series", 0)
         print(
             f"deleted {_n(counts['runs'], 'run')} ({_n(points, 'point')}, {_n(sum(counts['rows'].values()), 'row')}; "
             f"{_n(counts['files'], 'artifact file')}, {_bytes(counts['bytes'])})"
         )
+        if team_line:
+            print(team_line)
     return 0
 
 
