@@ -67,3 +67,16 @@ async def test_scope_is_checked_and_auth_required(jp_fetch, team_runs):
             "nbtrack", "api", "runs", params={"scope": "team"}, method="GET", headers={"Authorization": "token wrong"}
         )
     assert info.value.code == 403
+
+
+async def test_what_the_sidebar_compare_asks_with_the_team_toggle_on(jp_fetch, team_runs):
+    """compareload.ts: each run's detail and curves with scope=team (and points=1000); the same
+    requests without the scope look in the local store, which lacks these runs."""
+    for run_id in team_runs[:2]:
+        run = await get(jp_fetch, "runs", run_id, scope="team")
+        assert run["run_id"] == run_id and run["series_keys"] == {"loss": 1}
+        series = await get(jp_fetch, "runs", run_id, "series", scope="team", points="1000")
+        assert list(series["series"]) == ["loss"]
+        with pytest.raises(HTTPClientError) as info:
+            await get(jp_fetch, "runs", run_id)
+        assert info.value.code == 404
