@@ -30,3 +30,25 @@ def test_a_library_dataclass_records_what_the_user_set_not_its_defaults(ip, stor
 def test_the_notebooks_own_dataclass_records_every_field(ip, store):
     ip.cell("import dataclasses\n@dataclasses.dataclass\nclass Config:\n    lr: float = 1e-3\n    epochs: int = 10")
     assert _params(ip, "cfg = Config()") == {"cfg.lr": 1e-3, "cfg.epochs": 10}
+
+
+def test_an_optuna_study_gives_its_best_params_and_value_and_an_empty_one_nothing(ip, store):
+    optuna = pytest.importorskip("optuna")
+    ip.user_ns["optuna"] = optuna
+    ip.cell("optuna.logging.set_verbosity(optuna.logging.WARNING)")
+    ip.cell(
+        "%%track -q\nstudy = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=1))\n"
+        "study.optimize(lambda t: (t.suggest_float('x', -3, 3) - 1) ** 2, n_trials=12)"
+    )
+    rec = nbtrack.get_run(nbtrack.runs(limit=1).run_id[0])
+    study = ip.user_ns["study"]
+    assert rec.params["best.x"] == pytest.approx(study.best_params["x"])
+    assert rec.metrics["best_value"] == pytest.approx(study.best_value)
+    # No finished trial: the study has no best; the cell still runs and records no made-up value.
+    r = ip.cell(
+        "%%track -q\nempty = optuna.create_study()\n"
+        "empty.optimize(lambda t: float('nan') if t.suggest_int('k', 0, 1) >= 0 else 0.0, n_trials=2, catch=())"
+    )
+    assert r.success
+    rec = nbtrack.get_run(nbtrack.runs(limit=1).run_id[0])
+    assert "best_value" not in rec.metrics and not any(k.startswith("best.") for k in rec.params)

@@ -654,6 +654,52 @@ def _metrics(
         hist = getattr(value, "history", None) if value is not _MISSING and type(value).__name__ == "History" else None
         if isinstance(hist, dict):
             _history(out, hist, f"{name}.history (per-epoch lists)")
+    found = [(n, v) for n in a.computed if (v := ns.get(n, _MISSING)) is not _MISSING and _trained_kind(v)]
+    for name, value in found:
+        _trained_results(out, name, f"{name}." if len(found) > 1 else "", value)
+
+
+def _trained_kind(value: Any) -> str | None:
+    """An installed library's trained object whose results live in attributes: an Optuna study,
+    a LightGBM or XGBoost booster (the native APIs; their sklearn wrappers are estimators)."""
+    t = type(value)
+    root = t.__module__.split(".")[0]
+    if root == "optuna" and t.__name__ == "Study":
+        return "study"
+    if root in ("lightgbm", "xgboost") and t.__name__ == "Booster":
+        return root
+    return None
+
+
+def _trained_results(out: Captured, name: str, prefix: str, value: Any) -> None:
+    """What the search found (``best.*`` params, ``best_value``) or where early stopping
+    stopped and how well (``best_iteration``, the validation scores). Library code, guarded:
+    a study with no finished trial has no best."""
+    bound = set(out.metrics.values())  # best_iter = booster.best_iteration: the cell named it
+
+    def metric(key: str, v: Any, rule: str) -> None:
+        if as_metric(v) not in bound:
+            out.metric(f"{prefix}{key}", v, rule)
+
+    kind = _trained_kind(value)
+    try:
+        if kind == "study":
+            for k, v in list(value.best_params.items())[:50]:
+                out.param(f"{prefix}best.{k}", _plain(v), f"{name}.best_params")
+            metric("best_value", value.best_value, f"{name}.best_value")
+        elif kind == "lightgbm":
+            if value.best_iteration:
+                metric("best_iteration", value.best_iteration, f"{name}.best_iteration")
+            for valid, scores in list(value.best_score.items())[:10]:
+                for key, v in list(scores.items())[:20]:
+                    metric(f"{valid}.{key}", v, f"{name}.best_score")
+        elif kind == "xgboost":
+            attrs = value.attributes()  # set by early stopping only
+            for key in ("best_iteration", "best_score"):
+                if key in attrs:
+                    metric(key, float(attrs[key]), f"{name}.attributes()")
+    except Exception:
+        pass  # no trial finished, or an API this version lacks: nothing to record
 
 
 def _describes_data(name: str, a: Analysis, ns: dict) -> bool:

@@ -258,6 +258,7 @@ NOISE_KWARGS = frozenset(
         "sharey",
         # logging and resources (how it runs, not what it computes)
         "verbose",
+        "verbose_eval",
         "verbosity",
         "silent",
         "disp",

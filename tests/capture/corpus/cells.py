@@ -1032,4 +1032,61 @@ lgb_auc = roc_auc_score(y_test, gbm.predict(X_test))
         ["label"],
         ["lgb_params.verbose"],
     ),
+    # -- trained objects whose results are attributes (added 2026-12-04 with their rule) ---------
+    Cell(
+        "optuna_study",
+        """
+import optuna
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+def objective(trial):
+    C = trial.suggest_float("C", 1e-3, 10, log=True)
+    kernel = trial.suggest_categorical("kernel", ["linear", "rbf"])
+    return cross_val_score(SVC(C=C, kernel=kernel), X_train, y_train, cv=3).mean()
+study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=0))
+study.optimize(objective, n_trials=6)
+print("Best params:", study.best_params)
+print("Best value:", study.best_value)
+""",
+        {"best.C": ANY, "best.kernel": ANY, "direction": "maximize", "n_trials": 6, "seed": 0},
+        ["best_value"],
+        ["objective", "C", "kernel"],
+    ),
+    Cell(
+        "lgb_native_early_stopping",
+        """
+es_params = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 15, "verbose": -1}
+train_set = lgb.Dataset(X_train, y_train)
+val_set = lgb.Dataset(X_test, y_test, reference=train_set)
+booster = lgb.train(es_params, train_set, num_boost_round=300, valid_sets=[val_set],
+                    callbacks=[lgb.early_stopping(20, verbose=False), lgb.log_evaluation(0)])
+print("best iteration:", booster.best_iteration)
+""",
+        {
+            "es_params.objective": "binary",
+            "es_params.learning_rate": 0.05,
+            "es_params.num_leaves": 15,
+            "num_boost_round": 300,
+        },
+        ["best_iteration", "valid_0.binary_logloss"],
+        ["reference"],
+        ["es_params.verbose"],
+    ),
+    Cell(
+        "xgb_native_early_stopping",
+        """
+dtr = xgb.DMatrix(X_train, label=y_train)
+dva = xgb.DMatrix(X_test, label=y_test)
+bst_es = xgb.train({"objective": "binary:logistic", "eta": 0.3, "max_depth": 3}, dtr, num_boost_round=300,
+                   evals=[(dva, "valid")], early_stopping_rounds=10, verbose_eval=False)
+""",
+        {
+            "objective": "binary:logistic",
+            "eta": 0.3,
+            "max_depth": 3,
+            "num_boost_round": 300,
+            "early_stopping_rounds": 10,
+        },
+        ["best_iteration", "best_score"],
+        ["label"],
+    ),
 ]
