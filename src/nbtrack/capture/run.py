@@ -32,6 +32,8 @@ if TYPE_CHECKING:  # numpy/pyarrow load on the writer thread's first drain, not 
 
 _time = time.time
 _HOST = socket.gethostname()
+_PID = [os.getpid()]  # a system call (~1 us here), twice a run: kept, and renewed in a forked child
+os.register_at_fork(after_in_child=lambda: _PID.__setitem__(0, os.getpid()))
 
 
 def _utc(ts: float) -> dt.datetime:
@@ -104,6 +106,15 @@ class Points:
     def take(self, n: int) -> None:
         """Forget the first ``n`` points (drained)."""
         del self.data[: 4 * n]
+
+    def rows(self, run_id: str) -> tuple[list[tuple], list[tuple]]:
+        """The buffered points as series rows and the last point of each key as metrics rows
+        (``Writer.put_tuples``: schema order, times as epoch seconds), as a drain makes them."""
+        series, last = [], {}
+        for key, step, value, t in self:
+            series.append((run_id, key, step, value, t))
+            last[key] = (run_id, key, value, step, t, int(t * 1e9))
+        return series, list(last.values())
 
     def has_points(self) -> bool:
         return bool(self.data)
@@ -233,6 +244,8 @@ class Run:
         self._git = context.GitProbe.for_cwd(self._cwd)
         self._seq = 0
         self._begun = False
+        self._writer: Any = None  # the store's writer, from begin() on
+        self._writer_pid = -1
         self.extra_context: dict[str, Any] = {}  # run-level context fields: integrations, sweeps, replays
         self.param_sources: dict[str, str] = {}  # key -> rule that captured it (inherited, ...)
         self.pending_metrics: dict[str, float] = {}  # log_metrics(): final values set by hand
@@ -293,7 +306,8 @@ class Run:
     def begin(self) -> "Run":
         if "IPython" in sys.modules:  # without IPython it has nothing to do (a script: ~1.5 us a run)
             context.import_on_main_thread()  # before the writer thread can import pandas (issue 14)
-        w = self.store.writer
+        w = self._writer = self.store.writer  # end() uses it again (the property costs a getpid)
+        self._writer_pid = _PID[0]
         w.put_tuples("runs", [self._row()])
         if self.params:
             w.put_tuples("params", self._param_rows(self.params))
@@ -328,7 +342,15 @@ class Run:
                 "message": _text(exc)[:10_000],
                 "traceback": "".join(tb.format_exception(type(exc), exc, _user_frames(exc.__traceback__)))[-100_000:],
             }
-        w = self.store.writer
+        w = self._writer if self._writer_pid == _PID[0] else self.store.writer  # a forked child: its own
+        # A short run the writer has not taken yet puts its few points as rows, before its
+        # final metrics (a pass keeps the last row put per run and key) and its final runs row
+        # (which a pass takes first); else the writer drains them once more.
+        if len(self._points) <= 64 and w.release(self.run_id) is not None:
+            series, last = self._points.rows(self.run_id)
+            if series:
+                w.put_tuples("series", series)
+                w.put_tuples("metrics", last)
         seq = time.time_ns()
         if self.pending_metrics:
             metrics = {**(metrics or {}), **self.pending_metrics}
@@ -396,7 +418,7 @@ class Run:
             (ended - self.started) if ended else None,
             tuple(self.tags),
             _HOST,
-            os.getpid(),
+            _PID[0],
             git.get("git_commit"),
             git.get("git_dirty"),
             error.get("type"),

@@ -53,7 +53,8 @@ class Writer:
         self.live_dir = store_dir / "live"
         self._pending: list[tuple[str, list[dict]]] = []
         self._columns = {name: _Columns() for name in TABLES}  # put_tuples
-        self._sources: dict[str, PointSource] = {}
+        self._sources: dict[str, PointSource] = {}  # drained by every pass until their run ends
+        self._new_sources: dict[str, PointSource] = {}  # registered, not yet taken by a pass
         self._listeners: dict[str, list[DrainListener]] = {}  # run id -> on_drain listeners
         self._no_heartbeat: set[str] = set()  # started and ended in one pass: no live file
         self._live: set[str] = set()  # runs whose heartbeat file this writer made and keeps fresh
@@ -99,8 +100,17 @@ class Writer:
     def run_started(self, run_id: str, source: PointSource | None = None) -> None:
         self._ensure_thread()
         if source is not None:
-            self._sources[run_id] = source
+            self._new_sources[run_id] = source
         self._starting.append(run_id)
+
+    def release(self, run_id: str) -> PointSource | None:
+        """Give a run's point source back when no pass has taken it yet (the run started and
+        ended between two passes) and no one listens to its drains; None otherwise. The run
+        then puts its few points as rows, and the writer keeps no object of it: a burst's
+        sources, kept until the next pass, made every garbage collection walk them."""
+        if run_id in self._listeners:
+            return None
+        return self._new_sources.pop(run_id, None)  # atomic: a pass takes it, or this does
 
     def on_drain(self, run_id: str, listener: DrainListener) -> Callable[[], None]:
         """Call ``listener(tables, ended)`` on the writer thread after every pass that drains
@@ -127,7 +137,7 @@ class Writer:
             or any(self._columns.values())
             or self._starting
             or self._ending
-            or any(s.has_points() for s in list(self._sources.values()))
+            or any(s.has_points() for s in [*self._sources.values(), *self._new_sources.values()])
         )
 
     def write_now(self) -> bool:
@@ -264,6 +274,10 @@ class Writer:
         # whose drain is wrapped on the instance (the run card) is drained on its own.
         # Sources that allow it are drained together (one table for many runs); drain
         # listeners (the run card) get their run's rows of each pass.
+        for run_id in list(self._new_sources):
+            source = self._new_sources.pop(run_id, None)  # unless its run took it back meanwhile
+            if source is not None:
+                self._sources[run_id] = source
         batched: dict[type, list] = {}
         heard: list[tuple[str, bool, dict | None]] = []  # (run id, ended, its own tables)
         for run_id, source in list(self._sources.items()):
