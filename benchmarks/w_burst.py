@@ -7,7 +7,7 @@ Workloads (one per process, like w_nbtrack.py; run.py's W7 drives them, or run o
 
 - ``burst_same``: ``n`` runs made in a loop (``with nbtrack.start(...)``, 10 params and one
   logged point each), then ``nbtrack.runs()`` three times in the same process: rows returned
-  and seconds per call.
+  and seconds per call; also the CPU time per run of the loop's thread and of the process.
 - ``burst_other``: a child process makes the same loop and stays alive; this process polls
   the store (another process's view) every 0.2 s. Reported: the loop's duration, the largest
   age of a finished run not yet visible at any poll (what a ``kill -9`` at that moment would
@@ -48,12 +48,16 @@ def burst_same(a) -> dict:
     import nbtrack
 
     nbtrack.runs()  # connection and views exist, as in a session that read before
-    t = time.perf_counter()
+    t, cpu, process_cpu = time.perf_counter(), time.thread_time(), time.process_time()
     for i in range(a.n):
         with nbtrack.start(name=f"r{i}", params={f"p{k}": k * i for k in range(10)}):
             nbtrack.log(loss=1.0 / (i + 1))
     loop = time.perf_counter() - t
     out = {"runs": a.n, "loop_s": loop, "loop_runs_per_s": a.n / loop}
+    # CPU per run during the loop: its thread's, and the process's (the writer thread's passes
+    # too). On a loaded machine the wall time also counts waiting for a core.
+    out["loop_cpu_us_per_run"] = (time.thread_time() - cpu) / a.n * 1e6
+    out["process_cpu_us_per_run"] = (time.process_time() - process_cpu) / a.n * 1e6
     for k in range(3):
         t = time.perf_counter()
         rows = len(nbtrack.runs())
