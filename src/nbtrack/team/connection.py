@@ -9,7 +9,8 @@ from .config import RemoteError, display
 CONNECT_TIMEOUT_S = 5
 
 
-def connect(uri: str, autocommit: bool = False, timeout: float = CONNECT_TIMEOUT_S):
+def connect(uri: str, autocommit: bool = False, timeout: float = CONNECT_TIMEOUT_S, for_read: bool = False):
+    """A psycopg connection; ``for_read``: the error speaks of reading (no push waits)."""
     import psycopg
 
     try:
@@ -28,6 +29,8 @@ def connect(uri: str, autocommit: bool = False, timeout: float = CONNECT_TIMEOUT
             tcp_user_timeout=30000,
         )
     except psycopg.Error as exc:
+        if for_read:
+            raise RemoteError(f"nbtrack: cannot read the team store {display(uri)} ({reason(exc)}).") from None
         raise RemoteError(
             f"nbtrack: cannot reach the team store {display(uri)} ({reason(exc)}); "
             "runs wait in the local store and are pushed when it is back."

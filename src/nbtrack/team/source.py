@@ -87,14 +87,12 @@ class TeamStore:
         """A page of runs (``runs_view.read`` with a limit) picked and ordered by Postgres
         (``pages``); None leaves it to the read model's DuckDB path, which also reports what
         went wrong: a spec not translated for Postgres, or any error of the Postgres query
-        (server gone, schema changed)."""
+        (schema changed, connection lost mid-way). A server that does not answer is a
+        ``RemoteError`` at once (the DuckDB path would wait for it a second time)."""
         from . import pages
 
         with self._lock:
-            try:
-                pg = self._pg_connection()
-            except RemoteError:
-                return None
+            pg = self._pg_connection()
             try:
                 with self.snapshot() as con:
                     return pages.read_page(pg, con, spec, **read_args)
@@ -131,7 +129,7 @@ class TeamStore:
         if self._pg is None:
             from .connection import connect
 
-            self._pg = connect(self.uri, autocommit=True)
+            self._pg = connect(self.uri, autocommit=True, for_read=True)
         return self._pg
 
     def _drop_pg(self) -> None:
