@@ -52,3 +52,32 @@ def test_an_optuna_study_gives_its_best_params_and_value_and_an_empty_one_nothin
     assert r.success
     rec = nbtrack.get_run(nbtrack.runs(limit=1).run_id[0])
     assert "best_value" not in rec.metrics and not any(k.startswith("best.") for k in rec.params)
+
+
+def test_a_printed_classification_report_gives_its_numbers_as_printed():
+    from nbtrack.capture.printed import report_numbers
+
+    text = """
+              precision    recall  f1-score   support
+
+    not spam       0.96      0.91      0.93        47
+        spam       0.94      0.97      0.96        67
+
+    accuracy                           0.95       114
+   macro avg       0.95      0.94      0.95       114
+weighted avg       0.95      0.95      0.95       114
+"""
+    numbers = report_numbers(text)
+    assert numbers["accuracy"] == 0.95
+    assert numbers["not spam.recall"] == 0.91 and numbers["spam.f1-score"] == 0.96
+    assert numbers["macro avg.precision"] == 0.95
+    assert not any("support" in k for k in numbers) and len(numbers) == 13
+    assert report_numbers("accuracy 0.95") == {}  # not a report: nothing
+
+
+def test_a_printed_rmse_is_named_rmse(ip, store):
+    ip.cell("import numpy as np\nfrom sklearn.metrics import mean_squared_error")
+    ip.cell("%%track -q\nprint('RMSE:', np.sqrt(mean_squared_error([1.0, 2.0], [1.0, 4.0])))")
+    rec = nbtrack.get_run(nbtrack.runs(limit=1).run_id[0])
+    assert rec.metrics["root_mean_squared_error"] == pytest.approx(2**0.5)
+    assert "mean_squared_error" not in rec.metrics

@@ -415,6 +415,12 @@ def metric_name(node: ast.AST) -> str | None:
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
         if name is None:
             return None
+        if name == "sqrt" and node.args:  # np.sqrt(mean_squared_error(...)): the RMSE
+            inner = metric_name(node.args[0]) or ""
+            for mse, rmse in (("mean_squared_error", "root_mean_squared_error"), ("mse", "rmse")):
+                if inner.endswith(mse):
+                    return inner[: -len(mse)] + rmse
+            return name
         reducers = {"mean", "std", "max", "min", "median", "sum", "var", "item", "round", "float"}
         if name in reducers:
             if isinstance(func, ast.Attribute) and not isinstance(func.value, ast.Name) and name in ("item", "round"):

@@ -42,15 +42,48 @@ def reset() -> None:
 
 
 def seen(name: str, value):
-    """Identity, noting a real number under ``name`` (the first value wins)."""
+    """Identity, noting a real number under ``name`` (the first value wins); a printed
+    ``classification_report`` text gives its numbers, named as the ``output_dict=True`` rule."""
     try:
-        if name not in printed and len(printed) < MAX_PRINTED and not isinstance(value, bool):
+        if isinstance(value, str) and name.endswith("classification_report"):
+            for key, figure in report_numbers(value).items():
+                if len(printed) < MAX_PRINTED:
+                    printed.setdefault(f"{name}.{key}", figure)
+        elif name not in printed and len(printed) < MAX_PRINTED and not isinstance(value, bool):
             number = as_metric(value)
             if number is not None:
                 printed[name] = number
     except Exception:  # never let a capture touch the user's value
         pass
     return value
+
+
+def report_numbers(text: str) -> dict[str, float]:
+    """scikit-learn's classification_report text -> {"accuracy": ..., "macro avg.f1-score": ...,
+    "<class>.precision": ...}; supports are counts, not results. {} for any other text."""
+    lines = [line.split() for line in text.strip().splitlines() if line.strip()]
+    if not lines or lines[0][-4:] != ["precision", "recall", "f1-score", "support"]:
+        return {}
+    out: dict[str, float] = {}
+    for words in lines[1:]:
+        numbers: list[float] = []
+        while words and len(numbers) < 4 and (n := _number(words[-1])) is not None:
+            numbers.insert(0, n)
+            words.pop()
+        label = " ".join(words)
+        if label == "accuracy" and len(numbers) == 2:
+            out["accuracy"] = numbers[0]
+        elif label and len(numbers) == 4:
+            for col, v in zip(("precision", "recall", "f1-score"), numbers):
+                out[f"{label}.{col}"] = v
+    return out
+
+
+def _number(word: str) -> float | None:
+    try:
+        return float(word)
+    except ValueError:
+        return None
 
 
 def seen_point(name: str, value):

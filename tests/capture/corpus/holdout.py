@@ -178,8 +178,19 @@ print(classification_report(y_test, y_hat))
 print(confusion_matrix(y_test, y_hat))
 """,
         {"n_estimators": 20, "max_depth": 2, "random_state": 0, "model": "GradientBoostingClassifier"},
-        [],
+        # Expected nothing when written (2026-12-03); since 2026-12-04 the printed report's
+        # numbers are read (as printed: 2 digits), named as the output_dict=True rule names them.
+        [
+            "classification_report.accuracy",
+            "classification_report.macro avg.f1-score",
+            "classification_report.weighted avg.f1-score",
+        ],
         ["y_hat"],
+        [
+            f"classification_report.{row}.{col}"
+            for row in ("0", "1", "macro avg", "weighted avg")
+            for col in ("precision", "recall", "f1-score")
+        ],
     ),
     Cell(
         "feature_importance",
