@@ -20,7 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 # The filter grammar's own parsing and value checks (one grammar; only the SQL differs here).
-from ..store.filters import MAX_FILTERS, FilterError, _as_triple, _check_column, _list, _scalar
+from ..store.filters import MAX_FILTERS, FilterError, _as_triple, _check_column, _list, _scalar, filter_columns
 from ..store.runs_view import (
     COLUMN_KINDS,
     SEARCH_COLUMNS,
@@ -80,20 +80,60 @@ def catalog(pg) -> dict[str, str]:
     return out
 
 
+def named_kinds(pg, names: set[str]) -> dict[str, str]:
+    """The catalog entries of these params./metrics. names only (those that exist): one scan
+    of params for all named keys, a first-match probe per metric key. The whole catalog (a
+    GROUP BY over every param and metric row) was most of a filtered page's time."""
+    out: dict[str, str] = {}
+    params = sorted(n[len("params.") :] for n in names if n.startswith("params."))
+    metrics = sorted(n[len("metrics.") :] for n in names if n.startswith("metrics."))
+    if params:
+        found: dict[str, set[str]] = {}
+        for key, kind in pg.execute(
+            "SELECT key, kind FROM nbtrack.params WHERE key = ANY(%s::text[]) GROUP BY key, kind", [params]
+        ).fetchall():
+            found.setdefault(key, set()).add(kind)
+        out.update({f"params.{k}": param_kind(v) for k, v in found.items()})
+    if metrics:
+        for (key,) in pg.execute(
+            "SELECT k FROM unnest(%s::text[]) k WHERE EXISTS (SELECT 1 FROM nbtrack.metrics m WHERE m.key = k)",
+            [metrics],
+        ).fetchall():
+            out[f"metrics.{key}"] = "number"
+    return out
+
+
+def _mentioned(spec: RunSpec) -> set[str]:
+    """Every params./metrics. name the filters or the sort could mean (loosely: the read
+    model's parsers decide what is valid)."""
+    names = set(filter_columns(spec.filters))
+    sort = spec.sort
+    items = sort.split(",") if isinstance(sort, str) else [sort] if isinstance(sort, (dict, tuple)) else sort or []
+    for item in items if isinstance(items, (list, tuple)) else []:
+        col = item.get("column") if isinstance(item, dict) else item[0] if isinstance(item, (list, tuple)) else item
+        if isinstance(col, str):
+            names.add(col.strip().lstrip("-+"))
+    if isinstance(sort, tuple) and sort and isinstance(sort[0], str):
+        names.add(sort[0])
+    return {n for n in names if n.startswith(("params.", "metrics."))}
+
+
 def spec_kinds(pg, spec: RunSpec) -> tuple[dict[str, str], list[tuple[str, bool]]]:
-    """The catalog and parsed sort, as ``runs_view.run_query`` gets them (the catalog is read
-    only when a filter or the sort needs it), then the spec checked by the read model itself,
-    so a bad spec raises the same ``FilterError`` as on the DuckDB path."""
+    """The parsed sort and the catalog as far as the spec names it, then the spec checked by
+    the read model itself. A spec that does not check against that part is checked against the
+    whole catalog, as ``runs_view.run_query`` does, so a bad spec raises the same
+    ``FilterError`` word for word (its did-you-mean hints come from every column)."""
     kinds = dict(COLUMN_KINDS)
+    mentioned = _mentioned(spec)
+    if mentioned:
+        kinds.update(named_kinds(pg, mentioned))
     try:
         sort = parse_sort(spec.sort, kinds)
+        conditions(spec, kinds)
     except FilterError:
-        sort = None
-    if spec.filters or sort is None:
         kinds = catalog(pg)
-        if sort is None:
-            sort = parse_sort(spec.sort, kinds)
-    conditions(spec, kinds)
+        sort = parse_sort(spec.sort, kinds)
+        conditions(spec, kinds)
     return kinds, sort
 
 
