@@ -184,6 +184,35 @@ def b_connections(cluster: Cluster, machine: Machine) -> set:
     return {r[0] for r in rows}
 
 
+def runs_of(cluster: Cluster, machine: Machine) -> int:
+    return per_user(cluster).get(machine.user, (None, 0))[1]
+
+
+def pull_the_cable(cluster: Cluster, a: Machine, b: Machine) -> dict:
+    """Take b's link down for OUTAGE_S once about a quarter of its runs are in, while it
+    keeps making runs; what was seen, for the asserts and the report."""
+    deadline = time.monotonic() + 60
+    while runs_of(cluster, b) < PROCESSES_PER_MACHINE * RUNS_PER_PROCESS // 4:
+        assert time.monotonic() < deadline, "machine b's first runs never reached Postgres"
+        time.sleep(0.1)
+    fault = {"before": b_connections(cluster, b), "b_running": b.running()}
+    b.ns.link("down")
+    try:
+        time.sleep(0.5)  # what was already on the wire lands
+        fault["at_runs"], fault["a_at"] = runs_of(cluster, b), runs_of(cluster, a)
+        time.sleep(OUTAGE_S - 0.5)
+        fault["during"], fault["a_during"] = runs_of(cluster, b), runs_of(cluster, a)
+    finally:
+        b.ns.link("up")
+    # How long until b's pushes move again, and on which connections.
+    up_at = time.monotonic()
+    while runs_of(cluster, b) == fault["during"] and time.monotonic() < up_at + 30:
+        time.sleep(0.1)
+    fault["resumed_s"] = time.monotonic() - up_at
+    fault["kept"] = len(fault["before"] & b_connections(cluster, b))
+    return fault
+
+
 def two_machines(team, tmp_path, figures, outage: bool):
     import nbtrack
 
@@ -198,27 +227,7 @@ def two_machines(team, tmp_path, figures, outage: bool):
         for m in machines:
             m.start(RUNS_PER_PROCESS, pause=0.25 if outage else 0.05)
         if outage:
-            # Pull b's cable once about a quarter of its runs are in, while it keeps making runs.
-            total_b = PROCESSES_PER_MACHINE * RUNS_PER_PROCESS
-            deadline = time.monotonic() + 60
-            while per_user(cluster).get(b.user, (0, 0))[1] < total_b // 4:
-                assert time.monotonic() < deadline, "machine b's first runs never reached Postgres"
-                time.sleep(0.1)
-            fault["before"] = b_connections(cluster, b)
-            fault["at_runs"] = per_user(cluster)[b.user][1]
-            fault["b_running"] = b.running()
-            b.ns.link("down")
-            try:
-                time.sleep(OUTAGE_S)
-                fault["during"] = per_user(cluster).get(b.user, (0, 0))[1]
-            finally:
-                b.ns.link("up")
-            # How long until b's pushes move again, and on which connections.
-            up_at = time.monotonic()
-            while per_user(cluster)[b.user][1] == fault["during"] and time.monotonic() < up_at + 30:
-                time.sleep(0.1)
-            fault["resumed_s"] = time.monotonic() - up_at
-            fault["kept"] = len(fault["before"] & b_connections(cluster, b))
+            fault = pull_the_cable(cluster, a, b)
         results = {m.user: m.wait() for m in machines}
     finally:
         for m in machines:
@@ -233,7 +242,8 @@ def two_machines(team, tmp_path, figures, outage: bool):
         load=f"2 namespaces x {PROCESSES_PER_MACHINE} processes x {RUNS_PER_PROCESS} runs "
         f"({PARAMS} params, {POINTS} points), Postgres on {cluster.host} (veth), no loopback",
         faults=f"b's veth down {OUTAGE_S:.0f} s at {fault.get('at_runs')} of b's runs ({fault.get('during')} at "
-        f"its end; pushes moved {fault.get('resumed_s', 0):.1f} s after link up, {fault.get('kept')} of "
+        f"its end, a pushed {fault.get('a_during', 0) - fault.get('a_at', 0)} meanwhile; b's pushes moved "
+        f"{fault.get('resumed_s', 0):.1f} s after link up, {fault.get('kept')} of "
         f"{len(fault.get('before', ()))} connections kept)"
         if outage
         else "-",
@@ -246,7 +256,10 @@ def two_machines(team, tmp_path, figures, outage: bool):
         assert [code for code, _out in procs] == [0] * PROCESSES_PER_MACHINE, (user, procs)
         assert [out for _code, out in procs] == [""] * PROCESSES_PER_MACHINE, (user, procs)  # no warning
     if outage:
+        # The cable was pulled mid-push: b was still making runs, none of them got through while
+        # it was out, and machine a went on pushing meanwhile.
         assert fault["b_running"] and fault["at_runs"] < PROCESSES_PER_MACHINE * RUNS_PER_PROCESS, fault
+        assert fault["during"] == fault["at_runs"] and fault["a_during"] > fault["a_at"], fault
     assert seen == want  # the processes' own pushes brought everything in
     assert [r["pushed_runs"] for r in left.values()] == [0, 0], left
     assert after == want
