@@ -297,6 +297,8 @@ def test_a_bad_spec_is_the_same_error_word_for_word(team):
         RunSpec(filters=["tags > a"]),
         RunSpec(status="done"),
         RunSpec(filters=["name contains"]),
+        RunSpec(sort="-nosuch", filters=[42]),  # two errors: the same one comes first
+        RunSpec(sort=("params.lr", "sideways")),
     ):
         with pytest.raises(FilterError) as new_error:
             read(t.source, spec, limit=5)

@@ -104,17 +104,21 @@ def named_kinds(pg, names: set[str]) -> dict[str, str]:
 
 
 def _mentioned(spec: RunSpec) -> set[str]:
-    """Every params./metrics. name the filters or the sort could mean (loosely: the read
-    model's parsers decide what is valid)."""
-    names = set(filter_columns(spec.filters))
+    """The params./metrics. names the filters and the sort seem to name. Loosely: a name missed
+    here only sends the check to the whole catalog, and the read model's parsers raise errors."""
+    try:
+        names = set(filter_columns(spec.filters))
+    except FilterError:
+        names = set()
     sort = spec.sort
-    items = sort.split(",") if isinstance(sort, str) else [sort] if isinstance(sort, (dict, tuple)) else sort or []
-    for item in items if isinstance(items, (list, tuple)) else []:
-        col = item.get("column") if isinstance(item, dict) else item[0] if isinstance(item, (list, tuple)) else item
-        if isinstance(col, str):
-            names.add(col.strip().lstrip("-+"))
-    if isinstance(sort, tuple) and sort and isinstance(sort[0], str):
-        names.add(sort[0])
+    items = sort.split(",") if isinstance(sort, str) else [sort] if isinstance(sort, (dict, tuple)) else sort
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict):
+            item = item.get("column")
+        elif isinstance(item, (list, tuple)) and item:
+            item = item[0]
+        if isinstance(item, str):
+            names.add(item.strip().lstrip("-+"))
     return {n for n in names if n.startswith(("params.", "metrics."))}
 
 
