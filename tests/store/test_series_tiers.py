@@ -166,3 +166,18 @@ def test_rm_deletes_the_runs_tier_rows(store):
     assert left == [(runs[1],)]
     assert _tier_points(store) == dict.fromkeys(tiers.TIERS, 2000)
     assert query.downsampled_series(store, [runs[1]], None, points=500).equals(kept)
+
+
+def test_a_run_with_long_and_short_series_keeps_every_point_of_the_short_one(store):
+    with nbtrack.start(store_path=str(store.dir)) as run:
+        _log(run, 0, N)
+        for i in range(10):
+            run.log(float(i), {"lr": 0.1 / (i + 1)})
+    store.compact()
+    out = query.downsampled_series(store, [run.run_id], None, points=500).to_pylist()
+    lr = [(p["step"], p["value"]) for p in out if p["key"] == "lr"]
+    assert lr == [(float(i), 0.1 / (i + 1)) for i in range(10)]  # short: the raw path, every point
+    loss = {(p["step"], p["value"]) for p in out if p["key"] == "loss"}
+    assert loss == _expected(SERIES["loss"], 500)
+    only = query.downsampled_series(store, [run.run_id], ["loss"], points=500).to_pylist()
+    assert {p["key"] for p in only} == {"loss"} and {(p["step"], p["value"]) for p in only} == loss
