@@ -7,6 +7,8 @@ for its points), an older nbtrack refuses a schema-2 store, and rm takes a run's
 from __future__ import annotations
 
 import math
+import os
+import shutil
 
 import duckdb
 import numpy as np
@@ -181,3 +183,17 @@ def test_a_run_with_long_and_short_series_keeps_every_point_of_the_short_one(sto
     assert loss == _expected(SERIES["loss"], 500)
     only = query.downsampled_series(store, [run.run_id], ["loss"], points=500).to_pylist()
     assert {p["key"] for p in only} == {"loss"} and {(p["step"], p["value"]) for p in only} == loss
+
+
+def test_spool_files_a_dead_compactor_left_add_no_tier_rows(store, tmp_path):
+    with nbtrack.start(store_path=str(store.dir)) as run:
+        _log(run, 0, 1000)
+    store.flush()
+    saved = tmp_path / "saved"
+    shutil.copytree(store.spool_dir, saved)
+    store.compact()
+    for name in os.listdir(saved):  # as if the compactor had died after its commit
+        shutil.copy(saved / name, store.spool_dir / name)
+    assert _tier_points(store) == dict.fromkeys(tiers.TIERS, 2000)
+    store.compact()
+    assert _tier_points(store) == dict.fromkeys(tiers.TIERS, 2000)
