@@ -49,8 +49,8 @@ def _end_without_metrics(runs):
 
 @pytest.mark.parametrize("n_runs, n_keys, per_run", [(1, 3, 2000), (40, 2, 5), (50, 300, 20)])
 def test_points_drained_while_runs_run_are_all_kept_with_each_keys_last_value(store, n_runs, n_keys, per_run):
-    # One long run; many runs and few keys; many runs and many keys (a process with > 256 keys,
-    # more (run, key) pairs than points): each arrangement of the drain.
+    # One long run; many runs and few keys; many runs and many keys (more (run, key) pairs than
+    # points): each arrangement of the drain.
     runs = [nbtrack.start(name=f"r{i}") for i in range(n_runs)]
     for run in runs:
         run.begin()

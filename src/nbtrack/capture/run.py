@@ -7,6 +7,7 @@ drains them in the background at least every 0.5 s. Nothing here blocks on the s
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import math
 import os
@@ -41,28 +42,6 @@ def _utc(ts: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(ts, dt.timezone.utc).replace(tzinfo=None)
 
 
-# Keys of logged points as small integer codes, one table per process (it only grows: one
-# entry per distinct key ever logged). A point is then four floats, so a drain hands Arrow
-# numbers only: a Python string per point cost ~0.3 s per million points to encode.
-_key_codes: dict[Any, int] = {}
-_key_names: list[str] = []
-_key_lock = threading.Lock()
-
-
-def _key_code(key: Any) -> int:
-    """The code of a key (the first time: a new one, under a lock so two threads never share it)."""
-    code = _key_codes.get(key)
-    if code is None:
-        with _key_lock:
-            name = key if type(key) is str else str(key)
-            code = _key_codes.get(name)
-            if code is None:
-                _key_names.append(name)  # the name first: a drain that sees a code finds its name
-                code = _key_codes[name] = len(_key_names) - 1
-            _key_codes[key] = code
-    return code
-
-
 def _index_type(n: int):
     """The smallest signed integer type that numbers ``n`` things (dictionary indices)."""
     import numpy as np
@@ -70,42 +49,77 @@ def _index_type(n: int):
     return np.int8 if n <= 127 else np.int16 if n <= 32767 else np.int32
 
 
-class Points:
-    """A run's logged points not yet drained: four floats each (key code, step, value, time)
-    in one array, so the writer hands the whole buffer to numpy. One thread appends, one
-    ``extend`` of four numbers per point (one C call: a point is never half there); the writer
-    copies a prefix and deletes it. The writer drains this object, not the Run: an ended run
-    keeps only its buffer alive until the next pass (a burst's Run objects made every garbage
-    collection walk them)."""
+def _last_of_each_key(keys: list[str], code_of: dict[str, int], codes):
+    """(key codes, index of each key's last point) of one run's points: scanned back from the
+    end, where every key's last point usually is; else in one pass over all of them."""
+    import numpy as np
 
-    __slots__ = ("run_id", "data", "last", "finished")
+    found: dict[str, int] = {}
+    for i in range(len(keys) - 1, max(-1, len(keys) - 4097), -1):
+        found.setdefault(keys[i], i)
+        if len(found) == len(code_of):
+            codes = np.fromiter(map(code_of.__getitem__, found), np.intp, len(found))
+            return codes, np.fromiter(found.values(), np.int64, len(found))
+    return _last_of_each_pair(codes.astype(np.intp), len(code_of))
+
+
+def _last_of_each_pair(pair, size: int):
+    """(pair numbers, index of each one's last element) of numbers below ``size``: the highest
+    index per number in one pass (no sort of a million points), numbered densely unless that
+    table would be much larger than the points."""
+    import numpy as np
+
+    if size <= 4 * len(pair) + 4096:
+        last_at = np.full(size, -1, np.int64)
+        np.maximum.at(last_at, pair, np.arange(len(pair), dtype=np.int64))  # same types: the fast path
+        pairs = np.flatnonzero(last_at >= 0)
+        return pairs, last_at[pairs]
+    pairs, dense = np.unique(pair, return_inverse=True)
+    last_at = np.full(len(pairs), -1, np.int64)
+    np.maximum.at(last_at, dense, np.arange(len(pair), dtype=np.int64))
+    return pairs, last_at
+
+
+class Points:
+    """A run's logged points not yet drained, column by column: the writer takes them as
+    arrays (no tuple per point). One thread appends; the writer only reads a prefix and deletes
+    it. ``keys`` is appended last, so its length is the number of complete points. The writer
+    drains this object, not the Run: an ended run keeps only its buffers alive until the next
+    pass (and a short one not even those: ``Run.end``)."""
+
+    __slots__ = ("run_id", "keys", "steps", "values", "times", "last", "finished")
 
     def __init__(self, run_id: str = "") -> None:
         self.run_id = run_id
-        self.data = array("d")
+        self.keys: list[str] = []
+        self.steps = array("d")
+        self.values = array("d")
+        self.times = array("d")
         self.last: dict[str, tuple] = {}  # key -> (value, step, time) of the points drained so far
         self.finished = False  # set when the run ends: the writer drains it once more, then drops it
 
     def append(self, point: tuple) -> None:
         """Add one ``(key, step, value, time)`` point (integrations' path)."""
         key, step, value, t = point
-        # Checked as a whole first: a value that is no number raises before anything is added.
-        self.data.extend(array("d", (_key_code(key), step, value, t)))
+        self.values.append(value)  # first: a value that is no float raises before any append
+        self.steps.append(step)
+        self.times.append(t)
+        self.keys.append(key)
 
     def __len__(self) -> int:
-        return len(self.data) // 4
+        return len(self.keys)
 
     def __bool__(self) -> bool:
-        return bool(self.data)
+        return bool(self.keys)
 
     def __iter__(self):
-        """``(key, step, value, time)`` of each buffered point (a copy: safe while appending)."""
-        data, names = self.data[:], _key_names
-        return ((names[int(data[i])], data[i + 1], data[i + 2], data[i + 3]) for i in range(0, len(data), 4))
+        """``(key, step, value, time)`` of each complete point (a copy: safe while appending)."""
+        n = len(self.keys)
+        return zip(self.keys[:n], self.steps[:n], self.values[:n], self.times[:n])
 
     def take(self, n: int) -> None:
         """Forget the first ``n`` points (drained)."""
-        del self.data[: 4 * n]
+        del self.values[:n], self.steps[:n], self.times[:n], self.keys[:n]
 
     def rows(self, run_id: str) -> tuple[list[tuple], list[tuple]]:
         """The buffered points as series rows and the last point of each key as metrics rows
@@ -117,7 +131,7 @@ class Points:
         return series, list(last.values())
 
     def has_points(self) -> bool:
-        return bool(self.data)
+        return bool(self.keys)
 
     def drain(self) -> "dict[str, pa.Table]":
         return Points.drain_many([self])
@@ -132,47 +146,43 @@ class Points:
 
         from ..store.schema import TABLES, TS
 
-        # Points appended meanwhile sit after the copied prefix and stay.
-        taken = [(p, n) for p in sources if (n := len(p.data))]
+        # Appends made meanwhile sit after index n and stay (keys is appended last).
+        taken = [(p, n) for p in sources if (n := len(p.keys))]
         if not taken:
             return {}
-        # Copies (one C call each): numpy must never view a live buffer, or the cell's next
-        # append would fail (BufferError).
-        raw = taken[0][0].data[: taken[0][1]] if len(taken) == 1 else b"".join([p.data[:n] for p, n in taken])
-        block = np.frombuffer(raw, np.float64).reshape(-1, 4)
-        names = list(_key_names)  # after the copies: every code in them has its name
-        codes = block[:, 0].astype(_index_type(len(names)))
-        if len(names) > 256:  # a process that logged many keys: the file gets only those it uses
-            used = np.flatnonzero(np.bincount(codes, minlength=len(names)))
-            local = np.zeros(len(names), _index_type(len(used)))
-            local[used] = np.arange(len(used))
-            codes, names = local[codes], [names[i] for i in used.tolist()]
-        steps, values = np.ascontiguousarray(block[:, 1]), np.ascontiguousarray(block[:, 2])
-        us = block[:, 3] * 1e6  # microseconds, rounded half to even as datetime rounds
-        us = np.rint(us, out=us).astype(np.int64)
+        # Slices first: a slice is a copy made in one C call, and numpy views only those. A
+        # view of a live buffer would make the cell's next append fail (BufferError).
+        if len(taken) == 1:  # one long run (the card's path): no second copy of its keys
+            p, n = taken[0]
+            keys = p.keys[:n]
+            steps, values, times = (np.frombuffer(b[:n], np.float64) for b in (p.steps, p.values, p.times))
+        else:
+            keys = list(itertools.chain.from_iterable(p.keys[:n] for p, n in taken))
+            steps, values, times = (
+                np.frombuffer(bytearray().join([getattr(p, col)[:n] for p, n in taken]), np.float64)
+                for col in ("steps", "values", "times")
+            )
+        # Keys as dictionary codes through a dict of the few distinct ones, in C (pa.array of
+        # a million strings and its encoding cost twice as much).
+        names = list(dict.fromkeys(keys))
+        code_of = {k: i for i, k in enumerate(names)}
+        codes = np.fromiter(map(code_of.__getitem__, keys), _index_type(len(names)), len(keys))
         total, n_keys = len(codes), len(names)
         if len(taken) == 1:
             run_codes = np.zeros(total, np.int8)
-            pair = codes.astype(np.intp)
+            pairs, last_at = _last_of_each_key(keys, code_of, codes)
         else:
-            counts = np.fromiter((n // 4 for _, n in taken), np.int64, len(taken))
+            counts = np.fromiter((n for _, n in taken), np.int64, len(taken))
             run_codes = np.repeat(np.arange(len(taken), dtype=_index_type(len(taken))), counts)
-            pair = run_codes.astype(np.intp) * n_keys + codes
-        # The last point of each (run, key): the highest index per pair, in one pass (no sort
-        # of a million points); pairs are numbered densely unless that table would be large.
-        if len(taken) * n_keys <= 4 * total + 4096:
-            pairs = None
-            last_at = np.full(len(taken) * n_keys, -1, np.int64)
-        else:
-            pairs, pair = np.unique(pair, return_inverse=True)
-            last_at = np.full(len(pairs), -1, np.int64)
-        np.maximum.at(last_at, pair, np.arange(total, dtype=np.int64))  # same types: numpy's fast path
-        if pairs is None:
-            pairs = np.flatnonzero(last_at >= 0)
-            last_at = last_at[pairs]
+            pairs, last_at = _last_of_each_pair(run_codes.astype(np.intp) * n_keys + codes, len(taken) * n_keys)
         m_run, m_key = (pairs // n_keys).astype(np.int32), (pairs % n_keys).astype(np.int32)
         run_ids = pa.array([p.run_id for p, _ in taken], pa.string())
         key_names = pa.array(names, pa.string())
+        m_times = times[last_at]
+        # Microseconds, rounded half to even as datetime rounds: in the copy's own buffer (a new
+        # array of 5M points costs its page faults here, more than the arithmetic).
+        np.rint(np.multiply(times, 1e6, out=times), out=times)
+        us = times.astype(np.int64)
         # Run ids and keys stay dictionary-encoded in the spool file (readers cast them): 5M
         # points are 130 MB on disk instead of 260 MB.
         series = pa.table(
@@ -184,7 +194,6 @@ class Points:
                 "time": pa.array(us).cast(TS),
             }
         )
-        m_times = block[last_at, 3]
         metric_rows = pa.table(
             {
                 "run_id": pa.DictionaryArray.from_arrays(m_run, run_ids),
@@ -203,7 +212,7 @@ class Points:
         ):
             taken[r][0].last[names[k]] = (v, st, t)
         for p, n in taken:
-            del p.data[:n]
+            p.take(n)
         return {"series": series, "metrics": metric_rows}
 
 
@@ -505,14 +514,13 @@ def _text(exc: BaseException) -> str:
 
 def _append_points(points: Points, step: Any, values: Mapping[str, Any]) -> None:
     t = _time()
-    extend, codes = points.data.extend, _key_codes
     for key, value in values.items():
         if type(value) is not float:
             value = _as_float(key, value)
-        if type(key) is not str:
-            key = str(key)
-        code = codes.get(key)
-        extend((_key_code(key) if code is None else code, step, value, t))
+        points.values.append(value)
+        points.steps.append(step)
+        points.times.append(t)
+        points.keys.append(str(key))
 
 
 def _as_float(name: str, value: Any) -> float:
@@ -573,12 +581,15 @@ def log(step: Any = None, **metrics: Any) -> None:
         if type(step) is not float:
             step = _step_float(step)
         t = _time()
-        extend, codes = run._points.data.extend, _key_codes
+        points = run._points
         for key, value in metrics.items():
             if type(value) is not float:
-                value = _as_float(key, value)  # the only check that can fail: before the extend
-            code = codes.get(key)
-            extend((_key_code(key) if code is None else code, step, value, t))
+                value = _as_float(key, value)
+            # Value first (the only append that can fail), keys last (see Points).
+            points.values.append(value)
+            points.steps.append(step)
+            points.times.append(t)
+            points.keys.append(key)
     else:
         if not _warned_outside.is_set():
             _warned_outside.set()
