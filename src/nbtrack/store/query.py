@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import UnknownRunError  # noqa: F401  (re-exported: defined in nbtrack.errors)
-from . import Store
+from . import Store, tiers
 from .runs_view import RUN_COLUMNS, STATUSES, decode_param  # noqa: F401  (defined once, in the read model)
 
 
@@ -107,14 +107,12 @@ def downsampled_series(store: Store, run_ids: list[str], keys: list[str] | None 
 
     A series of more than ``tiers.FEW_POINTS`` points (in a store with tiers) has buckets of
     2^m steps, the smallest m that gives at most ``points / 2`` of them, read from the tiers
-    compaction keeps plus the spool's raw points (tiers.envelope; 10 x 1M points without
+    compaction keeps plus the spool's raw points (tiers.envelopes; 10 x 1M points without
     touching them). Shorter series (and stores without tiers: a team store, a file written
     before schema 2 and not compacted since) are read raw, in ``points / 2`` equal buckets over
     the series' step range: one aggregate per (run, key) with its bucket bounds bound as
     parameters (no join of every point against a bounds table), and the point at its highest
     step."""
-    from . import tiers
-
     buckets = max(2, min(int(points), 200_000) // 2)
     key_cond, key_args = ("", []) if not keys else (" AND list_contains(?, key)", [list(keys)])
     parts = []
