@@ -292,7 +292,7 @@ class Run:
             for k in new:
                 self.param_sources[k] = source
         if self._begun:
-            self.store.writer.put_tuples("params", self._param_rows(new))
+            self._writer_now().put_tuples("params", self._param_rows(new))
 
     def log_metrics(self, metrics: dict[str, Any]) -> None:
         """Set final metric values (not series points); written when the run ends."""
@@ -303,7 +303,7 @@ class Run:
         """Store artifact rows (``name``, ``mime``, ``size``, ``data``) now, while the run runs
         (integrations: logged images, tables, artifact manifests)."""
         if rows:
-            self.store.writer.put("artifacts", [{"run_id": self.run_id, **r} for r in rows])
+            self._writer_now().put("artifacts", [{"run_id": self.run_id, **r} for r in rows])
 
     def on_end(self, fn) -> None:
         """Call ``fn(run, status)`` when the run ends, before its final rows are written
@@ -351,7 +351,7 @@ class Run:
                 "message": _text(exc)[:10_000],
                 "traceback": "".join(tb.format_exception(type(exc), exc, _user_frames(exc.__traceback__)))[-100_000:],
             }
-        w = self._writer if self._writer_pid == _PID[0] else self.store.writer  # a forked child: its own
+        w = self._writer_now()
         # A short run the writer has not taken yet puts its few points as rows, before its
         # final metrics (a pass keeps the last row put per run and key) and its final runs row
         # (which a pass takes first); else the writer drains them once more.
@@ -373,6 +373,11 @@ class Run:
         w.put_tuples("runs", [self._row()])
         w.run_ended(self.run_id)
         _active.discard(self)
+
+    def _writer_now(self) -> Any:
+        """The store's writer: the one begin() found (``Store.writer`` costs a getpid), unless
+        this is a forked child, which gets its own."""
+        return self._writer if self._writer_pid == _PID[0] else self.store.writer
 
     @property
     def finished(self) -> bool:
