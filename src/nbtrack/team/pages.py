@@ -3,13 +3,14 @@ run (and every metric a sort names) to keep 50 of them: 0.7-1.3 s at 100,000 run
 same page as one SQL query run by Postgres takes 0.06 s.
 
 So ``read`` with a limit asks here first (``Source.read_page``): the spec is checked by the read
-model (same sort grammar, same filter errors, word for word), compiled to Postgres SQL (column
-names from the catalog, quoted by us; every user value a bound parameter), Postgres returns the
-page's run ids in order (and the count), and the read model then reads exactly those runs from
-the attached tables (DuckDB pushes ``run_id IN (...)`` down to Postgres), so columns, types and
-decoding are the read model's own. A spec this module does not translate (a sort on tags, the
-``sweep_id``/``trial``/stale columns, a non-ASCII word under ``lower()``, a time with a zone)
-returns None: the read model's DuckDB path reads it, as before.
+model (same sort grammar, same filter errors, word for word), compiled to Postgres SQL (run
+columns as fixed expressions, params./metrics. keys and every value as bound parameters: no
+user text in the SQL), Postgres returns the page's run ids in order (and the count), and the
+read model then reads exactly those runs from the attached tables (DuckDB pushes
+``run_id IN (...)`` down to Postgres), so columns, types and decoding are the read model's own;
+the result's ``kinds`` hold the catalog as far as the spec names it. A spec this module does
+not translate (a sort on tags, the ``sweep_id``/``trial``/stale columns, a non-ASCII word under
+``lower()``, a time with a zone) returns None: the read model's DuckDB path reads it, as before.
 """
 
 from __future__ import annotations
