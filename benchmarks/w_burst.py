@@ -8,6 +8,8 @@ Workloads (one per process, like w_nbtrack.py; run.py's W7 drives them, or run o
 - ``burst_same``: ``n`` runs made in a loop (``with nbtrack.start(...)``, 10 params and one
   logged point each), then ``nbtrack.runs()`` three times in the same process: rows returned
   and seconds per call; also the CPU time per run of the loop's thread and of the process.
+- ``burst_same_run_methods``: the same with the params and the point through the run's own
+  methods (``run.log_params({...})``, ``run.log(loss=...)``).
 - ``burst_other``: a child process makes the same loop and stays alive; this process polls
   the store (another process's view) every 0.2 s. Reported: the loop's duration, the largest
   age of a finished run not yet visible at any poll (what a ``kill -9`` at that moment would
@@ -44,14 +46,29 @@ LOOP = textwrap.dedent("""
 """)
 
 
-def burst_same(a) -> dict:
+def _loop_start_params(n: int) -> None:
+    import nbtrack
+
+    for i in range(n):
+        with nbtrack.start(name=f"r{i}", params={f"p{k}": k * i for k in range(10)}):
+            nbtrack.log(loss=1.0 / (i + 1))
+
+
+def _loop_run_methods(n: int) -> None:
+    import nbtrack
+
+    for i in range(n):
+        with nbtrack.start(name=f"r{i}") as run:
+            run.log_params({f"p{k}": k * i for k in range(10)})
+            run.log(loss=1.0 / (i + 1))
+
+
+def burst_same(a, body=_loop_start_params) -> dict:
     import nbtrack
 
     nbtrack.runs()  # connection and views exist, as in a session that read before
     t, cpu, process_cpu = time.perf_counter(), time.thread_time(), time.process_time()
-    for i in range(a.n):
-        with nbtrack.start(name=f"r{i}", params={f"p{k}": k * i for k in range(10)}):
-            nbtrack.log(loss=1.0 / (i + 1))
+    body(a.n)
     loop = time.perf_counter() - t
     out = {"runs": a.n, "loop_s": loop, "loop_runs_per_s": a.n / loop}
     # CPU per run during the loop: its thread's, and the process's (the writer thread's passes
@@ -134,7 +151,11 @@ def burst_other(a) -> dict:
     }
 
 
-WORKLOADS = {"burst_same": burst_same, "burst_other": burst_other}
+WORKLOADS = {
+    "burst_same": burst_same,
+    "burst_same_run_methods": lambda a: burst_same(a, _loop_run_methods),
+    "burst_other": burst_other,
+}
 
 if __name__ == "__main__":
     a = worker_args()
