@@ -38,3 +38,23 @@ def test_downsampled_curve_keeps_every_buckets_min_and_max_and_the_last_point(st
             got_b = {v for s, v in got if bucket[int(s)] == b}
             assert in_b.min() in got_b and in_b.max() in got_b, (key, b)
         assert (float(N - 1), 5.0) in got  # the last point
+
+
+def test_a_point_at_an_infinite_or_nan_step_leaves_the_rest_of_its_curve_drawable(store):
+    # log(step=float("inf")) is accepted (a huge int clips to inf); it has no place on an axis.
+    long_n = 70_000  # over tiers.FEW_POINTS: the tiered path once compacted
+    with nbtrack.start(store_path=str(store.dir)) as run:
+        for step, value in ((1, 1.0), (float("inf"), 2.0), (float("nan"), 2.5), (2, 3.0)):
+            nbtrack.log(step=step, short=value)
+        for i in range(long_n):
+            nbtrack.log(step=i, long=float(i % 7))
+        nbtrack.log(step=-float("inf"), long=9.0)
+    store.flush()
+    for compacted in (False, True):
+        if compacted:
+            store.writer.compact_now()
+        out = query.downsampled_series(store, [run.run_id], None, points=200).to_pylist()
+        short = [(p["step"], p["value"]) for p in out if p["key"] == "short"]
+        assert short == [(1.0, 1.0), (2.0, 3.0)]
+        steps = [p["step"] for p in out if p["key"] == "long"]
+        assert min(steps) == 0.0 and max(steps) == long_n - 1 and all(np.isfinite(steps))

@@ -112,7 +112,8 @@ def downsampled_series(store: Store, run_ids: list[str], keys: list[str] | None 
     before schema 2 and not compacted since) are read raw, in ``points / 2`` equal buckets over
     the series' step range: one aggregate per (run, key) with its bucket bounds bound as
     parameters (no join of every point against a bounds table), and the point at its highest
-    step."""
+    step. Points at an infinite or NaN step (``log(step=float("inf"))``) have no place on a
+    step axis and are left out; every other point of their series is kept."""
     buckets = max(2, min(int(points), 200_000) // 2)
     key_cond, key_args = ("", []) if not keys else (" AND list_contains(?, key)", [list(keys)])
     parts = []
@@ -124,7 +125,8 @@ def downsampled_series(store: Store, run_ids: list[str], keys: list[str] | None 
                 (run_id, key, None, lo, hi)
                 for run_id in sorted(dict.fromkeys(run_ids))
                 for key, lo, hi in con.execute(
-                    f"SELECT key, min(step), max(step) FROM series WHERE run_id = ?{key_cond} GROUP BY key ORDER BY key",
+                    "SELECT key, min(step), max(step) FROM series"
+                    f" WHERE run_id = ?{key_cond} AND isfinite(step) GROUP BY key ORDER BY key",
                     [run_id, *key_args],
                 ).fetchall()
             ]
@@ -133,13 +135,20 @@ def downsampled_series(store: Store, run_ids: list[str], keys: list[str] | None 
             if n is not None and n > tiers.FEW_POINTS and math.isfinite(hi - lo):
                 tiered.append((run_id, key, tiers.exponent(lo, hi, buckets)))
                 continue
+            if not (math.isfinite(lo) and math.isfinite(hi)):  # an inf or NaN step: no place on an axis
+                lo, hi = con.execute(
+                    "SELECT min(step), max(step) FROM series WHERE run_id = ? AND key = ? AND isfinite(step)",
+                    [run_id, key],
+                ).fetchone() or (None, None)
+                if lo is None:
+                    continue
             scale = buckets / (hi - lo) if hi > lo else 0.0
             parts.append(
                 con.execute(
                     """SELECT ? AS run_id, ? AS key,
                           unnest([arg_min(step, value), arg_max(step, value)]) AS step,
                           unnest([min(value), max(value)]) AS value
-                   FROM series WHERE run_id = ? AND key = ?
+                   FROM series WHERE run_id = ? AND key = ? AND isfinite(step)
                    GROUP BY least(((step - ?) * ?)::BIGINT, ?)""",
                     [run_id, key, run_id, key, lo, scale, buckets - 1],
                 ).fetch_arrow_table()
