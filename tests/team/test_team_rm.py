@@ -85,6 +85,18 @@ def test_rm_while_the_team_store_is_down_reaches_it_at_the_next_push(tmp_path, p
     assert not list((store.dir / QUEUE_DIR).iterdir())
 
 
+def test_the_line_holds_when_the_push_thread_applied_the_deletion_first(tmp_path, remote, monkeypatch):
+    """rm's compaction can start this process's push thread, which applies the queue at once:
+    the user is still told the team copies went."""
+    monkeypatch.setenv("NBTRACK_REMOTE", remote)
+    store, ids = pushed_store(tmp_path / "alice", remote, "alice", n=2)
+    store.delete_runs(ids[:1])
+    queue(store.dir, ids[:1])
+    Pusher(store, remote).push_once()  # what the push thread does first
+    assert team_rows(remote, ids[:1])["runs"] == 0
+    assert after_rm(store, ids[:1]).startswith("removed 1 run from the team store")
+
+
 def test_a_push_never_copies_a_deleted_run_back(tmp_path, remote, monkeypatch):
     """A pusher whose snapshot still held the run (it pushes right after the rm): the run's
     deleted mark keeps it out, and so does a mark for a run deleted before its first push."""

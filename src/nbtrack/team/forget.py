@@ -96,6 +96,19 @@ def apply(con, store_id: str, store_dir: Path) -> dict[str, list[str]]:
     return {"removed": sorted(mine), "others": others}
 
 
+def outcome(con, store_id: str, run_ids: list[str]) -> dict[str, list[str]]:
+    """Of these runs: ``removed``, pushed by this store and deleted from the team store;
+    ``others``, pushed by another store (they stay). A run never pushed is neither (its
+    deleted mark has no version)."""
+    rows = con.execute(
+        "SELECT run_id, store_id, status, seq FROM nbtrack.pushed WHERE run_id = ANY(%s)", [sorted(set(run_ids))]
+    ).fetchall()
+    return {
+        "removed": sorted(r for r, s, status, seq in rows if s == store_id and status == DELETED and seq is not None),
+        "others": sorted(r for r, s, _, _ in rows if s != store_id),
+    }
+
+
 def after_rm(store, run_ids: list[str]) -> str | None:
     """For ``nbtrack rm``, once the runs left the local store: queue their deletion from the
     team store and try it now. Returns what to tell the user, or None without a team store."""
@@ -124,7 +137,11 @@ def after_rm(store, run_ids: list[str]) -> str | None:
             for path in queued(store.dir)[0]:
                 path.unlink(missing_ok=True)
             return None
-        done = apply(con, store_id(store.dir), store.dir)
+        sid = store_id(store.dir)
+        apply(con, sid, store.dir)
+        # This process's push thread may have applied the queue first (rm's compaction starts
+        # one): what counts is the marks' state now, not who deleted.
+        done = outcome(con, sid, list(run_ids))
     except psycopg.errors.InsufficientPrivilege:
         return (
             f"nbtrack: the role in {display(uri)} may not delete from the team store (only its owner "
