@@ -69,10 +69,13 @@ def test_runs_another_store_pushed_stay_and_the_user_is_told(tmp_path, remote, m
 def test_rm_while_the_team_store_is_down_reaches_it_at_the_next_push(tmp_path, pg, remote, monkeypatch):
     monkeypatch.setenv("NBTRACK_REMOTE", remote)
     store, ids = pushed_store(tmp_path / "alice", remote, "alice")
+    from nbtrack.team.status import team_info
+
     pg.stop("fast")
     try:
         store.delete_runs(ids[:1])
         message = after_rm(store, ids[:1])
+        assert team_info(store)["pending_deletes"] == 1  # `nbtrack store` / %nbtrack say so
     finally:
         pg.start()
     assert "did not answer; they are removed there at this store's next push" in message
@@ -83,6 +86,7 @@ def test_rm_while_the_team_store_is_down_reaches_it_at_the_next_push(tmp_path, p
     assert Pusher(store, remote).push_all() == (1, 0)  # the new run; the deletion went first
     assert team_rows(remote, ids[:1])["runs"] == 0 and team_rows(remote, ids[1:])["runs"] == 2
     assert not list((store.dir / QUEUE_DIR).iterdir())
+    assert "pending_deletes" not in team_info(store)
 
 
 def test_the_line_holds_when_the_push_thread_applied_the_deletion_first(tmp_path, remote, monkeypatch):

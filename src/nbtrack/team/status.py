@@ -59,9 +59,13 @@ def _team_info(store) -> dict:
         return {"remote": "(not usable)", "reachable": False, "remote_error": str(exc)}
     if uri is None:
         return {}
+    from .forget import queued
     from .push import store_id
 
-    info = {"remote": display(uri)}
+    info: dict = {"remote": display(uri)}
+    deletes = len(queued(store.dir)[1])
+    if deletes:  # nbtrack rm while the team store did not answer: the next push applies them
+        info["pending_deletes"] = deletes
     local = local_state(store)
     try:
         con = connect(uri, autocommit=True, timeout=STATUS_TIMEOUT_S)
