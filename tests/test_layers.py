@@ -32,10 +32,8 @@ def _imports(path: Path) -> set[str]:
             out.update(f"{name}.{a.name}" for a in node.names)
         elif isinstance(node, ast.Import):
             out.update(a.name for a in node.names)
-        elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "import_module" and node.args:
-            arg = node.args[0]
-            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                out.add(arg.value)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("nbtrack."):
+            out.add(node.value)  # a module named in a string (import_module, a list of names to import)
     return out
 
 
@@ -52,6 +50,22 @@ def test_the_card_registers_itself_as_captures_display_hook():
     from nbtrack.widgets import card
 
     assert views.registered() and views._factory is card.live_card
+
+
+def test_every_warning_nbtrack_gives_is_an_nbtrack_warning():
+    # warnings.simplefilter("error", nbtrack.NbtrackWarning) must catch every one of them.
+    ours = {"NbtrackWarning", "IncompleteReadWarning"}
+    offenders = []
+    for path in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            func = node.func if isinstance(node, ast.Call) else None
+            if isinstance(func, ast.Attribute) and func.attr == "warn" and getattr(func.value, "id", "") == "warnings":
+                category = node.args[1] if len(node.args) > 1 else None
+                category = next((k.value for k in node.keywords if k.arg == "category"), category)
+                name = getattr(category, "id", getattr(category, "attr", None))
+                if name not in ours:
+                    offenders.append(f"{path.relative_to(SRC)}:{node.lineno}")
+    assert offenders == []
 
 
 def test_every_exception_class_lives_in_nbtrack_errors():

@@ -16,9 +16,14 @@ from typing import Any, Iterable
 
 from . import store as _store_package
 from ._version import __version__
+from .capture import views as _views
 from .capture.run import Run, log, log_metrics, log_params
 from .errors import NbtrackWarning, StoreError
 from .store import get_store
+
+# The live run card: capture shows it through its display hook and imports this module (on the
+# kernel's main thread) without naming a widget itself.
+_views.front_end_module = "nbtrack.widgets.card"
 
 __all__ = [
     "__version__",

@@ -24,11 +24,17 @@ __all__ = [
     "RequestError",
     "InteropError",
     "RunningRunError",
+    "IncompleteReadWarning",
 ]
 
 
 class NbtrackWarning(UserWarning):
-    """A tracking problem; the cell itself ran normally."""
+    """A tracking problem; the cell itself ran normally. Every warning nbtrack gives is one."""
+
+
+class IncompleteReadWarning(NbtrackWarning, RuntimeWarning):
+    """A read that could not include everything (pending rows it could not write, spool files
+    it could not read, stale flags it could not compute): the rows it returns say so."""
 
 
 # -- the store -------------------------------------------------------------------------------

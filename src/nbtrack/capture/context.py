@@ -181,7 +181,7 @@ def headless_cell_id(raw: str, notebook: str | None = None, folder: str | None =
 # pandas on first use (e.g. pa.array of a list), so without this the writer thread, the
 # history thread or a post_run_cell hook would be first to import pandas, with terminal defaults.
 MAIN_THREAD_IMPORTS = ("numpy", "pandas", "pyarrow", "duckdb", "nbtrack.store.query", "nbtrack.store.writer")
-WIDGET_IMPORTS = ("ipywidgets", "anywidget", "nbtrack.widgets.card")
+WIDGET_IMPORTS = ("ipywidgets", "anywidget")  # then views.front_end_module, which registers the card
 _imported: set[str] = set()
 
 
@@ -189,7 +189,10 @@ def import_on_main_thread(shell: Any = None, widgets: bool = False) -> None:
     """Import now, on the main thread, what nbtrack's hooks and threads will use (see above).
     Called by ``%load_ext nbtrack`` (a cell: the right place) and at a run's start (scripts,
     ``nbtrack.start`` in a notebook). Elsewhere than on the main thread it does nothing."""
-    names = MAIN_THREAD_IMPORTS + (WIDGET_IMPORTS if widgets else ())
+    from . import views
+
+    front_end = (views.front_end_module,) if views.front_end_module else ()
+    names = MAIN_THREAD_IMPORTS + (WIDGET_IMPORTS + front_end if widgets else ())
     if _imported.issuperset(names) or threading.current_thread() is not threading.main_thread():
         return
     if shell is None:  # a plain script: its threads see what its main thread sees

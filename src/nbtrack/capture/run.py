@@ -21,6 +21,7 @@ from array import array
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..errors import NbtrackWarning
 from ..store import at_exit
 from ..store.ids import new_run_id
 from . import context
@@ -601,6 +602,7 @@ def log(step: Any = None, **metrics: Any) -> None:
             warnings.warn(
                 "nbtrack.log() called outside a tracked cell: nothing recorded. "
                 "Add %%track as the cell's first line, or use `with nbtrack.start():`.",
+                NbtrackWarning,
                 stacklevel=2,
             )
 
@@ -609,7 +611,7 @@ def log_params(**params: Any) -> None:
     """Parameters no capture rule can see: ``nbtrack.log_params(lr=0.1, optimizer="adam")``."""
     run = current()
     if run is None:
-        warnings.warn("nbtrack.log_params() called outside a tracked cell: nothing recorded.", stacklevel=2)
+        warnings.warn("nbtrack.log_params() called outside a tracked cell: nothing recorded.", NbtrackWarning, 2)
         return
     run.log_params(params, source="log_params")
 
@@ -618,7 +620,7 @@ def log_metrics(**metrics: Any) -> None:
     """Final metric values no capture rule can see: ``nbtrack.log_metrics(auc=0.93)``."""
     run = current()
     if run is None:
-        warnings.warn("nbtrack.log_metrics() called outside a tracked cell: nothing recorded.", stacklevel=2)
+        warnings.warn("nbtrack.log_metrics() called outside a tracked cell: nothing recorded.", NbtrackWarning, 2)
         return
     run.log_metrics(metrics)
 

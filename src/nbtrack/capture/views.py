@@ -12,6 +12,9 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
+# The module whose import registers the front end, named by the package above capture
+# (``nbtrack/__init__.py``): capture imports it on the main thread without naming a widget.
+front_end_module: str | None = None
 _factory: Callable[[Any], Any] | None = None
 _on_cell_end: Callable[[], None] | None = None
 _busy_since: float | None = None  # monotonic start of the cell running now (any cell), else None

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..capture import run as runmod
 from ..capture.values import as_metric
+from ..errors import NbtrackWarning
 
 _warned = threading.Event()
 
@@ -29,6 +30,7 @@ def active_run(framework: str):
         warnings.warn(
             f"nbtrack.integrations.{framework}: no tracked run (use it in a %%track cell or "
             "inside `with nbtrack.start():`): nothing recorded.",
+            NbtrackWarning,
             stacklevel=3,
         )
     return run

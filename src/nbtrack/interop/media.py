@@ -19,6 +19,8 @@ import zlib
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..errors import NbtrackWarning
+
 TABLE_MIME = "application/vnd.nbtrack.table+json"
 HISTOGRAM_MIME = "application/vnd.nbtrack.histogram+json"
 FILES_MIME = "application/vnd.nbtrack.files+json"
@@ -189,6 +191,7 @@ def store_files(
             f"nbtrack: artifact {name!r} is {total / 1e6:.1f} MB, above the {cap / 1e6:.0f} MB cap "
             "(NBTRACK_ARTIFACT_MAX_MB): its files were not copied into the store, only their paths "
             "and sizes are recorded.",
+            NbtrackWarning,
             stacklevel=3,
         )
     for rel, src in entries:

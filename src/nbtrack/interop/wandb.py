@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from ..capture import context
 from ..capture import run as runmod
 from ..capture.values import as_metric, safe_repr
+from ..errors import NbtrackWarning
 from ..store import get_store
 from . import media
 
@@ -136,7 +137,7 @@ _said: set[str] = set()
 def _say_once(what: str, message: str) -> None:
     if what not in _said:
         _said.add(what)
-        warnings.warn(message, stacklevel=3)
+        warnings.warn(message, NbtrackWarning, stacklevel=3)
 
 
 def _noop_note(call: str) -> None:

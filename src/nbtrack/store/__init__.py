@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import IncompleteReadWarning
 from .errors import StoreBusyError, StoreCorruptError, StoreError, StoreVersionError
 from .location import resolve_store_dir
 from .lock import LockTimeout, store_lock
@@ -200,7 +201,7 @@ def _warn_pending(store: Store, writer) -> None:
     warnings.warn(
         f"nbtrack: this read of {store.dir} does not include runs of this process that are not "
         f"written yet ({why.removeprefix('nbtrack: ')})",
-        RuntimeWarning,
+        IncompleteReadWarning,
         stacklevel=4,
     )
 
@@ -218,7 +219,7 @@ def _warn_unreadable(store: Store, names: list[str]) -> None:
         f"nbtrack: this read of {store.dir} leaves out {len(new)} spool file"
         f"{'s' * (len(new) != 1)} it cannot read ({new[0]}{', ...' if len(new) > 1 else ''}); "
         "their rows are missing from the result.",
-        RuntimeWarning,
+        IncompleteReadWarning,
         stacklevel=4,
     )
 

@@ -548,7 +548,9 @@ def _flags(source: Source, ids: list[str], problems: list[str]) -> dict[str, str
 
         msg = f"nbtrack: stale flags unavailable ({type(exc).__name__}: {exc})"
         problems.append(msg)
-        warnings.warn(msg, RuntimeWarning, stacklevel=4)
+        from ..errors import IncompleteReadWarning
+
+        warnings.warn(msg, IncompleteReadWarning, stacklevel=4)
         return {}
 
 
