@@ -25,6 +25,23 @@ function table(rows: Child[][], head?: string[]): HTMLTableElement {
   );
 }
 
+/** A section's title in the user's language (`name` stays the key its open/closed state is kept
+ * under); literal `__()` calls so that the strings can be extracted for translation. */
+function sectionTitle(name: string): string {
+  switch (name) {
+    case 'Params': return __('Params');
+    case 'Metrics': return __('Metrics');
+    case 'Inputs': return __('Inputs');
+    case 'Outputs': return __('Outputs');
+    case 'Source': return __('Source');
+    case 'Printed output': return __('Printed output');
+    case 'Figures': return __('Figures');
+    case 'Artifacts': return __('Artifacts');
+    case 'Context': return __('Context');
+    default: return name;
+  }
+}
+
 function section(
   name: string,
   count: number | null,
@@ -34,7 +51,7 @@ function section(
   const el = h(
     'details',
     { class: 'nbtrack-section', 'data-section': name, open: !closed.has(name) },
-    h('summary', {}, name, count !== null ? h('span', { class: 'nbtrack-count' }, String(count)) : null),
+    h('summary', {}, sectionTitle(name), count !== null ? h('span', { class: 'nbtrack-count' }, String(count)) : null),
     ...body
   );
   el.addEventListener('toggle', () => {
@@ -85,7 +102,7 @@ function fmtBytes(n: number): string {
 }
 
 export function statusBadge(status: string): HTMLSpanElement {
-  return h('span', { class: `nbtrack-badge nbtrack-status-${status}`, title: `status: ${status}` }, status);
+  return h('span', { class: `nbtrack-badge nbtrack-status-${status}`, title: __('status: %1', status) }, status);
 }
 
 export function renderDetail(
