@@ -20,7 +20,7 @@ import re
 import shutil
 import time
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from ..errors import RunningRunsError  # noqa: F401  (re-exported: defined in nbtrack.errors)
 from .errors import StoreBusyError
@@ -50,7 +50,8 @@ def delete_runs(store, run_ids: Iterable[str], timeout: float = 30.0) -> dict:
     from . import database, spool
 
     ids = sorted(set(run_ids))
-    counts = {"runs": 0, "rows": {}, "files": 0, "bytes": 0}
+    rows: dict[str, int] = {}
+    counts: dict[str, Any] = {"runs": 0, "rows": rows, "files": 0, "bytes": 0}
     if not ids:
         return counts
     still = running(store, ids)
@@ -76,10 +77,10 @@ def delete_runs(store, run_ids: Iterable[str], timeout: float = 30.0) -> dict:
                 con.execute("BEGIN")
                 try:
                     for table in TABLES:
-                        n = con.execute(
+                        deleted = con.execute(
                             f"DELETE FROM s.{table} WHERE run_id IN (SELECT unnest(?::VARCHAR[]))", [ids]
-                        ).fetchone()[0]
-                        counts["rows"][table] = int(n)
+                        ).fetchone()
+                        rows[table] = int(deleted[0]) if deleted else 0
                     # Their series' tier rows (not counted: a summary, not what the user logged).
                     con.execute("DELETE FROM s.series_tiers WHERE run_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
                     con.execute("COMMIT")
@@ -98,7 +99,7 @@ def delete_runs(store, run_ids: Iterable[str], timeout: float = 30.0) -> dict:
         ) from exc
     finally:
         con.close()
-    counts["runs"] = counts["rows"].get("runs", 0)
+    counts["runs"] = rows.get("runs", 0)
     for run_id in ids:
         folder = store.dir / "artifacts" / run_id
         files, size = _tree_size(folder)

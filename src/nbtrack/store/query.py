@@ -342,7 +342,7 @@ def sql(store: Store, query: str, params: list | None = None) -> pd.DataFrame:
 
 def store_info(store: Store) -> dict:
     if getattr(store, "source", None) is not None:  # another source (the team store) says its own
-        return store.info()
+        return store.info()  # type: ignore[attr-defined]  # a TeamStore, which has a source
     from . import spool
     from .schema import SCHEMA_VERSION
 
@@ -378,7 +378,7 @@ def _team_info(store) -> dict:
 def change_token(store: Store) -> str:
     """Cheap 'has anything changed?': the file's mtime/size, the spool listing, heartbeats."""
     if getattr(store, "source", None) is not None:  # another source (the team store) knows its own
-        return store.source.token()
+        return store.source.token()  # type: ignore[attr-defined]  # a TeamStore
     import os
 
     from . import spool
