@@ -4,7 +4,9 @@ address of the root namespace. In each namespace two processes make runs with
 ``nbtrack.start`` (their machine's store folder, their own user and host) and push them in the
 background; the counts in Postgres are then exact, and ``runs(scope="team")`` from the root
 namespace shows both users with their hosts. Then the same with machine b's link pulled for
-5 s in the middle of its pushes: nothing lost, nothing twice.
+5 s in the middle of its pushes (its connections stall and resume), and once more with the
+server ending b's sessions while the link is down (b's pushes are cut and go on over new
+sessions): nothing lost, nothing twice.
 
 Skipped without root or without iproute2's ``ip`` (CI runs as root on Debian)."""
 
