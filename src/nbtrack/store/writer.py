@@ -270,10 +270,9 @@ class Writer:
             self._problem(_os_message(self.store_dir, exc), exc)
             return False
         # Series points of live runs first, then the rows queued after them (end events).
-        # Sources that allow it are drained together (one table for many runs); a source
-        # whose drain is wrapped on the instance (the run card) is drained on its own.
         # Sources that allow it are drained together (one table for many runs); drain
-        # listeners (the run card) get their run's rows of each pass.
+        # listeners (the run card) get their run's rows of each pass. Sources registered since
+        # the last pass are taken now (from here on their run cannot take them back).
         for run_id in list(self._new_sources):
             source = self._new_sources.pop(run_id, None)  # unless its run took it back meanwhile
             if source is not None:
