@@ -96,6 +96,11 @@ class TeamStore:
             try:
                 with self.snapshot() as con:
                     return pages.read_page(pg, con, spec, **read_args)
+            except RemoteError:
+                # The attached catalog went stale (the schema was dropped and made again, the
+                # server restarted): snapshot dropped it; the DuckDB path attaches afresh and
+                # reports what is still wrong.
+                return None
             except Exception as exc:
                 import psycopg
 
