@@ -353,25 +353,28 @@ class Run:
                 "traceback": "".join(tb.format_exception(type(exc), exc, _user_frames(exc.__traceback__)))[-100_000:],
             }
         w = self._writer_now()
-        # A short run the writer has not taken yet puts its few points as rows, before its
-        # final metrics (a pass keeps the last row put per run and key) and its final runs row
-        # (which a pass takes first); else the writer drains them once more.
-        if len(self._points) <= 64 and w.release(self.run_id) is not None:
-            series, last = self._points.rows(self.run_id)
-            if series:
-                w.put_tuples("series", series)
-                w.put_tuples("metrics", last)
         seq = time.time_ns()
         if self.pending_metrics:
             metrics = {**(metrics or {}), **self.pending_metrics}
         if metrics:
             self.metrics.update(metrics)
-            rid, ended = self.run_id, self.ended
-            w.put_tuples("metrics", [(rid, k, v, None, ended, seq) for k, v in metrics.items()])
-        for table, rows in (("inputs", inputs), ("outputs", outputs), ("artifacts", artifacts)):
-            if rows:
-                w.put(table, [{"run_id": self.run_id, **r} for r in rows])
-        w.put_tuples("runs", [self._row()])
+        final_row = self._row()
+        with w.cut_lock:  # a writer pass takes all of this or none of it
+            # A short run the writer has not taken yet puts its few points as rows, before its
+            # final metrics (a pass keeps the last row put per run and key); else the writer
+            # drains them once more.
+            if len(self._points) <= 64 and w.release(self.run_id) is not None:
+                series, last = self._points.rows(self.run_id)
+                if series:
+                    w.put_tuples("series", series)
+                    w.put_tuples("metrics", last)
+            if metrics:
+                rid, ended = self.run_id, self.ended
+                w.put_tuples("metrics", [(rid, k, v, None, ended, seq) for k, v in metrics.items()])
+            for table, rows in (("inputs", inputs), ("outputs", outputs), ("artifacts", artifacts)):
+                if rows:
+                    w.put(table, [{"run_id": self.run_id, **r} for r in rows])
+            w.put_tuples("runs", [final_row])
         w.run_ended(self.run_id)
         _active.discard(self)
 

@@ -61,6 +61,9 @@ class Writer:
         self._starting: list[str] = []
         self._ending: list[str] = []
         self._lock = threading.Lock()  # one pass (spool writes) at a time
+        # A run's end puts its last rows under this lock and a pass takes the queued rows under
+        # it: a pass has all of a run's end or none of it (held for list slicing only).
+        self.cut_lock = threading.Lock()
         self._compact_lock = threading.Lock()  # compaction never blocks a pass
         self._wake = threading.Event()
         self._idle = threading.Condition()
@@ -273,10 +276,17 @@ class Writer:
         # Sources that allow it are drained together (one table for many runs); drain
         # listeners (the run card) get their run's rows of each pass. Sources registered since
         # the last pass are taken now (from here on their run cannot take them back).
+        # Sources are taken first (a run registers its source after putting its first row),
+        # then the queued rows, then the points are drained: every drained point's run has its
+        # first row in this pass or an earlier one, and a run whose final row is taken here had
+        # its points marked finished before that row was put, so its drain takes every point it
+        # logged. Written runs-last (below), a pass's files never show a final row before its
+        # points (the team push and every reader rely on that).
         for run_id in list(self._new_sources):
             source = self._new_sources.pop(run_id, None)  # unless its run took it back meanwhile
             if source is not None:
                 self._sources[run_id] = source
+        self._take_queued()
         batched: dict[type, list] = {}
         heard: list[tuple[str, bool, dict | None]] = []  # (run id, ended, its own tables)
         for run_id, source in list(self._sources.items()):
@@ -331,16 +341,24 @@ class Writer:
             if data.num_rows:
                 self._pending.append((table, data))
 
-    def _write_pending(self) -> bool:
-        """One spool file per table for everything pending (rows of many runs together)."""
+    def _take_queued(self) -> None:
+        """The rows put so far, as tables pending a spool file."""
         # Runs rows first: a run's other rows are put before its final runs row, so every
         # final row taken here comes with its metrics and params (taken after it).
-        for table in ("runs", *(t for t in self._columns if t != "runs")):
-            rows = self._columns[table].rows
-            n = len(rows)
-            if n:
-                self._pending.append((table, _from_tuples(table, rows[:n])))
-                del rows[:n]  # now pending as a table (kept there until its file exists)
+        with self.cut_lock:
+            taken = []
+            for table in ("runs", *(t for t in self._columns if t != "runs")):
+                rows = self._columns[table].rows
+                n = len(rows)
+                if n:
+                    taken.append((table, rows[:n]))
+                    del rows[:n]
+        for table, rows in taken:  # now pending as a table (kept there until its file exists)
+            self._pending.append((table, _from_tuples(table, rows)))
+
+    def _write_pending(self) -> bool:
+        """One spool file per table for everything pending (rows of many runs together)."""
+        self._take_queued()
         n = len(self._pending)
         if not n:
             return True
@@ -353,7 +371,9 @@ class Writer:
             else:
                 rows_of.setdefault(table, []).extend(rows)
         try:
-            for table in TABLES:
+            # Runs rows last: a reader (a snapshot, the team push) that sees a run's final row
+            # sees every point and metric of it from this pass too, since those files exist first.
+            for table in (*(t for t in TABLES if t != "runs"), "runs"):
                 parts = tables_of.get(table, [])
                 rows = rows_of.get(table)
                 if rows:  # one conversion per table, not one per put()
