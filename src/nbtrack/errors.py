@@ -32,6 +32,11 @@ class NbtrackWarning(UserWarning):
     """A tracking problem; the cell itself ran normally. Every warning nbtrack gives is one."""
 
 
+class UntranslatedSpec(Exception):
+    """Internal to the team store: a read spec its Postgres compiler does not write (the
+    DuckDB path reads it instead); never reaches the user."""
+
+
 class IncompleteReadWarning(NbtrackWarning, RuntimeWarning):
     """A read that could not include everything (pending rows it could not write, spool files
     it could not read, stale flags it could not compute): the rows it returns say so."""

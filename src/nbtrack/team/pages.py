@@ -21,6 +21,7 @@ from typing import Any
 import pyarrow as pa
 
 # The filter grammar's own parsing and value checks (one grammar; only the SQL differs here).
+from ..errors import UntranslatedSpec as Untranslated
 from ..store.filters import MAX_FILTERS, FilterError, _as_triple, _check_column, _list, _scalar, filter_columns
 from ..store.runs_view import (
     COLUMN_KINDS,
@@ -33,11 +34,6 @@ from ..store.runs_view import (
     parse_sort,
     read,
 )
-
-
-class Untranslated(Exception):
-    """The spec needs something this compiler does not write for Postgres."""
-
 
 # Catalog columns as Postgres expressions over nbtrack.runs r (trusted text).
 _RUN_SQL = {
