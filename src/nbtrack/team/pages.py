@@ -20,8 +20,9 @@ from typing import Any
 
 import pyarrow as pa
 
-# The filter grammar's own parsing and value checks (one grammar; only the SQL differs here).
 from ..errors import UntranslatedSpec as Untranslated
+
+# The filter grammar's own parsing and value checks (one grammar; only the SQL differs here).
 from ..store.filters import MAX_FILTERS, FilterError, _as_triple, _check_column, _list, _scalar, filter_columns
 from ..store.runs_view import (
     COLUMN_KINDS,
