@@ -366,10 +366,12 @@ def needs_stale(spec: RunSpec) -> bool:
 def decode_param(kind: str, num: float | None, text: str | None) -> Any:
     """A param's Python value from its stored (kind, num, text)."""
     if kind == "int":
-        try:
-            return int(text)  # exact, also beyond 2**53 where the float column rounds
-        except (TypeError, ValueError):
-            return int(num) if num is not None and math.isfinite(num) else num
+        if text is not None:
+            try:
+                return int(text)  # exact, also beyond 2**53 where the float column rounds
+            except ValueError:
+                pass
+        return int(num) if num is not None and math.isfinite(num) else num
     if kind == "float":
         return num
     if kind == "str" or text is None:
@@ -452,17 +454,18 @@ def read(
             return page
     lead = list(lead or RUN_COLUMNS)
     problems: list[str] = []
-    want_flags, flags = flags, None
+    want_flags = flags
+    stale_by_id: dict[str, str] | None = None  # every run's flags, when a filter or the sort needs them
     with_stale = source.stale_flags is not None and (want_flags or needs_stale(spec))
     if with_stale and needs_stale(spec):
         with source.snapshot() as con:
             every = [r[0] for r in con.execute(f"SELECT run_id FROM {source.runs}").fetchall()]
-        flags = _flags(source, every, problems)
+        stale_by_id = _flags(source, every, problems)
     with source.snapshot() as con:
-        if flags is not None:
-            con.register(STALE_TABLE, _stale_table(flags))
+        if stale_by_id is not None:
+            con.register(STALE_TABLE, _stale_table(stale_by_id))
         try:
-            rq = run_query(con, spec, source, extra_select=extra_select, stale=flags is not None)
+            rq = run_query(con, spec, source, extra_select=extra_select, stale=stale_by_id is not None)
             args = list(rq.args)
             page = ""
             if limit is not None:
@@ -471,7 +474,7 @@ def read(
             elif offset:
                 page = " OFFSET ?"
                 args.append(max(0, int(offset)))
-            sel_cols = ", ".join(quote_ident(c) for c in lead if c not in COMPUTED or flags is not None)
+            sel_cols = ", ".join(quote_ident(c) for c in lead if c not in COMPUTED or stale_by_id is not None)
             base = con.execute(
                 f"SELECT {sel_cols} FROM ({rq.relation}) w{rq.where} ORDER BY {rq.order}{page}", args
             ).fetch_arrow_table()
@@ -482,9 +485,11 @@ def read(
                 else:
                     total = con.execute(f"SELECT count(*) FROM ({rq.relation}) w{rq.where}", rq.args).fetchall()[0][0]
         finally:
-            if flags is not None:
+            if stale_by_id is not None:
                 con.unregister(STALE_TABLE)
-        columns, decoded, nested_values = {}, {}, None
+        columns: dict[str, Any] = {}
+        decoded: dict[str, Any] = {}
+        nested_values = None
         if (wide or nested) and base.num_rows:
             sel = pa.table({"run_id": base.column("run_id"), "idx": pa.array(np.arange(base.num_rows), pa.int64())})
             con.register("__nbtrack_sel", sel)
@@ -525,7 +530,7 @@ def read(
         import pyarrow.compute as pc
 
         ids = base.column("run_id").to_pylist()
-        got = flags if flags is not None else (_flags(source, ids, problems) if ids else {})
+        got = stale_by_id if stale_by_id is not None else (_flags(source, ids, problems) if ids else {})
         table = table.append_column(
             "stale", pc.is_in(base.column("run_id"), value_set=pa.array(list(got), pa.string())).fill_null(False)
         )

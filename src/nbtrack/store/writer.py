@@ -13,7 +13,7 @@ import threading
 import time
 from operator import itemgetter
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 import duckdb
 import pyarrow as pa
@@ -287,7 +287,7 @@ class Writer:
             if source is not None:
                 self._sources[run_id] = source
         self._take_queued()
-        batched: dict[type, list] = {}
+        batched: dict[Any, list] = {}  # a point source class -> its sources (drained together)
         heard: list[tuple[str, bool, dict | None]] = []  # (run id, ended, its own tables)
         for run_id, source in list(self._sources.items()):
             finished = source.finished
@@ -308,8 +308,8 @@ class Writer:
             drained = kind.drain_many(sources)
             self._take(drained)
             drained_many.append(drained or {})
-        for run_id, ended, own in heard:
-            self._tell(run_id, ended, own if own is not None else _rows_of(run_id, drained_many))
+        for run_id, done, own in heard:
+            self._tell(run_id, done, own if own is not None else _rows_of(run_id, drained_many))
         if not self._write_pending():
             return False
         for run_id in self._ending[:n_ending]:
@@ -375,11 +375,11 @@ class Writer:
             # sees every point and metric of it from this pass too, since those files exist first.
             for table in (*(t for t in TABLES if t != "runs"), "runs"):
                 parts = tables_of.get(table, [])
-                rows = rows_of.get(table)
-                if rows:  # one conversion per table, not one per put()
+                dicts = rows_of.get(table)
+                if dicts:  # one conversion per table, not one per put()
                     if table == "runs":  # a run started and ended since the last pass
-                        rows = _newest(rows, *LATEST_BY[table])
-                    parts.insert(0, pa.Table.from_pylist(rows, TABLES[table]))
+                        dicts = _newest(dicts, *LATEST_BY[table])
+                    parts.insert(0, pa.Table.from_pylist(dicts, TABLES[table]))
                 if not parts:
                     continue
                 data = parts[0] if len(parts) == 1 else _concat(table, parts)
