@@ -204,7 +204,7 @@ def browser_first_paint(cluster, scratch: Path, code: str = "nbtrack.table(scope
     import nbformat
     from playwright.sync_api import sync_playwright
 
-    from w_browser import CHROMIUM, NB, run_cell, start_lab, wait_idle
+    from w_browser import CHROMIUM, NB, open_and_run_first_cell, run_cell, start_lab
 
     root = Path(tempfile.mkdtemp(prefix="paint-", dir=scratch))
     nb = nbformat.v4.new_notebook()
@@ -225,27 +225,7 @@ def browser_first_paint(cluster, scratch: Path, code: str = "nbtrack.table(scope
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
-            page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
-            page.set_default_timeout(120_000)
-            page.goto(f"{url}/lab/tree/team.ipynb?token={token}")
-            page.wait_for_selector(f"{NB} .jp-Cell")
-            wait_idle(page)
-            page.wait_for_timeout(500)
-            for attempt in range(3):  # the first keystrokes can land before the editor is ready
-                run_cell(page, 0)
-                try:
-                    page.wait_for_function(
-                        f"() => {{ const p = document.querySelectorAll('{NB} .jp-InputArea-prompt')[0]; "
-                        "return p && /\\d/.test(p.textContent); }",
-                        timeout=20_000,
-                    )
-                    break
-                except Exception:
-                    if attempt == 2:
-                        raise
-                    page.keyboard.press("Escape")
-                    page.wait_for_timeout(1000)
-            wait_idle(page)
+            page = open_and_run_first_cell(browser, url, token, "team.ipynb")
             t0 = time.perf_counter()
             run_cell(page, 1)
             page.wait_for_selector(f"{NB} .nbt-table tr[data-run]")

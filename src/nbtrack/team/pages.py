@@ -26,6 +26,8 @@ from ..errors import UntranslatedSpec as Untranslated
 from ..store.filters import MAX_FILTERS, FilterError, _as_triple, _check_column, _list, _scalar, filter_columns
 from ..store.runs_view import (
     COLUMN_KINDS,
+    COMPUTED,
+    DERIVED,
     SEARCH_COLUMNS,
     RunSpec,
     RunsResult,
@@ -36,25 +38,9 @@ from ..store.runs_view import (
     read,
 )
 
-# Catalog columns as Postgres expressions over nbtrack.runs r (trusted text).
-_RUN_SQL = {
-    c: f"r.{c}"
-    for c in (
-        "run_id",
-        "name",
-        "experiment",
-        "notebook",
-        "cell_id",
-        "status",
-        "started_at",
-        "ended_at",
-        "duration_s",
-        "execution_count",
-        "error_type",
-        "error_message",
-        "host",
-    )
-}
+# Catalog columns as Postgres expressions over nbtrack.runs r (trusted text): the read model's
+# stored run columns as they are (tags, derived and computed columns have their own SQL below).
+_RUN_SQL = {c: f"r.{c}" for c in COLUMN_KINDS if c not in DERIVED and c not in COMPUTED and c != "tags"}
 # The team view puts the pushing user into the context (source._VIEWS); the same here.
 _RUN_SQL["user"] = "(CASE WHEN r.user_name IS NOT NULL THEN r.user_name ELSE r.context::jsonb ->> 'user' END)"
 # Tags are JSON text; anything but an array reads as NULL (DuckDB's from_json does the same).
