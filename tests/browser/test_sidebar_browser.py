@@ -122,9 +122,13 @@ def test_sidebar_live_detail_goto_restore_compare(lab, page):
     assert "acc" in metrics.inner_text() and "loss" in metrics.inner_text()
     metrics.locator("svg.nbtrack-sparkline").first.wait_for()
     # A value beside its sparkline stays on one line (it once broke one character a line).
-    lines = metrics.locator("td").nth(1).evaluate(
-        "td => { const r = document.createRange(); r.selectNodeContents(td); "
-        "return new Set(Array.from(r.getClientRects(), x => Math.round(x.top))).size; }"
+    lines = (
+        metrics.locator("td")
+        .nth(1)
+        .evaluate(
+            "td => { const r = document.createRange(); r.selectNodeContents(td); "
+            "return new Set(Array.from(r.getClientRects(), x => Math.round(x.top))).size; }"
+        )
     )
     assert lines == 1, lines
     assert "for i in range(8)" in detail.locator('[data-section="Source"]').inner_text()
